@@ -1,0 +1,52 @@
+"""Shared fixtures: real SoundFonts, real rendered notes, real audio files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pretty_midi
+import pytest
+import soundfile as sf
+
+from timbral.data.render import render_soundfonts
+
+TIMGM = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
+FLUID_R3 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+SR = 16000
+
+
+def tone(freq: float = 440.0, seconds: float = 2.0, sr: int = SR, amp: float = 0.5, harmonics: int = 5) -> np.ndarray:
+    """A decaying harmonic tone: something with a clear pitch and a timbre."""
+    t = np.arange(int(seconds * sr)) / sr
+    y = sum(np.sin(2 * np.pi * freq * k * t) / k for k in range(1, harmonics + 1))
+    return (amp * y / np.max(np.abs(y)) * np.exp(-t)).astype(np.float32)
+
+
+def write(path: Path, y: np.ndarray, sr: int = SR, **kw) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, y, sr, **kw)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    """15 real notes: 5 TimGM6mb instruments of 5 families x 3 pitches, with a split."""
+    from timbral.data.nsynth import read_examples
+    from timbral.data.split import make_split, write_split
+
+    out = tmp_path_factory.mktemp("tiny")
+    render_soundfonts([TIMGM], out, programs="0,24,40,56,73", pitches="48,60,72", velocities="100", workers=2, progress=False)
+    write_split(out, make_split(read_examples(out), seed=0))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _quiet_progress(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    yield
+
+
+def pytest_configure(config):
+    os.environ.setdefault("TQDM_DISABLE", "1")

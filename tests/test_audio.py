@@ -1,0 +1,119 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from timbral.audio import AudioError, fix_length, leading_silence, load_note, prepare_note, read_audio, write_audio
+from conftest import SR, tone, write
+
+N = 4 * SR
+
+
+def peak_hz(y: np.ndarray, sr: int = SR) -> float:
+    spectrum = np.abs(np.fft.rfft(y[: sr] * np.hanning(sr)))
+    return float(np.argmax(spectrum) * sr / sr)
+
+
+@pytest.mark.parametrize("suffix,kw", [
+    (".wav", {}), (".flac", {}), (".ogg", {"format": "OGG", "subtype": "VORBIS"}),
+    (".mp3", {"format": "MP3", "subtype": "MPEG_LAYER_III"}), (".aiff", {"format": "AIFF", "subtype": "PCM_16"}),
+])
+def test_every_format_decodes_to_one_4s_note(tmp_path, suffix, kw):
+    path = write(tmp_path / f"note{suffix}", tone(440, sr=44100), sr=44100, **kw)
+    y = load_note(path)
+    assert y.dtype == np.float32 and y.shape == (N,)
+    assert abs(peak_hz(y) - 440) <= 2  # resampled, not re-pitched
+
+
+def test_stereo_mixes_to_mono_and_resamples(tmp_path):
+    left = tone(220, sr=48000)
+    path = write(tmp_path / "stereo.wav", np.stack([left, left], axis=1), sr=48000)
+    y = load_note(path)
+    assert abs(peak_hz(y) - 220) <= 2
+    assert np.max(np.abs(y)) == pytest.approx(0.5, abs=0.05)
+
+
+def test_leading_silence_is_trimmed_and_length_fixed():
+    y = np.concatenate([np.zeros(SR, np.float32), tone(330, seconds=1.0)])
+    out = prepare_note(y, SR)
+    assert out.shape == (N,)
+    assert np.max(np.abs(out[:512])) > 0.1  # the note starts at once
+    assert np.all(out[SR + 256 :] == 0)  # 1 s of tone (to within one trim frame), then padding
+    assert leading_silence(y) <= SR and leading_silence(y) > SR - 512
+
+
+def test_long_input_is_cut_and_untrimmed_kept():
+    y = tone(440, seconds=10)
+    assert prepare_note(y, SR).shape == (N,)
+    assert prepare_note(y, SR, duration=None, trim=False).shape == (10 * SR,)
+    assert fix_length(np.ones(3, np.float32), 5).tolist() == [1, 1, 1, 0, 0]
+
+
+def test_integer_and_channels_first_arrays():
+    y16 = (tone(440) * 32767).astype(np.int16)
+    assert np.max(np.abs(prepare_note(y16, SR))) == pytest.approx(0.5, abs=0.01)
+    assert prepare_note(np.stack([tone(440), tone(440)]), SR).shape == (N,)
+
+
+@pytest.mark.parametrize("make,reason", [
+    (lambda p: p.write_bytes(b""), "empty"),
+    (lambda p: p.write_bytes(b"this is not audio at all, just text" * 10), "not a readable audio file"),
+    (lambda p: p.write_bytes(np.random.default_rng(0).bytes(5000)), "not a readable audio file"),
+    (lambda p: sf.write(p, np.zeros(0, np.float32), SR), "zero length"),
+    (lambda p: sf.write(p, np.zeros(SR, np.float32), SR), "silent"),
+    (lambda p: sf.write(p, np.full(SR, np.nan, np.float32), SR, subtype="FLOAT"), "NaN"),
+])
+def test_bad_files_raise_one_clear_error_naming_the_file(tmp_path, make, reason):
+    path = tmp_path / "bad input.wav"
+    make(path)
+    with pytest.raises(AudioError, match=reason) as info:
+        load_note(path)
+    assert str(path) in str(info.value) and info.value.source == str(path)
+
+
+def test_truncated_and_missing_files(tmp_path):
+    path = write(tmp_path / "whole.wav", tone())
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(path.read_bytes()[:40])  # header torn off mid-way
+    with pytest.raises(AudioError, match="cut.wav"):
+        load_note(cut)
+    with pytest.raises(AudioError, match="no such file"):
+        load_note(tmp_path / "nowhere.wav")
+    with pytest.raises(AudioError):
+        read_audio(tmp_path)  # a folder
+
+
+def test_inf_and_bad_arrays():
+    y = tone()
+    y[100] = np.inf
+    with pytest.raises(AudioError, match="NaN or infinite"):
+        prepare_note(y, SR)
+    with pytest.raises(AudioError, match="sample rate"):
+        prepare_note(tone(), 0)
+    with pytest.raises(AudioError, match="sample rate"):
+        prepare_note(tone(), "16000")
+    with pytest.raises(AudioError, match="numbers"):
+        prepare_note(np.array(["a", "b"]), SR)
+    with pytest.raises(AudioError, match="shape"):
+        prepare_note(np.zeros((2, 3, 4)), SR)
+    with pytest.raises(AudioError, match="zero length"):
+        prepare_note(np.zeros(0), SR)
+
+
+def test_hostile_file_names_load(tmp_path):
+    path = write(tmp_path / "'; rm -rf ~ #$(x) ünïcødé <note>.wav", tone())
+    assert load_note(path).shape == (N,)
+
+
+def test_write_audio_formats_and_refusals(tmp_path):
+    y = tone(seconds=1)
+    for name, subtype, want in [("a.wav", "PCM_16", "PCM_16"), ("b.wav", "PCM_24", "PCM_24"), ("c.flac", "PCM_16", "PCM_16")]:
+        path = write_audio(tmp_path / name, y, subtype=subtype)
+        info = sf.info(path)
+        assert info.subtype == want and info.samplerate == SR and info.frames == len(y)
+    assert not list(tmp_path.glob(".tmp-*"))  # nothing half-written left behind
+    with pytest.raises(AudioError, match="non-finite"):
+        write_audio(tmp_path / "nan.wav", np.full(10, np.nan))
+    with pytest.raises(AudioError, match=".wav or .flac"):
+        write_audio(tmp_path / "x.mp3", y)
+    with pytest.raises(AudioError, match="sample format"):
+        write_audio(tmp_path / "x.wav", y, subtype="PCM_8")

@@ -1,0 +1,172 @@
+"""Audio input and output: decode any supported file into one NSynth-style note.
+
+Every sound that enters Timbral, a rendered note or a user's file, passes through
+:func:`load_note` (files) or :func:`prepare_note` (arrays): mono, 16 kHz, leading
+silence trimmed, exactly 4 s long. Anything unusable raises :class:`AudioError`
+naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+SAMPLE_RATE = 16000
+DURATION = 4.0
+SUPPORTED_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+MAX_INPUT_SECONDS = 60.0
+SILENCE_PEAK = 1e-4  # -80 dBFS: below this a sound counts as silent
+TRIM_TOP_DB = 50.0
+SUBTYPES = {"PCM_16": "PCM_16", "PCM_24": "PCM_24", "16": "PCM_16", "24": "PCM_24"}
+
+
+class AudioError(ValueError):
+    """A sound that cannot be used, with the file (or ``"<array>"``) and the reason."""
+
+    def __init__(self, source: str | os.PathLike, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+def read_audio(path: str | os.PathLike, max_seconds: float = MAX_INPUT_SECONDS) -> tuple[np.ndarray, int]:
+    """Decode a WAV, FLAC, OGG, MP3 or AIFF file into float32 ``(samples, channels)`` and its rate.
+
+    Only the first ``max_seconds`` are read, so a huge file costs no more than a long note.
+    The format is recognised from the content, never from the file name.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(path, "no such file")
+    if path.stat().st_size == 0:
+        raise AudioError(path, "the file is empty (0 bytes)")
+    try:
+        with sf.SoundFile(path) as f:
+            sr = int(f.samplerate)
+            if sr <= 0:
+                raise AudioError(path, f"invalid sample rate {sr}")
+            frames = f.frames if 0 < f.frames < 2**62 else -1
+            limit = int(max_seconds * sr)
+            y = f.read(frames=min(frames, limit) if frames > 0 else limit, dtype="float32", always_2d=True)
+    except AudioError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, TypeError) as e:
+        raise AudioError(path, f"not a readable audio file ({_short(e)})") from None
+    return y, sr
+
+
+def prepare_note(
+    y: np.ndarray,
+    sr: int,
+    source: str | os.PathLike = "<array>",
+    *,
+    target_sr: int = SAMPLE_RATE,
+    duration: float | None = DURATION,
+    trim: bool = True,
+    allow_silent: bool = False,
+) -> np.ndarray:
+    """Turn raw samples into one note: mono float32 at ``target_sr``, trimmed, fixed length.
+
+    Parameters
+    ----------
+    y : array of shape ``(n,)`` or ``(n, channels)``, any float or int dtype.
+    sr : the rate of ``y`` in Hz.
+    source : what to name in an :class:`AudioError`.
+    duration : seconds to pad or cut to; ``None`` keeps the length.
+    trim : drop leading silence (50 dB below the loudest frame).
+    allow_silent : accept an all-silent sound (a dataset may hold one) instead of raising.
+
+    Returns
+    -------
+    np.ndarray of float32, shape ``(round(duration * target_sr),)``.
+    """
+    if not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr <= 0:
+        raise AudioError(source, f"sample rate must be a positive integer, got {sr!r}")
+    try:
+        y = np.asarray(y)
+    except Exception as e:  # ragged lists and the like
+        raise AudioError(source, f"not an array of samples ({_short(e)})") from None
+    if y.dtype.kind not in "fiu":
+        raise AudioError(source, f"samples must be numbers, got dtype {y.dtype}")
+    if y.dtype.kind in "iu":
+        y = y.astype(np.float32) / float(np.iinfo(y.dtype).max)
+    y = y.astype(np.float32, copy=False)
+    if y.size == 0:
+        raise AudioError(source, "no samples (zero length)")
+    if y.ndim == 2 and y.shape[1] <= 8 and y.shape[0] >= y.shape[1]:
+        y = y.mean(axis=1)  # (samples, channels), as soundfile reads
+    elif y.ndim == 2 and y.shape[0] <= 8:
+        y = y.mean(axis=0)  # (channels, samples), as librosa reads
+    elif y.ndim != 1:
+        raise AudioError(source, f"expected mono or multichannel samples, got shape {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise AudioError(source, "contains NaN or infinite samples")
+    if sr != target_sr:
+        y = soxr.resample(y, sr, target_sr, quality="HQ").astype(np.float32, copy=False)
+    silent = np.max(np.abs(y), initial=0.0) < SILENCE_PEAK
+    if silent and not allow_silent:
+        raise AudioError(source, "the sound is silent (peak below -80 dBFS)")
+    if trim and not silent:
+        y = y[leading_silence(y) :]
+    if duration is not None:
+        y = fix_length(y, round(duration * target_sr))
+    return np.ascontiguousarray(y)
+
+
+def load_note(path: str | os.PathLike, *, sr: int = SAMPLE_RATE, duration: float | None = DURATION, trim: bool = True) -> np.ndarray:
+    """Read a file and :func:`prepare_note` it; errors name the file."""
+    y, file_sr = read_audio(path)
+    return prepare_note(y, file_sr, path, target_sr=sr, duration=duration, trim=trim)
+
+
+def leading_silence(y: np.ndarray, top_db: float = TRIM_TOP_DB, frame: int = 256) -> int:
+    """Index of the first frame whose RMS is within ``top_db`` of the loudest frame."""
+    n = len(y) // frame
+    if n == 0:
+        return 0
+    rms = np.sqrt(np.mean(y[: n * frame].reshape(n, frame) ** 2, axis=1))
+    loud = np.flatnonzero(rms >= rms.max() * 10 ** (-top_db / 20))
+    return int(loud[0]) * frame if loud.size else 0
+
+
+def fix_length(y: np.ndarray, n: int) -> np.ndarray:
+    """Cut ``y`` to ``n`` samples or pad it with zeros."""
+    if len(y) >= n:
+        return y[:n]
+    return np.pad(y, (0, n - len(y)))
+
+
+def write_audio(path: str | os.PathLike, y: np.ndarray, sr: int = SAMPLE_RATE, subtype: str = "PCM_16") -> Path:
+    """Write mono audio atomically: WAV (``PCM_16``/``PCM_24``) or FLAC, chosen by the suffix.
+
+    The file appears complete or not at all (written to a temporary file, then renamed).
+    """
+    path = Path(path)
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1 or y.size == 0 or not np.all(np.isfinite(y)):
+        raise AudioError(path, "refusing to write empty, multichannel or non-finite audio")
+    suffix = path.suffix.lower()
+    if suffix not in (".wav", ".flac"):
+        raise AudioError(path, "output must end in .wav or .flac")
+    if subtype not in SUBTYPES:
+        raise AudioError(path, f"unknown sample format {subtype!r}; use PCM_16 or PCM_24")
+    fmt = "FLAC" if suffix == ".flac" else "WAV"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
+    try:
+        sf.write(tmp, np.clip(y, -1.0, 1.0), sr, subtype=SUBTYPES[subtype], format=fmt)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _short(e: Exception) -> str:
+    return str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
