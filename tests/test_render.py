@@ -1,0 +1,117 @@
+import hashlib
+import json
+
+import pytest
+import soundfile as sf
+
+from timbral.cli import main
+from timbral.data.families import FAMILIES, GM_PROGRAMS, MELODIC_PROGRAMS, QUALITIES, SOURCES
+from timbral.data.render import SoundFontError, parse_numbers, render_soundfonts
+from conftest import FLUID_R3, TIMGM
+
+NSYNTH_FIELDS = {
+    "note", "note_str", "instrument", "instrument_str", "instrument_family", "instrument_family_str",
+    "instrument_source", "instrument_source_str", "pitch", "velocity", "sample_rate", "qualities", "qualities_str",
+}
+
+
+def test_the_issue_command_writes_six_valid_notes(tmp_path, capsys):
+    out = tmp_path / "x"
+    rc = main([
+        "render", str(TIMGM), "--out", str(out), "--programs", "0,24", "--pitches", "48,60,72", "--velocities", "100",
+    ])
+    assert rc == 0
+    examples = json.loads((out / "examples.json").read_text())
+    assert len(examples) == 6
+    for key, meta in examples.items():
+        assert NSYNTH_FIELDS <= set(meta)
+        assert meta["note_str"] == key == f"{meta['instrument_str']}-{meta['pitch']:03d}-{meta['velocity']:03d}"
+        assert meta["instrument_family_str"] == FAMILIES[meta["instrument_family"]]
+        assert meta["instrument_source_str"] == SOURCES[meta["instrument_source"]]
+        assert len(meta["qualities"]) == len(QUALITIES) and meta["sample_rate"] == 16000
+        info = sf.info(out / "audio" / f"{key}.wav")
+        assert (info.samplerate, info.channels, info.subtype, info.frames) == (16000, 1, "PCM_16", 64000)
+    families = {m["instrument_family_str"] for m in examples.values()}
+    assert families == {"keyboard", "guitar"}
+    printed = capsys.readouterr().out
+    assert "wrote 6 notes" in printed and "keyboard" in printed
+
+
+def test_notes_follow_the_nsynth_protocol(tiny_dataset):
+    from timbral.audio import load_note
+    import numpy as np
+
+    y = load_note(tiny_dataset / "audio" / "keyboard_acoustic_timgm6mb_000-060-100.wav", trim=False)
+    held, released = np.abs(y[int(2.5 * 16000): 3 * 16000]).max(), np.abs(y[int(3.6 * 16000):]).max()
+    assert y[:400].any()  # the note starts at once
+    assert released < held  # released after 3 s
+
+
+def test_output_is_deterministic_whatever_the_workers(tmp_path):
+    digests = []
+    for workers, out in [(1, tmp_path / "a"), (2, tmp_path / "b")]:
+        render_soundfonts([TIMGM], out, programs="24,0,40", pitches="72,48", velocities="80", workers=workers, progress=False)
+        digests.append({p.name: hashlib.sha1(p.read_bytes()).hexdigest() for p in (out / "audio").iterdir()})
+        digests.append((out / "examples.json").read_text())
+    assert digests[0] == digests[2] and digests[1] == digests[3] and len(digests[0]) == 6
+
+
+def test_silent_and_clipped_renders_are_dropped_and_counted(tmp_path):
+    # FluidR3's tuba has no samples above key 72: key 96 renders silence
+    report = render_soundfonts([FLUID_R3], tmp_path / "a", programs="58", pitches="60,96", velocities="100", progress=False)
+    assert len(report.written) == 1 and report.dropped["silent"] == 1
+    report = render_soundfonts([TIMGM], tmp_path / "b", programs="0", pitches="60", velocities="127", gain=10, progress=False)
+    assert len(report.written) == 0 and report.dropped["clipped"] == 1
+    assert "dropped 1 clipped renders" in report.lines()
+
+
+def test_a_second_render_adds_to_the_folder(tmp_path):
+    render_soundfonts([TIMGM], tmp_path, programs="0", pitches="60", velocities="100", progress=False)
+    render_soundfonts([TIMGM], tmp_path, programs="24", pitches="60", velocities="100", progress=False)
+    assert len(json.loads((tmp_path / "examples.json").read_text())) == 2
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("48,60,72", (48, 60, 72)), ("24:30:2", (24, 26, 28, 30)), ("60, 24:26", (24, 25, 26, 60)), ([3, 1], (1, 3)),
+])
+def test_parse_numbers(text, expected):
+    assert parse_numbers(text, 0, 127, "pitches") == expected
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "no values"), ("200", "outside"), ("a,b", "not a number"), ("60:40", "start <= end"),
+    ("1:2:3:4", "too many"), ("24:96:0", "positive step"), ("-1", "outside"),
+])
+def test_parse_numbers_rejects(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_numbers(text, 0, 127, "pitches")
+
+
+def test_bad_soundfonts_and_options(tmp_path, capsys):
+    fake = tmp_path / "fake.sf2"
+    fake.write_bytes(b"RIFF0000sfbk" + b"\0" * 100)
+    with pytest.raises(SoundFontError, match="fake.sf2"):
+        render_soundfonts([fake], tmp_path / "o", progress=False)
+    with pytest.raises(SoundFontError, match="no such SoundFont"):
+        render_soundfonts([tmp_path / "missing.sf2"], tmp_path / "o", progress=False)
+    with pytest.raises(ValueError, match="gain"):
+        render_soundfonts([TIMGM], tmp_path / "o", gain=0, progress=False)
+    assert main(["render", str(fake), "--out", str(tmp_path / "o")]) == 2
+    assert main(["render", str(TIMGM), "--out", str(tmp_path / "o"), "--velocities", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "fake.sf2" in err and "velocities" in err
+    assert not (tmp_path / "o" / "examples.json").exists()  # nothing written on bad input
+
+
+def test_the_family_table_is_complete():
+    assert len(GM_PROGRAMS) == 128 and len(MELODIC_PROGRAMS) == 115
+    assert {family for _, family, _ in GM_PROGRAMS.values()} - {None} == set(FAMILIES)
+    assert all(source in SOURCES for _, _, source in GM_PROGRAMS.values())
+
+
+def test_docs_family_table_matches_the_code():
+    from pathlib import Path
+
+    from timbral.data.families import table_markdown
+
+    assert table_markdown() in (Path(__file__).parent.parent / "docs" / "families.md").read_text()

@@ -1,0 +1,1 @@
+"""Datasets in the NSynth layout: reading, SoundFont rendering, importing, splits, feature store."""

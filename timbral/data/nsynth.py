@@ -1,0 +1,162 @@
+"""The NSynth layout, Timbral's lingua franca: ``DIR/audio/<note_str>.wav`` + ``DIR/examples.json``.
+
+The official NSynth download reads as it is; everything Timbral renders or imports is
+written in the same layout, with the same metadata fields.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import SAMPLE_RATE, AudioError, load_note, write_audio
+from .families import FAMILIES, QUALITIES, SOURCES, family_ids
+
+EXAMPLES = "examples.json"
+AUDIO_DIR = "audio"
+REQUIRED_FIELDS = ("note_str", "instrument_str", "instrument_family_str", "pitch", "velocity")
+_TOKEN = re.compile(r"^[a-z0-9_]+$")
+
+
+class DatasetError(ValueError):
+    """A dataset folder that cannot be read, with the folder and the reason."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {reason}")
+
+
+def slug(text: str, fallback: str = "sound") -> str:
+    """A safe lowercase token (``a-z0-9_``) for names built from user text."""
+    s = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return s[:48] or fallback
+
+
+def note_metadata(
+    instrument_str: str,
+    family: str,
+    source: str,
+    pitch: int,
+    velocity: int,
+    *,
+    qualities: tuple[str, ...] = (),
+    family_id: int | None = None,
+    **extra,
+) -> dict:
+    """One note's NSynth metadata, numeric twins included.
+
+    ``instrument_str`` must be a token (``a-z0-9_``) so that ``note_str`` parses back.
+    Extra keyword fields (e.g. ``instrument_name``) are kept as they are.
+    """
+    if not _TOKEN.match(instrument_str):
+        raise ValueError(f"instrument_str must match [a-z0-9_]+, got {instrument_str!r}")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    pitch, velocity = int(pitch), int(velocity)
+    if not (0 <= pitch <= 127 and 1 <= velocity <= 127):
+        raise ValueError(f"pitch must be 0-127 and velocity 1-127, got {pitch}, {velocity}")
+    note_str = f"{instrument_str}-{pitch:03d}-{velocity:03d}"
+    return {
+        "note": _stable_id(note_str),
+        "note_str": note_str,
+        "instrument": _stable_id(instrument_str),
+        "instrument_str": instrument_str,
+        "instrument_family": family_ids([family])[family] if family_id is None else family_id,
+        "instrument_family_str": family,
+        "instrument_source": SOURCES.index(source),
+        "instrument_source_str": source,
+        "pitch": pitch,
+        "velocity": velocity,
+        "sample_rate": SAMPLE_RATE,
+        "qualities": [int(q in qualities) for q in QUALITIES],
+        "qualities_str": [q for q in QUALITIES if q in qualities],
+        **extra,
+    }
+
+
+def _stable_id(text: str) -> int:
+    return zlib.crc32(text.encode()) & 0x7FFFFFFF
+
+
+def read_examples(root: str | os.PathLike) -> dict[str, dict]:
+    """``examples.json`` of an NSynth-layout folder, checked for the fields Timbral needs."""
+    root = Path(root)
+    path = root / EXAMPLES
+    if not path.is_file():
+        raise DatasetError(root, f"not an NSynth-layout folder (no {EXAMPLES})")
+    try:
+        examples = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DatasetError(path, f"corrupt JSON ({e})") from None
+    if not isinstance(examples, dict):
+        raise DatasetError(path, "expected a JSON object keyed by note_str")
+    for key, meta in examples.items():
+        missing = [f for f in REQUIRED_FIELDS if not isinstance(meta, dict) or f not in meta]
+        if missing:
+            raise DatasetError(path, f"note {key!r} lacks {', '.join(missing)}")
+        if not _TOKEN.match(meta["instrument_str"]) or "/" in key or key.startswith("."):
+            raise DatasetError(path, f"note {key!r} has an unsafe name")
+    return examples
+
+
+def audio_path(root: str | os.PathLike, note_str: str) -> Path:
+    return Path(root) / AUDIO_DIR / f"{note_str}.wav"
+
+
+def iter_notes(root: str | os.PathLike, notes: list[str] | None = None) -> Iterator[tuple[np.ndarray, dict]]:
+    """Yield ``(audio, metadata)`` for every note (or the named ``notes``), in sorted order.
+
+    Audio is float32 mono at 16 kHz, exactly 4 s, as stored (no trimming).
+    """
+    examples = read_examples(root)
+    for key in sorted(examples) if notes is None else notes:
+        yield load_note(audio_path(root, key), trim=False), examples[key]
+
+
+def write_examples(root: str | os.PathLike, examples: dict[str, dict]) -> Path:
+    """Write ``examples.json`` atomically, keys sorted so the file is deterministic."""
+    return write_json(Path(root) / EXAMPLES, examples)
+
+
+def write_json(path: Path, obj) -> Path:
+    """Write JSON atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_note(root: str | os.PathLike, meta: dict, audio: np.ndarray) -> Path:
+    """Write one note's audio as 16-bit WAV under ``root/audio``."""
+    return write_audio(audio_path(root, meta["note_str"]), audio)
+
+
+def summary(examples: dict[str, dict]) -> str:
+    """A few lines a person reads after a dataset is built: notes and instruments per family."""
+    notes = Counter(m["instrument_family_str"] for m in examples.values())
+    instruments = Counter(f for f, _ in {(m["instrument_family_str"], m["instrument_str"]) for m in examples.values()})
+    order = [f for f in FAMILIES if f in notes] + sorted(set(notes) - set(FAMILIES))
+    lines = [f"{'family':<12} {'notes':>6} {'instruments':>11}"]
+    lines += [f"{f:<12} {notes[f]:>6} {instruments[f]:>11}" for f in order]
+    lines.append(f"{'total':<12} {sum(notes.values()):>6} {sum(instruments.values()):>11}")
+    return "\n".join(lines)
+
+
+__all__ = [
+    "AudioError", "DatasetError", "audio_path", "iter_notes", "note_metadata", "read_examples",
+    "slug", "summary", "write_examples", "write_json", "write_note",
+]

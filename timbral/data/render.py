@@ -1,0 +1,226 @@
+"""Render SoundFont presets into the NSynth layout, following NSynth's protocol.
+
+Each note is held for 3 s and released for 1 s, rendered by FluidSynth at 16 kHz with
+reverb and chorus off, mixed to mono and stored as 16-bit WAV. Renders that are silent
+(the key lies outside the preset's range) or clipped are dropped and counted.
+Output is deterministic: FluidSynth's float output (no dither), one fresh voice per note.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..audio import SAMPLE_RATE
+from .families import GM_PROGRAMS, MELODIC_PROGRAMS
+from .nsynth import note_metadata, read_examples, slug, write_examples, write_note
+
+NOTE_ON_SECONDS = 3.0
+RELEASE_SECONDS = 1.0
+GAIN = 1.0  # the loudest default preset peaks at -1.3 dBFS at velocity 127
+SILENT_PEAK = 10 ** (-60 / 20)  # quieter than -60 dBFS: nothing sounded
+CLIP_PEAK = 0.999
+
+
+class SoundFontError(ValueError):
+    """A SoundFont that FluidSynth cannot load."""
+
+
+def parse_numbers(text: str | Iterable[int], lo: int, hi: int, what: str) -> tuple[int, ...]:
+    """Parse ``"48,60,72"``, a range ``"24:96:2"`` (end included) or a mix of both.
+
+    Returns sorted unique values; anything outside ``lo..hi`` or unparsable raises ``ValueError``.
+    """
+    if not isinstance(text, str):
+        values = list(text)
+    else:
+        values = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            try:
+                bounds = [int(b) for b in part.split(":")]
+            except ValueError:
+                raise ValueError(f"{what}: {part!r} is not a number or a range like 24:96:2") from None
+            if len(bounds) == 1:
+                values.append(bounds[0])
+            elif len(bounds) in (2, 3):
+                start, stop, step = (*bounds, 1)[:3]
+                if step <= 0 or stop < start:
+                    raise ValueError(f"{what}: range {part!r} needs start <= end and a positive step")
+                values.extend(range(start, stop + 1, step))
+            else:
+                raise ValueError(f"{what}: {part!r} has too many ':'")
+    if not values:
+        raise ValueError(f"{what}: no values given")
+    bad = [v for v in values if not isinstance(v, (int, np.integer)) or not lo <= v <= hi]
+    if bad:
+        raise ValueError(f"{what}: {bad[:5]} outside {lo}-{hi}")
+    return tuple(sorted(set(int(v) for v in values)))
+
+
+class SoundFontSynth:
+    """One SoundFont loaded in FluidSynth, rendering single notes as float32 mono."""
+
+    def __init__(self, path: str | os.PathLike, sr: int = SAMPLE_RATE, gain: float = GAIN):
+        import fluidsynth  # loads libfluidsynth; imported here so the rest of Timbral works without it
+
+        self._lib = fluidsynth._fl
+        self._lib.fluid_synth_write_float.argtypes = [ctypes.c_void_p, ctypes.c_int] + [
+            ctypes.c_void_p, ctypes.c_int, ctypes.c_int] * 2
+        self.path = Path(path)
+        self.sr = sr
+        self._synth = fluidsynth.Synth(
+            gain=float(gain), samplerate=float(sr),  # an int would be ignored by FluidSynth
+            **{"synth.reverb.active": 0, "synth.chorus.active": 0, "synth.polyphony": 64},
+        )
+        if not self.path.is_file():
+            raise SoundFontError(f"{self.path}: no such SoundFont file")
+        self._sfid = self._synth.sfload(str(self.path))
+        if self._sfid < 0:
+            raise SoundFontError(f"{self.path}: FluidSynth cannot load it (not a valid SoundFont 2 file)")
+        # FluidSynth's very first note differs in its first block; play one so every note renders alike
+        first = next((p for p in range(128) if self.preset_name(p) is not None), None)
+        if first is None:
+            raise SoundFontError(f"{self.path}: the SoundFont has no melodic presets (bank 0)")
+        self.render(first, 60, 100)
+
+    def preset_name(self, program: int) -> str | None:
+        """The name of bank 0's ``program``, or ``None`` where the SoundFont has none."""
+        return self._synth.sfpreset_name(self._sfid, 0, program)
+
+    def render(self, program: int, pitch: int, velocity: int) -> np.ndarray:
+        """Hold ``pitch`` for 3 s, release it for 1 s: 4 s of float32 mono."""
+        s = self._synth
+        s.program_select(0, self._sfid, 0, program)
+        s.noteon(0, pitch, velocity)
+        on = self._write(round(NOTE_ON_SECONDS * self.sr))
+        s.noteoff(0, pitch)
+        off = self._write(round(RELEASE_SECONDS * self.sr))
+        s.all_sounds_off(0)
+        s.system_reset()
+        return np.concatenate([on, off])
+
+    def _write(self, n: int) -> np.ndarray:
+        left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
+        self._lib.fluid_synth_write_float(self._synth.synth, n, left.ctypes.data, 0, 1, right.ctypes.data, 0, 1)
+        return 0.5 * (left + right)
+
+    def close(self) -> None:
+        self._synth.delete()
+
+
+@dataclass
+class RenderReport:
+    """What a render wrote and what it dropped, by reason."""
+
+    written: dict[str, dict] = field(default_factory=dict)
+    dropped: Counter = field(default_factory=Counter)
+    missing_presets: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"wrote {len(self.written)} notes"]
+        out += [f"dropped {n} {reason} renders" for reason, n in sorted(self.dropped.items())]
+        if self.missing_presets:
+            out.append(f"skipped {len(self.missing_presets)} programs the SoundFonts lack: {', '.join(self.missing_presets[:8])}")
+        return out
+
+
+@dataclass(frozen=True)
+class _Job:
+    soundfont: str
+    program: int
+    pitches: tuple[int, ...]
+    velocities: tuple[int, ...]
+    out: str
+    gain: float
+
+
+_SYNTHS: dict[str, SoundFontSynth] = {}  # per worker process: each SoundFont is loaded once
+
+
+def _render_instrument(job: _Job) -> tuple[list[dict], Counter, str | None]:
+    key = f"{job.soundfont}@{job.gain}"
+    synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, SoundFontSynth(job.soundfont, gain=job.gain))
+    preset = synth.preset_name(job.program)
+    tag = slug(Path(job.soundfont).stem)
+    if preset is None:
+        return [], Counter(), f"{tag}:{job.program}"
+    _, family, source = GM_PROGRAMS[job.program]
+    if family is None:  # a non-melodic program asked for by number: keep it, call it what NSynth would
+        family = "mallet"
+    instrument = f"{family}_{source}_{tag}_{job.program:03d}"
+    notes, dropped = [], Counter()
+    for pitch in job.pitches:
+        for velocity in job.velocities:
+            y = synth.render(job.program, pitch, velocity)
+            peak = float(np.max(np.abs(y)))
+            if peak < SILENT_PEAK:
+                dropped["silent"] += 1
+                continue
+            if peak >= CLIP_PEAK:
+                dropped["clipped"] += 1
+                continue
+            meta = note_metadata(
+                instrument, family, source, pitch, velocity,
+                instrument_name=preset.strip() or GM_PROGRAMS[job.program][0],
+                soundfont=Path(job.soundfont).name, program=job.program,
+            )
+            write_note(job.out, meta, y)
+            notes.append(meta)
+    return notes, dropped, None
+
+
+def render_soundfonts(
+    soundfonts: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    programs: Sequence[int] = MELODIC_PROGRAMS,
+    pitches: Sequence[int] = (48, 60, 72),
+    velocities: Sequence[int] = (50, 100),
+    workers: int | None = None,
+    gain: float = GAIN,
+    progress: bool = True,
+) -> RenderReport:
+    """Render every (SoundFont, GM program, pitch, velocity) into ``out`` in the NSynth layout.
+
+    Notes already in ``out`` are kept (a folder can collect several renders).
+    Raises :class:`SoundFontError` before any work if a SoundFont does not load.
+    """
+    soundfonts = [str(Path(p).resolve()) for p in soundfonts]
+    if not soundfonts:
+        raise ValueError("give at least one SoundFont")
+    if not 0 < gain <= 10:
+        raise ValueError(f"gain must be in (0, 10], got {gain}")
+    for path in soundfonts:
+        SoundFontSynth(path).close()  # fail fast, with the file's name
+    programs = parse_numbers(programs, 0, 127, "programs")
+    pitches = parse_numbers(pitches, 0, 127, "pitches")
+    velocities = parse_numbers(velocities, 1, 127, "velocities")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    examples = read_examples(out) if (out / "examples.json").exists() else {}
+
+    jobs = [_Job(sf, p, pitches, velocities, str(out), gain) for sf in soundfonts for p in programs]
+    report = RenderReport()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    bar = tqdm(total=len(jobs) * len(pitches) * len(velocities), unit="note", desc="render", disable=not progress or None)
+    # spawn, not fork: a process that has loaded FluidSynth holds its threads' locks
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for (notes, dropped, missing), job in zip(pool.map(_render_instrument, jobs), jobs):
+            report.written.update((m["note_str"], m) for m in notes)
+            report.dropped.update(dropped)
+            if missing:
+                report.missing_presets.append(missing)
+            bar.update(len(pitches) * len(velocities))
+    bar.close()
+    examples.update(report.written)
+    write_examples(out, examples)
+    return report
