@@ -1,0 +1,150 @@
+"""The feature store: dB spectrograms of a dataset, computed once and memory-mapped after.
+
+A store lives in ``<cache>/<key>/`` where the key hashes the spectral settings and the
+dataset's ``examples.json``: change either and a new store is built, run the same thing
+twice and the second run only opens the files. ``specs.npy`` holds float16 dB values,
+``index.json`` the notes in order, ``meta.json`` the settings and the dataset-level
+:class:`~timbral.spectral.Bounds` that any model trained on it carries along.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ..spectral import Bounds, SpectralSettings, log_magnitude
+from .nsynth import EXAMPLES, DatasetError, audio_path, read_examples, write_json
+from .split import notes_in_split, read_split
+
+CACHE_DIR = "features"
+BATCH = 32
+INDEX_FIELDS = ("note_str", "instrument_str", "instrument_family", "instrument_family_str", "pitch", "velocity")
+
+
+@dataclass
+class FeatureStore:
+    """Memory-mapped dB spectrograms with their notes, settings and bounds."""
+
+    path: Path
+    dataset: Path
+    settings: SpectralSettings
+    bounds: Bounds
+    index: list[dict]
+    specs: np.ndarray  # (n_notes, n_bins, n_frames) float16 dB, memory-mapped
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> FeatureStore:
+        path = Path(path)
+        meta = json.loads((path / "meta.json").read_text())
+        index = json.loads((path / "index.json").read_text())
+        specs = np.load(path / "specs.npy", mmap_mode="r")
+        return cls(path, Path(meta["dataset"]), SpectralSettings.from_dict(meta["settings"]), Bounds(**meta["bounds"]), index, specs)
+
+    def positions(self, split: str | None = None) -> list[int]:
+        """Row numbers of the notes in ``split`` (all rows for ``None``)."""
+        if split is None:
+            return list(range(len(self.index)))
+        examples = {m["note_str"]: m for m in self.index}
+        chosen = set(notes_in_split(examples, read_split(self.dataset), split))
+        return [i for i, m in enumerate(self.index) if m["note_str"] in chosen]
+
+
+def store_key(data_dir: Path, settings: SpectralSettings) -> str:
+    digest = hashlib.sha1((data_dir / EXAMPLES).read_bytes()).hexdigest()[:12]
+    return f"{settings.key()}-{digest}"
+
+
+def feature_store(
+    data_dir: str | os.PathLike,
+    settings: SpectralSettings = SpectralSettings(),
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> FeatureStore:
+    """Open the store for ``data_dir`` and ``settings``, building it first if it does not exist.
+
+    The store is written to a temporary folder and renamed into place, so an interrupted
+    build leaves nothing half-written behind.
+    """
+    data_dir = Path(data_dir).resolve()
+    examples = read_examples(data_dir)
+    if not examples:
+        raise DatasetError(data_dir, "the dataset has no notes")
+    cache = Path(cache_dir) if cache_dir else data_dir / CACHE_DIR
+    path = cache / store_key(data_dir, settings)
+    if (path / "meta.json").exists():
+        return FeatureStore.open(path)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".building-"))
+    try:
+        _build(data_dir, examples, settings, tmp, progress)
+        try:
+            os.rename(tmp, path)
+        except OSError:  # another process finished the same store first
+            if not (path / "meta.json").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return FeatureStore.open(path)
+
+
+def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path, progress: bool) -> None:
+    import soundfile as sf
+
+    from ..audio import AudioError, prepare_note
+
+    names = sorted(examples)
+    specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=(len(names), settings.n_bins, settings.n_frames))
+    hi = -np.inf
+    for start in tqdm(range(0, len(names), BATCH), desc="features", unit="batch", disable=not progress or None):
+        batch = []
+        for name in names[start : start + BATCH]:
+            path = audio_path(data_dir, name)
+            try:
+                y, sr = sf.read(path, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as e:
+                raise AudioError(path, f"not a readable audio file ({e})") from None
+            batch.append(prepare_note(y, sr, path, target_sr=settings.sr, duration=settings.duration, trim=False, allow_silent=True))
+        db = log_magnitude(np.stack(batch), settings)
+        specs[start : start + len(batch)] = db
+        hi = max(hi, float(db.max()))
+    specs.flush()
+    index = [{f: examples[n][f] for f in INDEX_FIELDS if f in examples[n]} for n in names]
+    write_json(out / "index.json", index)
+    bounds = Bounds(lo=settings.floor_db, hi=float(np.ceil(hi)))
+    write_json(out / "meta.json", {"settings": settings.to_dict(), "bounds": vars(bounds), "dataset": str(data_dir), "n_notes": len(names)})
+
+
+class SpectrogramDataset(torch.utils.data.Dataset):
+    """Scaled spectrograms with pitch, velocity and family, for training.
+
+    Each item is a dict: ``spec`` float32 ``(n_bins, n_frames)`` in [0, 1], ``pitch`` and
+    ``velocity`` (MIDI ints) and ``family`` (NSynth's family id).
+    """
+
+    def __init__(self, store: FeatureStore, split: str | None = None):
+        self.store = store
+        self.rows = store.positions(split)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        row = self.rows[i]
+        meta = self.store.index[row]
+        spec = self.store.bounds.scale(torch.from_numpy(np.asarray(self.store.specs[row], dtype=np.float32)))
+        return {
+            "spec": spec,
+            "pitch": int(meta["pitch"]),
+            "velocity": int(meta["velocity"]),
+            "family": int(meta.get("instrument_family", -1)),
+        }
