@@ -1,0 +1,53 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from timbral.cli import build_parser, main
+
+VERBS = ["render", "import", "data"]
+DATA_ACTIONS = ["default", "split", "info", "features"]
+
+
+def test_help_lists_every_verb_with_a_line():
+    out = subprocess.run([sys.executable, "-m", "timbral.cli", "--help"], capture_output=True, text=True, check=True).stdout
+    for verb in VERBS:
+        assert any(line.strip().startswith(verb + " ") for line in out.splitlines()), verb
+
+
+@pytest.mark.parametrize("argv", [[v] for v in VERBS if v != "data"] + [["data", a] for a in DATA_ACTIONS])
+def test_every_verb_has_help_with_an_example(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args([*argv, "--help"])
+    assert info.value.code == 0
+    assert "example:" in capsys.readouterr().out
+
+
+def test_data_split_info_and_features(tiny_dataset, tmp_path, capsys):
+    assert main(["data", "split", str(tiny_dataset), "--seed", "1"]) == 0
+    assert main(["data", "info", str(tiny_dataset), "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    info = json.loads(lines[-1])
+    assert info["n_notes"] == 15 and sum(info["split_instruments"].values()) == 5
+    assert main(["data", "features", str(tiny_dataset), "--cache", str(tmp_path)]) == 0
+    assert "15 notes, 513 bins x 251 frames" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["data", "info", "/nonexistent"], "not an NSynth-layout folder"),
+    (["data", "split", "/nonexistent"], "not an NSynth-layout folder"),
+    (["data", "features", "/nonexistent"], "not an NSynth-layout folder"),
+    (["data", "split", ".", "--valid", "2"], ""),
+])
+def test_bad_input_exits_2_with_a_message(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("timbral: error:") and message in err
+
+
+def test_unknown_verb_and_bad_types_are_usage_errors(capsys):
+    for argv in (["fly"], ["render"], ["data", "split", "x", "--seed", "abc"], ["render", "x.sf2", "--out", "o", "--workers", "two"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
