@@ -6,7 +6,7 @@ import pytest
 
 from timbral.cli import build_parser, main
 
-VERBS = ["render", "import", "data"]
+VERBS = ["render", "import", "data", "resynth"]
 DATA_ACTIONS = ["default", "split", "info", "features"]
 
 
