@@ -161,6 +161,7 @@ def write_audio(path: str | os.PathLike, y: np.ndarray, sr: int = SAMPLE_RATE, s
     os.close(fd)
     try:
         sf.write(tmp, np.clip(y, -1.0, 1.0), sr, subtype=SUBTYPES[subtype], format=fmt)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
