@@ -1,0 +1,78 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from timbral.model import ModelConfig, ModelError, TimbreVAE, harmonic_comb, load_model, save_model
+from timbral.spectral import SpectralSettings
+
+TINY = dict(latent_dim=8, channels=32)
+
+
+def test_shapes_and_decoding_at_any_pitch():
+    torch.manual_seed(0)
+    model = TimbreVAE(ModelConfig(**TINY)).eval()
+    x = torch.rand(3, 513, 251)
+    x_hat, mu, logvar = model(x, torch.tensor([24, 60, 96]), torch.tensor([50, 100, 127]))
+    assert x_hat.shape == x.shape and mu.shape == logvar.shape == (3, 8)
+    assert 0 <= float(x_hat.min()) and float(x_hat.max()) <= 1
+    z = torch.zeros(128, 8)
+    every_pitch = model.decoder(z, torch.arange(128), torch.full((128,), 100))
+    assert torch.isfinite(every_pitch).all()
+    assert not torch.allclose(every_pitch[60], every_pitch[61])  # pitch changes the sound
+
+
+def test_without_pitch_conditioning_pitch_is_ignored():
+    model = TimbreVAE(ModelConfig(**TINY, pitch_conditioning=False, harmonic_template=False)).eval()
+    z = torch.randn(1, 8)
+    a = model.decoder(z, torch.tensor([40]), torch.tensor([100]))
+    b = model.decoder(z, torch.tensor([80]), torch.tensor([20]))
+    assert torch.equal(a, b)
+
+
+def test_harmonic_comb_peaks_on_harmonics():
+    comb = harmonic_comb(torch.tensor([69]), SpectralSettings())[0]  # A4 = 440 Hz, bins of 15.625 Hz
+    for k in (1, 2, 3, 5):
+        assert comb[round(k * 440 / 15.625)] > 0.6
+    assert comb[round(1.5 * 440 / 15.625)] < 0.01
+
+
+def test_save_load_round_trip(tmp_path):
+    model = TimbreVAE(ModelConfig(**TINY, n_families=12)).eval()
+    save_model(model, tmp_path / "m", card="# card\n")
+    loaded = load_model(tmp_path / "m")
+    x, p, v = torch.rand(2, 513, 251), torch.tensor([50, 70]), torch.tensor([100, 100])
+    assert torch.equal(model(x, p, v)[0], loaded(x, p, v)[0])
+    assert (tmp_path / "m" / "card.md").read_text() == "# card\n"
+    weights = (tmp_path / "m" / "weights.safetensors").read_bytes()
+    header = json.loads(weights[8 : 8 + int.from_bytes(weights[:8], "little")])
+    assert header["__metadata__"]["format"] == "timbral"  # safetensors: tensors only, nothing to unpickle
+
+
+def test_bad_model_folders(tmp_path):
+    model = TimbreVAE(ModelConfig(**TINY))
+    good = save_model(model, tmp_path / "good")
+    with pytest.raises(ModelError, match="no such model folder"):
+        load_model(tmp_path / "missing")
+
+    def broken(name, change):
+        d = tmp_path / name
+        d.mkdir()
+        for f in good.iterdir():
+            (d / f.name).write_bytes(f.read_bytes())
+        change(d)
+        return d
+
+    cases = [
+        (broken("noweights", lambda d: (d / "weights.safetensors").unlink()), "missing weights.safetensors"),
+        (broken("noconfig", lambda d: (d / "config.json").unlink()), "missing config.json"),
+        (broken("truncated", lambda d: (d / "weights.safetensors").write_bytes((good / "weights.safetensors").read_bytes()[:5000])), "truncated or corrupt"),
+        (broken("badjson", lambda d: (d / "config.json").write_text("{oops")), "bad config.json"),
+        (broken("version", lambda d: (d / "config.json").write_text('{"format_version": 99, "model": {}}')), "format_version"),
+        (broken("unknown", lambda d: (d / "config.json").write_text('{"format_version": 1, "model": {"colour": 1}}')), "unknown model settings"),
+        (broken("mismatch", lambda d: (d / "config.json").write_text(json.dumps({"format_version": 1, "model": {"latent_dim": 16, "channels": 32}}))), "do not match"),
+    ]
+    for path, message in cases:
+        with pytest.raises(ModelError, match=message):
+            load_model(path)

@@ -1,0 +1,219 @@
+"""The pitch-conditioned timbre VAE, and the model folder it lives in.
+
+The encoder reads a whole note's scaled log-magnitude spectrogram (frequency as channels,
+1-D convolutions over time) and returns the mean and log-variance of a latent vector that
+holds **timbre**. The decoder rebuilds the spectrogram from that vector plus the pitch and
+velocity to play it at: pitch enters as continuous Fourier features (any MIDI pitch works,
+also ones never trained on) and as a harmonic comb over the frequency bins, which one
+decoder head uses to place partials exactly where that pitch puts them.
+
+A model folder holds ``config.json`` (every setting, the spectral settings and the
+dataset-level bounds), ``weights.safetensors`` and ``card.md``. Loading never unpickles.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .spectral import Bounds, SpectralSettings
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "weights.safetensors"
+CARD_FILE = "card.md"
+FORMAT_VERSION = 1
+
+
+class ModelError(ValueError):
+    """A model folder that cannot be loaded, with the folder and the reason."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass
+class ModelConfig:
+    """Architecture settings; with the spectral settings and bounds they define a model."""
+
+    latent_dim: int = 32
+    channels: int = 256
+    pitch_features: int = 16
+    pitch_conditioning: bool = True
+    harmonic_template: bool = True
+    n_families: int = 0  # > 0: a linear family head on μ, trained as an auxiliary task
+    spectral: dict = field(default_factory=lambda: SpectralSettings().to_dict())
+    bounds: dict = field(default_factory=lambda: {"lo": -80.0, "hi": 40.0})
+
+    @property
+    def spectral_settings(self) -> SpectralSettings:
+        return SpectralSettings.from_dict(self.spectral)
+
+    @property
+    def scale(self) -> Bounds:
+        return Bounds(**self.bounds)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelConfig:
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown model settings: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+
+def pitch_features(pitch: torch.Tensor, n: int) -> torch.Tensor:
+    """Sinusoidal features of continuous MIDI pitch (plus the pitch itself, scaled)."""
+    p = pitch.float().unsqueeze(-1) / 128.0
+    freqs = 2.0 ** torch.arange(n // 2, device=pitch.device, dtype=torch.float32) * math.pi
+    return torch.cat([p, torch.sin(p * freqs), torch.cos(p * freqs)], dim=-1)
+
+
+def harmonic_comb(pitch: torch.Tensor, settings: SpectralSettings, width: float = 0.8) -> torch.Tensor:
+    """``(batch, n_bins)`` in [0, 1]: Gaussian bumps at the harmonics of each pitch."""
+    f0 = 440.0 * 2.0 ** ((pitch.float() - 69.0) / 12.0)
+    bin_hz = settings.sr / settings.n_fft
+    bins = torch.arange(settings.n_bins, device=pitch.device, dtype=torch.float32)
+    harmonic = bins[None, :] * bin_hz / f0[:, None]  # bin position in units of f0
+    nearest = torch.clamp(torch.round(harmonic), min=1.0)
+    distance_bins = (harmonic - nearest) * f0[:, None] / bin_hz
+    return torch.exp(-0.5 * (distance_bins / width) ** 2)
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_bins: int, n_frames: int, channels: int, latent_dim: int):
+        super().__init__()
+        self.convs = nn.Sequential(
+            nn.Conv1d(n_bins, channels, 8, stride=4, padding=2), nn.GELU(),
+            nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
+            nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
+        )
+        with torch.no_grad():
+            steps = self.convs(torch.zeros(1, n_bins, n_frames)).shape[-1]
+        self.to_latent = nn.Linear(channels * steps, 2 * latent_dim)
+
+    def forward(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.convs(spec).flatten(1)
+        mu, logvar = self.to_latent(h).chunk(2, dim=-1)
+        return mu, logvar.clamp(-12.0, 8.0)
+
+
+class Decoder(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        s = config.spectral_settings
+        c = config.channels
+        self.config, self.settings = config, s
+        self.steps = math.ceil(s.n_frames / 16)
+        cond = config.latent_dim + (config.pitch_features + 1 + 1 if config.pitch_conditioning else 0)
+        self.start = nn.Sequential(nn.Linear(cond, 512), nn.GELU(), nn.Linear(512, c * self.steps))
+        self.film = nn.Linear(cond, 4 * c)  # scale and shift for the two upsampling blocks
+        self.up1 = nn.ConvTranspose1d(c, c, 4, stride=2, padding=1)
+        self.up2 = nn.ConvTranspose1d(c, c, 4, stride=2, padding=1)
+        self.mix = nn.Conv1d(c, c, 3, padding=1)
+        self.up3 = nn.ConvTranspose1d(c, c, 4, stride=4)
+        heads = 2 if config.harmonic_template else 1
+        self.out = nn.Conv1d(c, heads * s.n_bins, 1)
+
+    def forward(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
+        cfg = self.config
+        if cfg.pitch_conditioning:
+            cond = torch.cat([z, pitch_features(pitch, cfg.pitch_features), velocity.float().unsqueeze(-1) / 127.0], dim=-1)
+        else:
+            cond = z
+        h = F.gelu(self.start(cond).view(len(z), cfg.channels, self.steps))
+        s1, b1, s2, b2 = self.film(cond).unsqueeze(-1).chunk(4, dim=1)
+        h = F.gelu(self.up1(h) * (1 + s1) + b1)
+        h = F.gelu(self.up2(h) * (1 + s2) + b2)
+        h = F.gelu(self.mix(h)) + h
+        h = F.gelu(self.up3(h))[..., : self.settings.n_frames]
+        out = self.out(h)
+        if cfg.harmonic_template:
+            direct, gate = out.chunk(2, dim=1)
+            out = direct + gate * harmonic_comb(pitch, self.settings).unsqueeze(-1)
+        return torch.sigmoid(out)
+
+
+class TimbreVAE(nn.Module):
+    """Encoder → (μ, log σ²) → reparameterised z → decoder conditioned on pitch and velocity."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        s = config.spectral_settings
+        self.config = config
+        self.encoder = Encoder(s.n_bins, s.n_frames, config.channels, config.latent_dim)
+        self.decoder = Decoder(config)
+        self.family_head = nn.Linear(config.latent_dim, config.n_families) if config.n_families else None
+
+    def forward(self, spec, pitch, velocity):
+        mu, logvar = self.encoder(spec)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
+        return self.decoder(z, pitch, velocity), mu, logvar
+
+
+def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) ‖ N(0, I)) per example and latent dimension, in nats."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+
+
+def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = None) -> Path:
+    """Write ``config.json`` + ``weights.safetensors`` (+ ``card.md``), each file atomically."""
+    from safetensors.torch import save_file
+
+    from .data.nsynth import write_json
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tmp = path / f".{WEIGHTS_FILE}.tmp"
+    save_file(state, str(tmp), metadata={"format": "timbral", "version": str(FORMAT_VERSION)})
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path / WEIGHTS_FILE)
+    write_json(path / CONFIG_FILE, {"format_version": FORMAT_VERSION, "model": asdict(model.config)})
+    if card is not None:
+        tmp = path / f".{CARD_FILE}.tmp"
+        tmp.write_text(card)
+        os.replace(tmp, path / CARD_FILE)
+    return path
+
+
+def default_model_path() -> Path:
+    """The model shipped with Timbral (``models/default`` of the source tree)."""
+    return Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+def load_model(path: str | os.PathLike | None = None) -> TimbreVAE:
+    """Load a model folder (the default model when ``path`` is ``None``), in eval mode on the CPU."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path) if path is not None else default_model_path()
+    if not path.is_dir():
+        raise ModelError(path, "no such model folder")
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        if not (path / name).is_file():
+            raise ModelError(path, f"missing {name}")
+    try:
+        raw = json.loads((path / CONFIG_FILE).read_text())
+        if raw.get("format_version") != FORMAT_VERSION:
+            raise ModelError(path, f"unsupported format_version {raw.get('format_version')!r}")
+        config = ModelConfig.from_dict(raw["model"])
+        model = TimbreVAE(config)
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as e:
+        if isinstance(e, ModelError):
+            raise
+        raise ModelError(path, f"bad {CONFIG_FILE} ({e})") from None
+    try:
+        state = load_file(str(path / WEIGHTS_FILE))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ModelError(path, f"{WEIGHTS_FILE} is truncated or corrupt ({e})") from None
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise ModelError(path, f"weights do not match {CONFIG_FILE} ({str(e).splitlines()[0]})") from None
+    return model.eval()
