@@ -32,13 +32,14 @@ def write(path: Path, y: np.ndarray, sr: int = SR, **kw) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory) -> Path:
-    """15 real notes: 5 TimGM6mb instruments of 5 families x 3 pitches, with a split."""
+    """15 real notes: 5 TimGM6mb instruments of 5 families x 3 pitches; 3 train, 1 valid, 1 test."""
     from timbral.data.nsynth import read_examples
-    from timbral.data.split import make_split, write_split
+    from timbral.data.split import write_split
 
     out = tmp_path_factory.mktemp("tiny")
     render_soundfonts([TIMGM], out, programs="0,24,40,56,73", pitches="48,60,72", velocities="100", workers=2, progress=False)
-    write_split(out, make_split(read_examples(out), seed=0))
+    instruments = sorted({m["instrument_str"] for m in read_examples(out).values()})
+    write_split(out, {"by": "instrument", "seed": None, "train": instruments[2:], "valid": instruments[1:2], "test": instruments[:1]})
     return out
 
 

@@ -1,0 +1,83 @@
+"""Training throughput of the default model settings, in examples per second.
+
+Times optimiser steps (forward, backward, update, batch loading from the feature store) on
+the default dataset's training split, after a few warm-up steps; on the CPU, and on a GPU
+too when one is present (bf16 autocast, as ``timbral train`` uses). The baseline, measured in
+the same run, is the same loop with the original project's set-up (no pitch conditioning, no
+harmonic head). Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def throughput(store, rows, cfg, device, steps: int) -> float:
+    from timbral.model import ModelConfig, TimbreVAE
+    from timbral.train import batch_rows, load_batch, losses
+
+    model_cfg = ModelConfig(latent_dim=cfg.latent_dim, channels=cfg.channels, pitch_conditioning=cfg.pitch_conditioning,
+                            harmonic_template=cfg.harmonic_template, spectral=store.settings.to_dict(),
+                            bounds=vars(store.bounds), n_families=12 if cfg.family_weight else 0)
+    model = TimbreVAE(model_cfg).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    warmup = 5
+    for step in range(warmup + steps):
+        if step == warmup:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+        batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed), store.bounds, device)
+        with amp:
+            loss = losses(model, batch, cfg, store.bounds, cfg.beta)["loss"]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return steps * cfg.batch_size / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("data/default"))
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from timbral.data.features import feature_store
+    from timbral.train import TrainConfig
+
+    store = feature_store(args.data, progress=False)
+    rows = np.array(store.positions("train"))
+    default = TrainConfig()
+    original = TrainConfig(pitch_conditioning=False, harmonic_template=False, family_weight=0.0)
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    results = {"threads": torch.get_num_threads(), "batch_size": default.batch_size}
+    for device in devices:
+        results[f"{device.type}_default_examples_per_s"] = throughput(store, rows, default, device, args.steps)
+        results[f"{device.type}_original_setup_examples_per_s"] = throughput(store, rows, original, device, args.steps)
+        results[f"{device.type}_ratio_default_vs_original"] = (
+            results[f"{device.type}_default_examples_per_s"] / results[f"{device.type}_original_setup_examples_per_s"])
+    seconds_per_default_run = default.steps * default.batch_size / results["cpu_default_examples_per_s"]
+    results["cpu_minutes_for_default_steps"] = seconds_per_default_run / 60
+    if args.json:
+        print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in results.items()}))
+        return
+    print(f"batch {default.batch_size}, {results['threads']} CPU threads, {args.steps} timed steps")
+    for device in devices:
+        d = device.type
+        print(f"{d}: default {results[f'{d}_default_examples_per_s']:.1f} examples/s, original set-up "
+              f"{results[f'{d}_original_setup_examples_per_s']:.1f} examples/s (ratio {results[f'{d}_ratio_default_vs_original']:.2f})")
+    print(f"the default {default.steps} steps take {results['cpu_minutes_for_default_steps']:.1f} min on this CPU")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Training on tiny data: outputs, resume after a kill, two-process DDP, bad input."""
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from timbral.cli import main
+from timbral.model import load_model
+from timbral.train import TrainConfig, batch_rows, train
+
+TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
+TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
+
+
+def weights(run: Path) -> dict:
+    return load_file(str(run / "model" / "weights.safetensors"))
+
+
+def test_training_writes_log_curves_checkpoint_and_a_loadable_model(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "30", *TINY]) == 0
+    rows = list(csv.DictReader((run / "log.csv").open()))
+    assert [int(r["step"]) for r in rows] == [5, 10, 15, 20, 25, 30]
+    assert all(np.isfinite(float(r["loss"])) for r in rows) and rows[1]["valid_sc"] != ""
+    assert float(rows[-1]["l1"]) < float(rows[0]["l1"])  # it learns
+    assert (run / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    checkpoint = torch.load(run / "checkpoint.pt", weights_only=True)
+    assert checkpoint["step"] == 30
+    model = load_model(run / "model")
+    assert model.config.latent_dim == 8 and model.config.n_families == 9  # highest family id in the tiny set is 8 (string)
+    card = (run / "model" / "card.md").read_text()
+    assert "steps: 30 of 30" in card and "by instrument" in card and "min on cpu" in card
+    assert "model written to" in capsys.readouterr().out
+
+
+def test_kill_and_resume_gives_the_uninterrupted_result(tiny_dataset, tmp_path):
+    straight = tmp_path / "straight"
+    train(tiny_dataset, straight, TrainConfig(steps=40, checkpoint_every=10, **TINY_CFG), progress=False)
+
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "timbral.cli", "train", str(tiny_dataset), "--out", str(killed), "--steps", "40",
+           "--checkpoint-every", "10", *TINY]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (killed / "checkpoint.pt").exists():
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    step = torch.load(killed / "checkpoint.pt", weights_only=True)["step"]  # loads: never half-written
+    assert 10 <= step < 40 and not (killed / "model").exists()
+    assert main(["train", str(tiny_dataset), "--out", str(killed), "--resume"]) == 0
+    a, b = weights(straight), weights(killed)
+    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    logged = [int(r["step"]) for r in csv.DictReader((killed / "log.csv").open())]
+    assert logged == sorted(set(logged)) and logged[-1] == 40
+
+
+def test_two_process_ddp_with_gloo_agrees(tiny_dataset, tmp_path):
+    script = tmp_path / "ddp.py"
+    script.write_text(
+        "import sys, torch, torch.distributed as dist\n"
+        "from timbral.train import train, TrainConfig\n"
+        "import os\n"
+        f"m = train(sys.argv[1], sys.argv[2], TrainConfig(steps=12, **{TINY_CFG!r}), progress=False)\n"
+        "flat = torch.cat([p.detach().flatten() for p in m.parameters()])\n"
+        "torch.save(flat, sys.argv[2] + f'/rank{os.environ[\"RANK\"]}.pt')\n"
+    )
+    torchrun = Path(sys.executable).parent / "torchrun"
+    run = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--master_port", "29517", str(script), str(tiny_dataset), str(run)],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    r0, r1 = torch.load(run / "rank0.pt"), torch.load(run / "rank1.pt")
+    assert torch.equal(r0, r1)  # gradients all-reduced: both processes hold the same model
+    assert load_model(run / "model") is not None and (run / "log.csv").exists()
+
+
+def test_batches_are_a_function_of_the_step():
+    rows = np.arange(10)
+    first = np.concatenate([batch_rows(rows, s, 4, seed=0) for s in range(5)])
+    assert sorted(first[:10].tolist()) == list(range(10))  # one epoch is a permutation
+    assert np.array_equal(batch_rows(rows, 3, 4, 0), batch_rows(rows, 3, 4, 0))
+    halves = np.concatenate([batch_rows(rows, 3, 4, 0, rank=r, world=2) for r in (0, 1)])
+    assert sorted(halves.tolist()) == sorted(batch_rows(rows, 3, 4, 0).tolist())
+
+
+def test_bad_training_input(tiny_dataset, tmp_path, capsys):
+    assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r"), "--batch-size", "64"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r2"), "--resume"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--lr", "-1"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--lr", "nan"]) == 2
+    bad_config = tmp_path / "cfg.json"
+    bad_config.write_text('{"stepz": 3}')
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
+    bad_config.write_text("[1]")
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
+    err = capsys.readouterr().err
+    for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings", "JSON object"):
+        assert message in err, message
+    run = tmp_path / "twice"
+    assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0
+    assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 2
+    assert "already holds a run" in capsys.readouterr().err

@@ -1,0 +1,385 @@
+"""Training: ``timbral train DATA --out RUN``, on a CPU, a GPU, or many under ``torchrun``.
+
+Read top to bottom: settings → data → model → one step → the loop → the outputs.
+Batches are drawn from a seeded permutation per epoch and indexed by the step number, so a
+resumed run (``--resume``) and a run under DistributedDataParallel see exactly the batches an
+uninterrupted single-process run would. The run folder holds ``checkpoint.pt`` (written
+atomically), ``log.csv``, ``loss.png`` and, at the end, the exported model in ``model/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from .data.features import FeatureStore, feature_store
+from .data.nsynth import write_json
+from .model import ModelConfig, TimbreVAE, kl_per_dim, save_model
+from .spectral import SpectralSettings
+
+CHECKPOINT = "checkpoint.pt"
+LOG = "log.csv"
+LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
+              "valid_l1", "valid_sc", "valid_kl")
+
+
+@dataclass
+class TrainConfig:
+    """Every training setting; ``timbral train`` flags and ``--config FILE`` (JSON) fill it."""
+
+    steps: int = 9000  # about 50 min at batch 32 on 2 CPU cores
+    batch_size: int = 32
+    lr: float = 1e-3
+    beta: float = 3e-4  # KL weight against per-element reconstruction losses
+    kl_warmup: int = 3000  # steps over which β rises from 0
+    free_bits: float = 0.05  # nats per latent dimension not penalised
+    sc_weight: float = 1.0  # linear-magnitude spectral convergence term
+    family_weight: float = 0.05  # auxiliary family classifier on μ (0: none)
+    seed: int = 0
+    checkpoint_every: int = 500
+    valid_every: int = 500
+    log_every: int = 50
+    max_minutes: float = 0.0  # stop early (with a checkpoint and a model) after this long; 0: no limit
+    latent_dim: int = 32
+    channels: int = 256
+    pitch_conditioning: bool = True
+    harmonic_template: bool = True
+    n_fft: int = 1024
+    hop_length: int = 256
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        cfg = cls(**d)
+        for name in ("steps", "batch_size", "checkpoint_every", "valid_every", "log_every", "latent_dim", "channels"):
+            if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
+        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "max_minutes"):
+            value = getattr(cfg, name)
+            if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
+        if cfg.lr == 0:
+            raise ValueError("lr must be positive")
+        return cfg
+
+
+# --- distributed -----------------------------------------------------------------------------
+
+def _setup_distributed() -> tuple[int, int, torch.device]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available()
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    if cuda:
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        torch.cuda.set_device(local)
+        return rank, world, torch.device("cuda", local)
+    return rank, world, torch.device("cpu")
+
+
+def _agree(flag: bool, device) -> bool:
+    """Rank 0's answer, on every rank (so all processes stop at the same step)."""
+    if not dist.is_initialized():
+        return flag
+    t = torch.tensor([float(flag)], device=device)
+    dist.broadcast(t, src=0)
+    return bool(t.item())
+
+
+def _barrier() -> None:
+    if dist.is_initialized():
+        dist.barrier()
+
+
+# --- data ------------------------------------------------------------------------------------
+
+def batch_rows(rows: np.ndarray, step: int, batch_size: int, seed: int, rank: int = 0, world: int = 1) -> np.ndarray:
+    """This rank's share of the global batch of ``step``: a seeded permutation per epoch."""
+    n = len(rows)
+    start = step * batch_size
+    picked = []
+    for position in range(start, start + batch_size):
+        epoch, offset = divmod(position, n)
+        picked.append(_permutation(n, seed, epoch)[offset])
+    return rows[np.array(picked[rank::world])]
+
+
+_PERMUTATIONS: dict[tuple[int, int, int], np.ndarray] = {}
+
+
+def _permutation(n: int, seed: int, epoch: int) -> np.ndarray:
+    key = (n, seed, epoch)
+    if key not in _PERMUTATIONS:
+        _PERMUTATIONS.clear()
+        _PERMUTATIONS[key] = np.random.default_rng([seed, epoch]).permutation(n)
+    return _PERMUTATIONS[key]
+
+
+def load_batch(store: FeatureStore, rows: np.ndarray, bounds, device) -> dict[str, torch.Tensor]:
+    """Scaled spectrograms and labels of ``rows``, on ``device``."""
+    order = np.argsort(rows)  # memory-mapped reads in file order
+    specs = np.empty((len(rows), *store.specs.shape[1:]), np.float32)
+    specs[order] = store.specs[rows[order]]
+    meta = [store.index[r] for r in rows]
+    return {
+        "spec": bounds.scale(torch.from_numpy(specs)).clamp(0.0, 1.0).to(device),
+        "pitch": torch.tensor([m["pitch"] for m in meta], device=device),
+        "velocity": torch.tensor([m["velocity"] for m in meta], device=device),
+        "family": torch.tensor([m.get("instrument_family", -1) for m in meta], device=device),
+    }
+
+
+# --- one step --------------------------------------------------------------------------------
+
+def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[str, torch.Tensor]:
+    """Reconstruction (L1 on scaled dB + spectral convergence on linear magnitude), KL, family."""
+    x = batch["spec"]
+    x_hat, mu, logvar = model(x, batch["pitch"], batch["velocity"])
+    head = getattr(model, "module", model).family_head
+    x_hat = x_hat.float()
+    l1 = (x_hat - x).abs().mean()
+    to_mag = lambda s: torch.pow(10.0, bounds.unscale(s) / 20.0)  # noqa: E731
+    mag, mag_hat = to_mag(x), to_mag(x_hat)
+    sc = (torch.linalg.vector_norm(mag_hat - mag, dim=(1, 2)) / torch.linalg.vector_norm(mag, dim=(1, 2)).clamp(min=1e-6)).mean()
+    kl_dims = kl_per_dim(mu.float(), logvar.float()).mean(0)
+    kl = kl_dims.sum()
+    kl_penalty = torch.clamp(kl_dims, min=cfg.free_bits).sum()
+    family = torch.nn.functional.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
+    total = l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family
+    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family}
+
+
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up over 200 steps, then cosine decay to a tenth."""
+    warm = min(1.0, (step + 1) / 200)
+    progress = step / max(1, cfg.steps)
+    return float(cfg.lr * warm * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress))))
+
+
+# --- the loop --------------------------------------------------------------------------------
+
+def saved_config(out: str | os.PathLike) -> TrainConfig:
+    """The settings of the run in ``out`` (from its checkpoint)."""
+    path = Path(out) / CHECKPOINT
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: nothing to resume")
+    return TrainConfig.from_dict(torch.load(path, map_location="cpu", weights_only=True)["config"])
+
+
+def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig | None = None,
+          *, resume: bool = False, progress: bool = True) -> TimbreVAE:
+    """Train a model on ``data_dir`` into the run folder ``out`` (exported to ``out/model``); returns it.
+
+    With ``resume`` the run continues from its checkpoint with its own settings; ``cfg`` may
+    only change ``steps`` and ``max_minutes``.
+    """
+    out = Path(out)
+    rank, world, device = _setup_distributed()
+    checkpoint = None
+    if resume:
+        saved = saved_config(out)
+        cfg = cfg or saved
+        changed = [k for k, v in asdict(cfg).items() if k not in ("steps", "max_minutes") and asdict(saved)[k] != v]
+        if changed:
+            raise ValueError(f"{out}: a resumed run keeps its settings; these differ: {', '.join(changed)}")
+        checkpoint = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)
+    elif (out / CHECKPOINT).exists():
+        raise FileExistsError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+    cfg = cfg or TrainConfig()
+    if cfg.batch_size % world:
+        raise ValueError(f"batch_size {cfg.batch_size} must divide among {world} processes")
+
+    settings = SpectralSettings(n_fft=cfg.n_fft, hop_length=cfg.hop_length)
+    if rank == 0:
+        store = feature_store(data_dir, settings, progress=progress)
+    _barrier()
+    if rank != 0:
+        store = feature_store(data_dir, settings, progress=False)
+    train_rows = np.array(store.positions("train") if _has_split(store) else store.positions())
+    valid_rows = np.array(store.positions("valid") if _has_split(store) else [])[:256]
+    if len(train_rows) < cfg.batch_size:
+        raise ValueError(f"{data_dir}: {len(train_rows)} training notes, fewer than one batch of {cfg.batch_size}")
+
+    model_cfg = ModelConfig(
+        latent_dim=cfg.latent_dim, channels=cfg.channels, pitch_conditioning=cfg.pitch_conditioning,
+        harmonic_template=cfg.harmonic_template, spectral=settings.to_dict(), bounds=vars(store.bounds),
+        n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
+    )
+    torch.manual_seed(cfg.seed)
+    model = TimbreVAE(model_cfg).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    start, elapsed = 0, 0.0
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        start, elapsed = int(checkpoint["step"]), float(checkpoint["elapsed"])
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    bounds = store.bounds
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
+        _trim_log(out / LOG, start)
+    bar = tqdm(total=cfg.steps, initial=start, unit="step", desc="train", disable=rank != 0 or not progress or None)
+    began, window_start, window_examples = time.perf_counter() - elapsed, time.perf_counter(), 0
+    step = start
+    while step < cfg.steps:
+        torch.manual_seed(cfg.seed * 1_000_003 + step * 17 + rank)  # the same noise after a resume
+        net.train()
+        beta = cfg.beta * min(1.0, step / max(1, cfg.kl_warmup))
+        lr = learning_rate(cfg, step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        batch = load_batch(store, batch_rows(train_rows, step, cfg.batch_size, cfg.seed, rank, world), bounds, device)
+        with amp:
+            parts = losses(net, batch, cfg, bounds, beta)
+        if not torch.isfinite(parts["loss"]):
+            raise FloatingPointError(f"loss became {parts['loss'].item()} at step {step}; lower --lr")
+        optimizer.zero_grad(set_to_none=True)
+        parts["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        window_examples += cfg.batch_size
+        bar.update(1)
+        bar.set_postfix(loss=f"{parts['loss'].item():.4f}", sc=f"{parts['sc'].item():.3f}", kl=f"{parts['kl'].item():.1f}")
+
+        row = None
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            now = time.perf_counter()
+            row = {"step": step, "epoch": round(step * cfg.batch_size / len(train_rows), 3), "seconds": round(now - began, 1),
+                   "examples_per_s": round(window_examples / max(now - window_start, 1e-9), 1), "lr": lr, "beta": beta,
+                   **{k: round(v.item(), 5) for k, v in parts.items()}}
+            window_start, window_examples = now, 0
+        if len(valid_rows) and (step % cfg.valid_every == 0 or step == cfg.steps):
+            row = (row or {"step": step}) | _validate(model, store, valid_rows, cfg, bounds, device)
+        if row is not None and rank == 0:
+            _append_log(out / LOG, row)
+        out_of_time = bool(cfg.max_minutes) and _agree(time.perf_counter() - began > 60 * cfg.max_minutes, device)
+        if rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time):
+            _save_checkpoint(out / CHECKPOINT, model, optimizer, step, cfg, time.perf_counter() - began)
+        if out_of_time:
+            break
+    bar.close()
+    _barrier()
+    if rank == 0:
+        plot_losses(out / LOG, out / "loss.png")
+        seconds = time.perf_counter() - began
+        save_model(model.cpu(), out / "model", card=training_card(cfg, data_dir, out, store, train_rows, step, seconds, device, world))
+    _barrier()
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    return model.cpu().eval()
+
+
+def _has_split(store: FeatureStore) -> bool:
+    return (store.dataset / "split.json").is_file()
+
+
+@torch.no_grad()
+def _validate(model, store, rows, cfg, bounds, device) -> dict[str, float]:
+    model.eval()
+    totals = {"l1": 0.0, "sc": 0.0, "kl": 0.0}
+    for i in range(0, len(rows), 64):
+        batch = load_batch(store, rows[i : i + 64], bounds, device)
+        parts = losses(model, batch, cfg, bounds, 0.0)
+        for k in totals:
+            totals[k] += parts[k].item() * len(batch["pitch"])
+    return {f"valid_{k}": round(v / len(rows), 5) for k, v in totals.items()}
+
+
+def _save_checkpoint(path: Path, model, optimizer, step: int, cfg: TrainConfig, elapsed: float) -> None:
+    """Write the checkpoint to a temporary file, then rename it: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+             "config": asdict(cfg), "elapsed": elapsed}
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def _append_log(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with path.open("a", newline="") as f:
+        writer = csv.DictWriter(f, LOG_FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow({k: row.get(k, "") for k in LOG_FIELDS})
+
+
+def _trim_log(path: Path, step: int) -> None:
+    """Drop log rows past ``step`` (written after the checkpoint a resumed run starts from)."""
+    if not path.exists():
+        return
+    with path.open() as f:
+        rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
+    path.unlink()
+    for row in rows:
+        _append_log(path, row)
+
+
+def plot_losses(log: Path, png: Path) -> None:
+    """Training and validation curves as a PNG a person can look at."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with log.open() as f:
+        rows = list(csv.DictReader(f))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for ax, key, title in zip(axes, ("l1", "sc", "kl"), ("L1 on scaled dB", "spectral convergence (linear)", "KL (nats)")):
+        for prefix, style in (("", "-"), ("valid_", "o-")):
+            points = [(int(r["step"]), float(r[prefix + key])) for r in rows if r.get(prefix + key)]
+            if points:
+                ax.plot(*zip(*points), style, label="valid" if prefix else "train", markersize=3)
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+
+
+def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, device, world) -> str:
+    """The model card's training part; ``timbral evaluate --card`` adds the measured figures."""
+    split = json.loads((store.dataset / "split.json").read_text()) if _has_split(store) else None
+    split_line = (f"by instrument, seed {split.get('seed')}: {len(split['train'])} train / {len(split['valid'])} valid / "
+                  f"{len(split['test'])} test instruments") if split else "none (all notes trained on)"
+    hardware = f"{device.type}{' (' + torch.cuda.get_device_name() + ')' if device.type == 'cuda' else ''}, " \
+               f"{world} process(es), {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}"
+    settings = "\n".join(f"| {k} | {v} |" for k, v in asdict(cfg).items())
+    return f"""# Timbral model card
+
+## Data
+- dataset: `{Path(data_dir).name}` ({len(store.index)} notes; {len(train_rows)} in training)
+- split: {split_line}
+- representation: log-magnitude STFT, n_fft {cfg.n_fft}, hop {cfg.hop_length}, {store.settings.n_frames} frames,
+  dB floor {store.settings.floor_db:g}, dataset bounds {store.bounds.lo:g}..{store.bounds.hi:g} dB
+
+## Training
+- steps: {steps_done} of {cfg.steps} (batch {cfg.batch_size}, {steps_done * cfg.batch_size / len(train_rows):.1f} epochs)
+- time: {seconds / 60:.1f} min on {hardware}
+- command: `timbral train {data_dir} --out {out}` (settings below; see `log.csv` and `loss.png` of the run)
+
+| setting | value |
+|---|---|
+{settings}
+"""
+
+
+__all__ = ["TrainConfig", "train", "batch_rows", "losses", "plot_losses"]
