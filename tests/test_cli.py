@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 
@@ -25,12 +26,14 @@ def test_every_verb_has_help_with_an_example(argv, capsys):
 
 
 def test_data_split_info_and_features(tiny_dataset, tmp_path, capsys):
-    assert main(["data", "split", str(tiny_dataset), "--seed", "1"]) == 0
-    assert main(["data", "info", str(tiny_dataset), "--json"]) == 0
+    data = tmp_path / "data"
+    shutil.copytree(tiny_dataset, data, ignore=shutil.ignore_patterns("features"))  # the shared fixture stays as it is
+    assert main(["data", "split", str(data), "--seed", "1"]) == 0
+    assert main(["data", "info", str(data), "--json"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     info = json.loads(lines[-1])
     assert info["n_notes"] == 15 and sum(info["split_instruments"].values()) == 5
-    assert main(["data", "features", str(tiny_dataset), "--cache", str(tmp_path)]) == 0
+    assert main(["data", "features", str(data), "--cache", str(tmp_path / "cache")]) == 0
     assert "15 notes, 513 bins x 251 frames" in capsys.readouterr().out
 
 
