@@ -9,12 +9,13 @@ naming the file and the reason.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import soxr
+
+from .atomic import atomic_path
 
 SAMPLE_RATE = 16000
 DURATION = 4.0
@@ -155,17 +156,8 @@ def write_audio(path: str | os.PathLike, y: np.ndarray, sr: int = SAMPLE_RATE, s
         raise AudioError(path, "output must end in .wav or .flac")
     if subtype not in SUBTYPES:
         raise AudioError(path, f"unknown sample format {subtype!r}; use PCM_16 or PCM_24")
-    fmt = "FLAC" if suffix == ".flac" else "WAV"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
-    os.close(fd)
-    try:
-        sf.write(tmp, np.clip(y, -1.0, 1.0), sr, subtype=SUBTYPES[subtype], format=fmt)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp:
+        sf.write(tmp, np.clip(y, -1.0, 1.0), sr, subtype=SUBTYPES[subtype], format="FLAC" if suffix == ".flac" else "WAV")
     return path
 
 

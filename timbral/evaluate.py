@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .atomic import atomic_path
 from .data.features import feature_store
 from .data.split import read_split
 from .model import TimbreVAE, kl_per_dim
@@ -155,9 +156,8 @@ def update_card(model_dir: str | os.PathLike, metrics: dict) -> Path:
     before, found, after = card.partition("## Evaluation")
     rest = after[after.find("\n## ") + 1 :] if found and "\n## " in after else ""
     card = before.rstrip() + "\n\n" + metrics_markdown(metrics) + ("\n" + rest if rest else "")
-    tmp = path.with_name(".card.md.tmp")
-    tmp.write_text(card)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(card)
     return path
 
 

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .atomic import atomic_path
 from .spectral import Bounds, SpectralSettings
 
 CONFIG_FILE = "config.json"
@@ -170,15 +171,12 @@ def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = Non
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = path / f".{WEIGHTS_FILE}.tmp"
-    save_file(state, str(tmp), metadata={"format": "timbral", "version": str(FORMAT_VERSION)})
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path / WEIGHTS_FILE)
+    with atomic_path(path / WEIGHTS_FILE) as tmp:
+        save_file(state, str(tmp), metadata={"format": "timbral", "version": str(FORMAT_VERSION)})
     write_json(path / CONFIG_FILE, {"format_version": FORMAT_VERSION, "model": asdict(model.config)})
     if card is not None:
-        tmp = path / f".{CARD_FILE}.tmp"
-        tmp.write_text(card)
-        os.replace(tmp, path / CARD_FILE)
+        with atomic_path(path / CARD_FILE) as tmp:
+            tmp.write_text(card)
     return path
 
 

@@ -22,6 +22,7 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
+from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
 from .model import ModelConfig, TimbreVAE, kl_per_dim, save_model
@@ -303,12 +304,11 @@ def _validate(model, store, rows, cfg, bounds, device) -> dict[str, float]:
 
 
 def _save_checkpoint(path: Path, model, optimizer, step: int, cfg: TrainConfig, elapsed: float) -> None:
-    """Write the checkpoint to a temporary file, then rename it: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write the checkpoint atomically: never a half-written file."""
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
              "config": asdict(cfg), "elapsed": elapsed}
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
 
 
 def _append_log(path: Path, row: dict) -> None:
