@@ -10,6 +10,7 @@ from timbral.spectral import SpectralSettings
 TINY = dict(latent_dim=8, channels=32)
 
 
+@torch.no_grad()
 def test_shapes_and_decoding_at_any_pitch():
     torch.manual_seed(0)
     model = TimbreVAE(ModelConfig(**TINY)).eval()
