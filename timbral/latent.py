@@ -1,0 +1,209 @@
+"""Timbre operations in the model's latent space: the Python API a sound designer scripts with.
+
+>>> from timbral import Timbral
+>>> t = Timbral.load()                                   # the default model
+>>> a, b = t.encode("cello.wav"), t.encode("flute.flac")  # doctest: +SKIP
+>>> path = t.interpolate(a, b, steps=11, method="slerp")  # 11 notes of 4 s, endpoints included
+>>> blend = t.mix([a, b, "oboe.wav"], [0.5, 0.3, 0.2], pitch=62)
+
+Wherever a sound is expected, a latent (:class:`Encoded` or an array of ``latent_dim``
+numbers), a file path or an array of 16 kHz samples is accepted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .audio import SAMPLE_RATE, AudioError, load_note, prepare_note
+from .model import TimbreVAE, load_model
+from .phase import DEFAULT_METHOD, reconstruct
+from .spectral import db_to_magnitude, log_magnitude
+
+PEAK_DBFS = -1.0
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A timbre: the latent mean of a sound, and the pitch it was played at."""
+
+    latent: np.ndarray
+    pitch: int
+
+
+Sound = Encoded | np.ndarray | str | os.PathLike
+
+
+def normalise_peak(y: np.ndarray, peak_dbfs: float = PEAK_DBFS) -> np.ndarray:
+    """Scale each row of ``y`` so its peak sits at ``peak_dbfs`` (silence stays silent)."""
+    peak = np.max(np.abs(y), axis=-1, keepdims=True)
+    return (y * np.where(peak > 1e-9, 10 ** (peak_dbfs / 20) / np.maximum(peak, 1e-9), 0.0)).astype(np.float32)
+
+
+def triangle_weights(x: float, y: float) -> np.ndarray:
+    """Barycentric weights of ``(x, y)`` in the triangle A (0, 0), B (1, 0), C (0.5, 1).
+
+    A point outside the triangle takes the weights of the nearest point on it.
+    """
+    wc = float(np.clip(y, 0.0, 1.0))
+    wb = x - 0.5 * wc
+    w = np.clip([1.0 - wb - wc, wb, wc], 0.0, None)
+    return w / w.sum()
+
+
+def square_weights(x: float, y: float) -> np.ndarray:
+    """Bilinear weights of ``(x, y)`` for corners (0, 0), (1, 0), (0, 1), (1, 1), as on NSynth Super."""
+    x, y = float(np.clip(x, 0.0, 1.0)), float(np.clip(y, 0.0, 1.0))
+    return np.array([(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y])
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation between latents (linear where they are nearly parallel)."""
+    cos = np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12)
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if omega < 1e-4:
+        return (1 - t) * a + t * b
+    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+
+
+class Timbral:
+    """A loaded model and everything a sound designer does with it."""
+
+    def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD):
+        self.model = model.eval()
+        self.settings = model.config.spectral_settings
+        self.phase = phase
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> Timbral:
+        """The model in ``path``, or the default model."""
+        return cls(load_model(path))
+
+    @property
+    def latent_dim(self) -> int:
+        return self.model.config.latent_dim
+
+    # --- sounds in ---------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def encode(self, sound: Sound, pitch: int | None = None, *, sr: int = SAMPLE_RATE) -> Encoded:
+        """The timbre of a file or of samples (at ``sr``); ``pitch`` estimated (pYIN) when not given."""
+        if isinstance(sound, Encoded):
+            return sound
+        if isinstance(sound, (str, os.PathLike)):
+            y = load_note(Path(sound))
+        else:
+            y = prepare_note(sound, sr)
+        if pitch is None:
+            from .data.importer import estimate_pitch
+
+            pitch = estimate_pitch(y)
+            if pitch is None:
+                raise AudioError(sound if isinstance(sound, (str, os.PathLike)) else "<array>",
+                                 "no clear pitch found; pass pitch=")
+        spec = self.model.config.scale.scale(torch.from_numpy(log_magnitude(y, self.settings))).clamp(0, 1)
+        mu, _ = self.model.encoder(spec[None])
+        return Encoded(mu[0].numpy(), _check_pitch(pitch))
+
+    def latent(self, sound: Sound) -> np.ndarray:
+        """The latent vector of any sound form (a bare vector is checked and passed through)."""
+        if isinstance(sound, np.ndarray) and sound.ndim == 1 and sound.shape[0] == self.latent_dim and sound.dtype.kind == "f":
+            if not np.all(np.isfinite(sound)):
+                raise ValueError("latent contains NaN or infinite values")
+            return sound.astype(np.float32)
+        return self.encode(sound).latent
+
+    def _pitch_of(self, sound: Sound, default: int = 60) -> int:
+        if isinstance(sound, Encoded):
+            return sound.pitch
+        if isinstance(sound, np.ndarray) and sound.ndim == 1 and sound.shape[0] == self.latent_dim:
+            return default
+        return self.encode(sound).pitch
+
+    # --- sounds out --------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def decode_batch(self, latents: np.ndarray, pitches: Sequence[int], velocities: Sequence[int] | int = 100) -> np.ndarray:
+        """Decode ``(n, latent_dim)`` latents at their pitches: ``(n, samples)`` audio, peak-normalised.
+
+        Repeated requests are served from a cache.
+        """
+        latents = np.asarray(latents, dtype=np.float32).reshape(-1, self.latent_dim)
+        if not np.all(np.isfinite(latents)):
+            raise ValueError("latent contains NaN or infinite values")
+        n = len(latents)
+        pitches = [_check_pitch(p) for p in pitches]
+        velocities = [velocities] * n if isinstance(velocities, (int, np.integer)) else list(velocities)
+        if len(pitches) != n or len(velocities) != n:
+            raise ValueError(f"{n} latents need {n} pitches and velocities")
+        velocities = [_check_velocity(v) for v in velocities]
+        keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) for i in range(n)]
+        todo = [i for i, k in enumerate(keys) if k not in self._cache]
+        if todo:
+            x = self.model.decoder(torch.from_numpy(latents[todo]), torch.tensor([pitches[i] for i in todo]),
+                                   torch.tensor([velocities[i] for i in todo]))
+            magnitude = db_to_magnitude(self.model.config.scale.unscale(x)).numpy()
+            audio = normalise_peak(reconstruct(magnitude, self.settings, method=self.phase, length=self.settings.n_samples))
+            for i, y in zip(todo, audio):
+                self._cache[keys[i]] = y
+                if len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return np.stack([self._cache[k] for k in keys])
+
+    def decode(self, latent: Sound, pitch: int, velocity: int = 100) -> np.ndarray:
+        """4 s of audio at 16 kHz: the timbre played at ``pitch``."""
+        return self.decode_batch(self.latent(latent)[None], [pitch], [velocity])[0]
+
+    def interpolate(self, a: Sound, b: Sound, steps: int = 11, method: str = "linear", pitch: int | None = None) -> np.ndarray:
+        """The decoded path from ``a`` to ``b``, endpoints included: ``(steps, samples)``; pitch defaults to a's."""
+        if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or not 2 <= steps <= 101:
+            raise ValueError(f"steps must be a whole number from 2 to 101, got {steps!r}")
+        if method not in ("linear", "slerp"):
+            raise ValueError(f"method must be linear or slerp, got {method!r}")
+        za, zb = self.latent(a), self.latent(b)
+        pitch = self._pitch_of(a) if pitch is None else pitch
+        ts = np.linspace(0.0, 1.0, steps)
+        path = np.stack([(1 - t) * za + t * zb if method == "linear" else slerp(za, zb, t) for t in ts])
+        return self.decode_batch(path, [pitch] * steps)
+
+    def mix(self, sources: Sequence[Sound], weights: Sequence[float], pitch: int | None = None) -> np.ndarray:
+        """One sound from any number of sources, weighted (weights are normalised to sum 1)."""
+        if not len(sources):
+            raise ValueError("give at least one source")
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (len(sources),):
+            raise ValueError(f"{len(sources)} sources need {len(sources)} weights, got {len(w)}")
+        if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+            raise ValueError("weights must be finite, non-negative and not all zero")
+        z = sum(wi * self.latent(s) for wi, s in zip(w / w.sum(), sources))
+        pitch = self._pitch_of(sources[int(np.argmax(w))]) if pitch is None else pitch
+        return self.decode(z.astype(np.float32), pitch)
+
+    def random(self, n: int, temperature: float = 1.0, seed: int | None = None, pitch: int = 60) -> np.ndarray:
+        """``n`` new sounds drawn from the prior, ``(n, samples)``; same seed, same sounds."""
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= 64:
+            raise ValueError(f"n must be a whole number from 1 to 64, got {n!r}")
+        if not np.isfinite(temperature) or not 0 <= temperature <= 5:
+            raise ValueError(f"temperature must be between 0 and 5, got {temperature!r}")
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32) * temperature
+        return self.decode_batch(z, [pitch] * n)
+
+
+def _check_pitch(pitch) -> int:
+    if isinstance(pitch, bool) or not isinstance(pitch, (int, np.integer)) or not 0 <= pitch <= 127:
+        raise ValueError(f"pitch must be a MIDI note number 0-127, got {pitch!r}")
+    return int(pitch)
+
+
+def _check_velocity(velocity) -> int:
+    if isinstance(velocity, bool) or not isinstance(velocity, (int, np.integer)) or not 1 <= velocity <= 127:
+        raise ValueError(f"velocity must be 1-127, got {velocity!r}")
+    return int(velocity)
