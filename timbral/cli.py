@@ -234,8 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--card", action="store_true", help="write the figures into MODEL/card.md")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    data = _verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default",
-                 lambda a: data.print_help())
+    data = _verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default", None)
     dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
     p = _verb(dsub, "default", "Render the default dataset (FluidR3_GM + TimGM6mb, ~11,300 notes) with its split.",
               "timbral data default --out data/default", cmd_data_default)

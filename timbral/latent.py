@@ -113,20 +113,17 @@ class Timbral:
         mu, _ = self.model.encoder(spec[None])
         return Encoded(mu[0].numpy(), _check_pitch(pitch))
 
-    def latent(self, sound: Sound) -> np.ndarray:
-        """The latent vector of any sound form (a bare vector is checked and passed through)."""
+    def resolve(self, sound: Sound, default_pitch: int = 60) -> Encoded:
+        """Any sound form as an :class:`Encoded`; a bare latent vector is checked and gets ``default_pitch``."""
         if isinstance(sound, np.ndarray) and sound.ndim == 1 and sound.shape[0] == self.latent_dim and sound.dtype.kind == "f":
             if not np.all(np.isfinite(sound)):
                 raise ValueError("latent contains NaN or infinite values")
-            return sound.astype(np.float32)
-        return self.encode(sound).latent
+            return Encoded(sound.astype(np.float32), default_pitch)
+        return self.encode(sound)
 
-    def _pitch_of(self, sound: Sound, default: int = 60) -> int:
-        if isinstance(sound, Encoded):
-            return sound.pitch
-        if isinstance(sound, np.ndarray) and sound.ndim == 1 and sound.shape[0] == self.latent_dim:
-            return default
-        return self.encode(sound).pitch
+    def latent(self, sound: Sound) -> np.ndarray:
+        """The latent vector of any sound form."""
+        return self.resolve(sound).latent
 
     # --- sounds out --------------------------------------------------------------------------
 
@@ -168,8 +165,9 @@ class Timbral:
             raise ValueError(f"steps must be a whole number from 2 to 101, got {steps!r}")
         if method not in ("linear", "slerp"):
             raise ValueError(f"method must be linear or slerp, got {method!r}")
-        za, zb = self.latent(a), self.latent(b)
-        pitch = self._pitch_of(a) if pitch is None else pitch
+        ea, eb = self.resolve(a), self.resolve(b)
+        za, zb = ea.latent, eb.latent
+        pitch = ea.pitch if pitch is None else pitch
         ts = np.linspace(0.0, 1.0, steps)
         path = np.stack([(1 - t) * za + t * zb if method == "linear" else slerp(za, zb, t) for t in ts])
         return self.decode_batch(path, [pitch] * steps)
@@ -183,8 +181,9 @@ class Timbral:
             raise ValueError(f"{len(sources)} sources need {len(sources)} weights, got {len(w)}")
         if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ValueError("weights must be finite, non-negative and not all zero")
-        z = sum(wi * self.latent(s) for wi, s in zip(w / w.sum(), sources))
-        pitch = self._pitch_of(sources[int(np.argmax(w))]) if pitch is None else pitch
+        encoded = [self.resolve(s) for s in sources]
+        z = sum(wi * e.latent for wi, e in zip(w / w.sum(), encoded))
+        pitch = encoded[int(np.argmax(w))].pitch if pitch is None else pitch
         return self.decode(z.astype(np.float32), pitch)
 
     def random(self, n: int, temperature: float = 1.0, seed: int | None = None, pitch: int = 60) -> np.ndarray:

@@ -98,9 +98,7 @@ def feature_store(
 
 
 def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path, progress: bool) -> None:
-    import soundfile as sf
-
-    from ..audio import AudioError, prepare_note
+    from ..audio import prepare_note, read_audio
 
     names = sorted(examples)
     specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=(len(names), settings.n_bins, settings.n_frames))
@@ -109,10 +107,7 @@ def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path
         batch = []
         for name in names[start : start + BATCH]:
             path = audio_path(data_dir, name)
-            try:
-                y, sr = sf.read(path, dtype="float32", always_2d=True)
-            except (sf.LibsndfileError, RuntimeError) as e:
-                raise AudioError(path, f"not a readable audio file ({e})") from None
+            y, sr = read_audio(path)
             batch.append(prepare_note(y, sr, path, target_sr=settings.sr, duration=settings.duration, trim=False, allow_silent=True))
         db = log_magnitude(np.stack(batch), settings)
         specs[start : start + len(batch)] = db

@@ -77,12 +77,12 @@ class SoundFontSynth:
             ctypes.c_void_p, ctypes.c_int, ctypes.c_int] * 2
         self.path = Path(path)
         self.sr = sr
+        if not self.path.is_file():
+            raise SoundFontError(f"{self.path}: no such SoundFont file")
         self._synth = fluidsynth.Synth(
             gain=float(gain), samplerate=float(sr),  # an int would be ignored by FluidSynth
             **{"synth.reverb.active": 0, "synth.chorus.active": 0, "synth.polyphony": 64},
         )
-        if not self.path.is_file():
-            raise SoundFontError(f"{self.path}: no such SoundFont file")
         self._sfid = self._synth.sfload(str(self.path))
         if self._sfid < 0:
             raise SoundFontError(f"{self.path}: FluidSynth cannot load it (not a valid SoundFont 2 file)")
