@@ -2,7 +2,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from timbral.phase import METHODS, pghi, reconstruct, spectral_convergence
 from timbral.spectral import SpectralSettings, stft

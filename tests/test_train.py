@@ -1,9 +1,7 @@
 """Training on tiny data: outputs, resume after a kill, two-process DDP, bad input."""
 
 import csv
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,7 +9,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from safetensors.torch import load_file
 

@@ -7,12 +7,13 @@
 >>> blend = t.mix([a, b, "oboe.wav"], [0.5, 0.3, 0.2], pitch=62)
 
 Wherever a sound is expected, a latent (:class:`Encoded` or an array of ``latent_dim``
-numbers), a file path or an array of 16 kHz samples is accepted.
+numbers), a file path, the name of a library sound or an array of 16 kHz samples is accepted.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,12 +23,16 @@ import numpy as np
 import torch
 
 from .audio import SAMPLE_RATE, AudioError, load_note, prepare_note
+from .data.default import default_data_dir
+from .data.nsynth import DatasetError
+from .library import Library
 from .model import TimbreVAE, load_model
 from .phase import DEFAULT_METHOD, reconstruct
 from .spectral import db_to_magnitude, log_magnitude
 
 PEAK_DBFS = -1.0
 CACHE_SIZE = 256
+N_ITER = 16  # fast Griffin-Lim iterations after PGHI: within 0.2 dB of 32 on decoded spectrograms, twice as fast
 
 
 @dataclass(frozen=True)
@@ -76,16 +81,32 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
 class Timbral:
     """A loaded model and everything a sound designer does with it."""
 
-    def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD):
+    def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD, n_iter: int = N_ITER,
+                 library: str | os.PathLike | None = None):
         self.model = model.eval()
         self.settings = model.config.spectral_settings
         self.phase = phase
+        self.n_iter = n_iter
+        self.library_dir = Path(library) if library is not None else default_data_dir()
+        self._library: Library | None = None
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._lock = threading.RLock()
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> Timbral:
-        """The model in ``path``, or the default model."""
-        return cls(load_model(path))
+    def load(cls, path: str | os.PathLike | None = None, *, library: str | os.PathLike | None = None) -> Timbral:
+        """The model in ``path`` (default: the shipped model) with the dataset ``library`` (default: data/default)."""
+        return cls(load_model(path), library=library)
+
+    @property
+    def library(self) -> Library:
+        """The sounds of the library dataset, with latents and map (computed on first use, then cached on disk)."""
+        with self._lock:
+            if self._library is None:
+                if not (self.library_dir / "examples.json").exists():
+                    raise DatasetError(self.library_dir, "no library dataset here; build the default one with: "
+                                                         "timbral data default --out data/default")
+                self._library = Library.open(self.model, self.library_dir)
+            return self._library
 
     @property
     def latent_dim(self) -> int:
@@ -98,19 +119,24 @@ class Timbral:
         """The timbre of a file or of samples (at ``sr``); ``pitch`` estimated (pYIN) when not given."""
         if isinstance(sound, Encoded):
             return sound
+        if isinstance(sound, str) and not Path(sound).exists() and (self.library_dir / "examples.json").exists() \
+                and sound in self.library:
+            return Encoded(self.library.latent(sound), self.library[sound].pitch if pitch is None else _check_pitch(pitch))
+        from .data.importer import estimate_pitch, pitch_from_name
+
         if isinstance(sound, (str, os.PathLike)):
             y = load_note(Path(sound))
+            pitch = pitch_from_name(Path(sound).stem)[0] if pitch is None else pitch
         else:
             y = prepare_note(sound, sr)
         if pitch is None:
-            from .data.importer import estimate_pitch
-
             pitch = estimate_pitch(y)
             if pitch is None:
                 raise AudioError(sound if isinstance(sound, (str, os.PathLike)) else "<array>",
                                  "no clear pitch found; pass pitch=")
         spec = self.model.config.scale.scale(torch.from_numpy(log_magnitude(y, self.settings))).clamp(0, 1)
-        mu, _ = self.model.encoder(spec[None])
+        with self._lock:
+            mu, _ = self.model.encoder(spec[None])
         return Encoded(mu[0].numpy(), _check_pitch(pitch))
 
     def resolve(self, sound: Sound, default_pitch: int = 60) -> Encoded:
@@ -143,17 +169,23 @@ class Timbral:
             raise ValueError(f"{n} latents need {n} pitches and velocities")
         velocities = [_check_velocity(v) for v in velocities]
         keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) for i in range(n)]
-        todo = [i for i, k in enumerate(keys) if k not in self._cache]
+        with self._lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+            for k in found:
+                self._cache.move_to_end(k)
+        todo = list({k: i for i, k in enumerate(keys) if k not in found}.values())
         if todo:
-            x = self.model.decoder(torch.from_numpy(latents[todo]), torch.tensor([pitches[i] for i in todo]),
-                                   torch.tensor([velocities[i] for i in todo]))
+            with self._lock:
+                x = self.model.decoder(torch.from_numpy(latents[todo]), torch.tensor([pitches[i] for i in todo]),
+                                       torch.tensor([velocities[i] for i in todo]))
             magnitude = db_to_magnitude(self.model.config.scale.unscale(x)).numpy()
-            audio = normalise_peak(reconstruct(magnitude, self.settings, method=self.phase, length=self.settings.n_samples))
-            for i, y in zip(todo, audio):
-                self._cache[keys[i]] = y
-                if len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
-        return np.stack([self._cache[k] for k in keys])
+            audio = reconstruct(magnitude, self.settings, method=self.phase, n_iter=self.n_iter, length=self.settings.n_samples)
+            with self._lock:
+                for i, y in zip(todo, normalise_peak(audio)):
+                    found[keys[i]] = self._cache[keys[i]] = y
+                    if len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        return np.stack([found[k] for k in keys])
 
     def decode(self, latent: Sound, pitch: int, velocity: int = 100) -> np.ndarray:
         """4 s of audio at 16 kHz: the timbre played at ``pitch``."""

@@ -21,6 +21,11 @@ VELOCITIES = "50,100"
 SEED = 0
 
 
+def default_data_dir() -> Path:
+    """Where ``scripts/start`` builds the default dataset (``data/default`` of the source tree)."""
+    return Path(__file__).resolve().parents[2] / "data" / "default"
+
+
 def default_soundfonts() -> list[Path]:
     """Paths of the two default SoundFonts; a clear error names the package that is missing."""
     import pretty_midi

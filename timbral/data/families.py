@@ -12,6 +12,9 @@ FAMILIES = (
     "bass", "brass", "flute", "guitar", "keyboard", "mallet",
     "organ", "reed", "string", "synth_lead", "vocal", "synth_pad",
 )
+# One colour per family, in FAMILIES order, for maps (Okabe-Ito and Tableau tones, told apart in print and on screen).
+FAMILY_COLOURS = ("#8c564b", "#e69f00", "#56b4e9", "#009e73", "#0072b2", "#bcbd22",
+                  "#cc79a7", "#f0e442", "#7f7f7f", "#e41a1c", "#9467bd", "#17becf")
 SOURCES = ("acoustic", "electronic", "synthetic")
 QUALITIES = (
     "bright", "dark", "distortion", "fast_decay", "long_release",

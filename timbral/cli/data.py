@@ -1,0 +1,159 @@
+"""Verbs that make and inspect datasets: render, import, data, resynth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .common import verb
+
+
+def cmd_render(args) -> None:
+    from ..data.families import MELODIC_PROGRAMS
+    from ..data.nsynth import read_examples, summary
+    from ..data.render import render_soundfonts
+
+    report = render_soundfonts(
+        args.soundfonts, args.out, programs=args.programs or MELODIC_PROGRAMS, pitches=args.pitches,
+        velocities=args.velocities, workers=args.workers, gain=args.gain,
+    )
+    print("\n".join(report.lines()))
+    print(summary(read_examples(args.out)))
+
+
+def cmd_import(args) -> None:
+    from ..data.importer import import_folder
+    from ..data.nsynth import read_examples, summary
+
+    report = import_folder(args.folder, args.out, source=args.source, default_family=args.family)
+    print("\n".join(report.lines()))
+    print(summary(read_examples(args.out)))
+
+
+def cmd_data_default(args) -> None:
+    from ..data.default import build_default_dataset
+    from ..data.nsynth import read_examples, summary
+    from ..data.split import read_split
+
+    report = build_default_dataset(args.out, workers=args.workers)
+    print("\n".join(report.lines()))
+    print(summary(read_examples(args.out)))
+    split = read_split(args.out)
+    print("split by instrument: " + ", ".join(f"{s} {len(split[s])}" for s in ("train", "valid", "test")))
+
+
+def cmd_data_split(args) -> None:
+    from ..data.nsynth import read_examples
+    from ..data.split import make_split, write_split
+
+    split = make_split(read_examples(args.data), seed=args.seed, valid=args.valid, test=args.test)
+    path = write_split(args.data, split)
+    print(f"wrote {path}: " + ", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")))
+
+
+def cmd_data_info(args) -> None:
+    from ..data.nsynth import read_examples, summary
+    from ..data.split import read_split
+
+    examples = read_examples(args.data)
+    split = read_split(args.data)
+    if args.json:
+        families: dict[str, int] = {}
+        for m in examples.values():
+            families[m["instrument_family_str"]] = families.get(m["instrument_family_str"], 0) + 1
+        sizes = {s: len(split[s]) for s in ("train", "valid", "test")} if split else None
+        print(json.dumps({"n_notes": len(examples), "families": families, "split_instruments": sizes}))
+        return
+    print(summary(examples))
+    print("split: " + (", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")) if split else "none"))
+
+
+def cmd_data_features(args) -> None:
+    from ..data.features import feature_store
+    from ..spectral import SpectralSettings
+
+    store = feature_store(args.data, SpectralSettings(n_fft=args.n_fft, hop_length=args.hop_length), cache_dir=args.cache)
+    n, bins, frames = store.specs.shape
+    print(f"{store.path}: {n} notes, {bins} bins x {frames} frames, bounds {store.bounds.lo:g}..{store.bounds.hi:g} dB")
+
+
+def cmd_resynth(args) -> None:
+    import time
+
+    from ..audio import load_note, write_audio
+    from ..data.nsynth import slug
+    from ..phase import reconstruct, spectral_convergence
+    from ..spectral import stft
+
+    notes = [(path, load_note(path)) for path in args.inputs]  # every file checked before anything is written
+    reconstruct(stft(notes[0][1][:1024]).abs().numpy(), n_iter=1)  # load the compiled integrator outside the timing
+    names: set[str] = set()
+    for path, y in notes:
+        magnitude = stft(y).abs().numpy()
+        start = time.perf_counter()
+        rebuilt = reconstruct(magnitude, method=args.method, n_iter=args.n_iter, length=len(y))
+        seconds = time.perf_counter() - start
+        name = slug(path.stem)
+        while name in names:
+            name += "_"
+        names.add(name)
+        out = write_audio(args.out / f"{name}.wav", rebuilt)
+        sc = float(spectral_convergence(rebuilt, magnitude))
+        if args.json:
+            print(json.dumps({"file": str(path), "out": str(out), "method": args.method,
+                              "spectral_convergence_db": round(sc, 2), "seconds": round(seconds, 4)}))
+        else:
+            print(f"{out}: spectral convergence {sc:.1f} dB, rebuilt in {seconds * 1000:.0f} ms")
+
+
+def add_parsers(sub) -> None:
+    p = verb(sub, "render", "Render SoundFont presets into an NSynth-layout dataset (FluidSynth).",
+              "timbral render FluidR3_GM.sf2 --out data/mine --programs 0,24 --pitches 36:84:4 --velocities 50,100",
+              cmd_render)
+    p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT", help=".sf2 files")
+    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
+    p.add_argument("--programs", help="GM program numbers 0-127, e.g. 0,24 or 0:7 (default: all 115 melodic ones)")
+    p.add_argument("--pitches", default="48,60,72", help="MIDI pitches: 48,60,72 or a range 24:96:2, end included")
+    p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127, same syntax (default 50,100)")
+    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
+    p.add_argument("--gain", type=float, default=1.0, help="FluidSynth gain (default 1.0; clipped notes are dropped)")
+
+    p = verb(sub, "import", "Turn a folder of your own single-note files into an NSynth-layout dataset.",
+              "timbral import ~/my-notes --out data/mine   # my-notes/voice/me_A3.wav, my-notes/synth/saw_60.flac",
+              cmd_import)
+    p.add_argument("folder", type=Path, help="FOLDER/<family>/<file> or FOLDER/<family>/<instrument>/<file>")
+    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
+    p.add_argument("--source", default="acoustic", choices=("acoustic", "electronic", "synthetic"),
+                   help="NSynth source of the sounds (default acoustic)")
+    p.add_argument("--family", default="other", help="family of files directly in FOLDER (default other)")
+
+    p = verb(sub, "resynth", "Rebuild sounds from their magnitude alone: hear the ceiling of the representation.",
+              "timbral resynth cello.wav voice.flac --out resynth/ --method pghi+fgla --json", cmd_resynth)
+    p.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="audio files (WAV, FLAC, OGG, MP3, AIFF)")
+    p.add_argument("--out", required=True, type=Path, help="folder for <name>.wav")
+    p.add_argument("--method", default="pghi+fgla", choices=("pghi+fgla", "pghi", "griffinlim", "zero"),
+                   help="phase reconstruction (default pghi+fgla; zero is for comparison only)")
+    p.add_argument("--n-iter", type=int, default=32, help="fast Griffin-Lim iterations (default 32)")
+    p.add_argument("--json", action="store_true", help="one JSON line per file: spectral convergence and seconds")
+
+    data = verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default", None)
+    dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
+    p = verb(dsub, "default", "Render the default dataset (FluidR3_GM + TimGM6mb, ~11,300 notes) with its split.",
+              "timbral data default --out data/default", cmd_data_default)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
+    p = verb(dsub, "split", "Write a seeded train/valid/test split by instrument (split.json).",
+              "timbral data split data/mine --seed 0 --valid 0.1 --test 0.1", cmd_data_split)
+    p.add_argument("data", type=Path)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--valid", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
+    p.add_argument("--test", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
+    p = verb(dsub, "info", "Notes per family and the split of a dataset.", "timbral data info data/default --json", cmd_data_info)
+    p.add_argument("data", type=Path)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = verb(dsub, "features", "Compute (or find cached) the log-magnitude spectrograms of a dataset.",
+              "timbral data features data/default", cmd_data_features)
+    p.add_argument("data", type=Path)
+    p.add_argument("--n-fft", type=int, default=1024)
+    p.add_argument("--hop-length", type=int, default=256)
+    p.add_argument("--cache", type=Path, help="cache folder (default DATA/features)")

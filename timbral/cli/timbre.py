@@ -1,0 +1,276 @@
+"""Verbs that play with timbres: encode, interpolate, mix, random, map, library, export-sfz, reconstruct."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .common import verb
+
+
+def _timbral(args):
+    from ..latent import Timbral
+
+    return Timbral.load(args.model, library=args.library)
+
+
+def _slug_of(sound: str) -> str:
+    from ..data.nsynth import slug
+
+    return slug(Path(sound).stem if Path(sound).exists() else sound)
+
+
+def cmd_encode(args) -> None:
+    t = _timbral(args)
+    for sound in args.sounds:
+        e = t.encode(sound, args.pitch)
+        row = {"sound": sound, "pitch": e.pitch, "latent": [round(float(v), 5) for v in e.latent]}
+        if (t.library_dir / "examples.json").exists():
+            row["x"], row["y"] = (round(v, 5) for v in t.library.map.place(e.latent))
+        if args.json:
+            print(json.dumps(row))
+        else:
+            where = f", map ({row['x']:.3f}, {row['y']:.3f})" if "x" in row else ""
+            print(f"{sound}: pitch {e.pitch}{where}\n  latent " + " ".join(f"{v:+.2f}" for v in e.latent))
+
+
+def cmd_interpolate(args) -> None:
+    from ..export import write_sounds, write_zip
+
+    t = _timbral(args)
+    a, b = t.resolve(args.a), t.resolve(args.b)
+    pitch = a.pitch if args.pitch is None else args.pitch
+    path = t.interpolate(a, b, steps=args.steps, method=args.method, pitch=pitch)
+    sounds = {"sound1_" + _slug_of(args.a): _original(t, args.a, pitch), "sound2_" + _slug_of(args.b): _original(t, args.b, pitch)}
+    sounds |= {f"step_{i:02d}": y for i, y in enumerate(path)}
+    sounds["all"] = np.concatenate(path)
+    written = write_sounds(args.out, sounds, fmt=args.format, bits=args.bits)
+    if args.zip:
+        written.append(write_zip(args.out / "interpolation.zip", {p.name: p.read_bytes() for p in written}))
+    print(f"{args.steps} steps from {args.a} to {args.b} at pitch {pitch} ({args.method}): {len(written)} files in {args.out}")
+
+
+def _original(t, sound: str, pitch: int) -> np.ndarray:
+    """A source as it was recorded when it is a file or library sound (its own pitch)."""
+    from ..audio import load_note
+    from ..latent import normalise_peak
+
+    if Path(sound).exists():
+        return normalise_peak(load_note(Path(sound)))
+    return normalise_peak(load_note(t.library.audio_path(sound)))
+
+
+def cmd_mix(args) -> None:
+    from ..export import write_sound
+    from ..latent import square_weights, triangle_weights
+
+    n = len(args.sources)
+    if args.pad and args.weights:
+        raise ValueError("give --weights or --pad, not both")
+    if args.pad:
+        x, y = _numbers(args.pad, 2, "--pad")
+        if n not in (3, 4):
+            raise ValueError("--pad needs 3 sources (triangle) or 4 (square)")
+        weights = triangle_weights(x, y) if n == 3 else square_weights(x, y)
+    else:
+        weights = _numbers(args.weights, n, "--weights") if args.weights else [1.0] * n
+    t = _timbral(args)
+    y = t.mix(args.sources, weights, pitch=args.pitch)
+    out = write_sound(args.out, y, bits=args.bits)
+    w = np.asarray(weights) / np.sum(weights)
+    print(f"{out}: " + ", ".join(f"{s} {wi:.2f}" for s, wi in zip(args.sources, w)))
+
+
+def _numbers(text: str, n: int, flag: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise ValueError(f"{flag}: {text!r} is not a comma-separated list of numbers") from None
+    if len(values) != n:
+        raise ValueError(f"{flag}: expected {n} numbers, got {len(values)}")
+    return values
+
+
+def cmd_random(args) -> None:
+    from ..export import write_sounds
+
+    t = _timbral(args)
+    sounds = t.random(args.n, temperature=args.temperature, seed=args.seed, pitch=args.pitch)
+    tag = f"random_t{args.temperature:g}_s{args.seed}" if args.seed is not None else f"random_t{args.temperature:g}"
+    written = write_sounds(args.out, {f"{tag}_{i:02d}": y for i, y in enumerate(sounds)}, fmt=args.format, bits=args.bits)
+    print(f"{len(written)} random sounds at pitch {args.pitch} in {args.out}")
+
+
+def cmd_map(args) -> None:
+    from ..export import map_html, map_png
+
+    if args.out.suffix.lower() not in (".png", ".html"):
+        raise ValueError(f"{args.out}: the map is written as .png or .html")
+    t = _timbral(args)
+    lib = t.library
+    extra = {_slug_of(str(f)): lib.map.place(t.latent(f)) for f in args.add}
+    (map_png if args.out.suffix.lower() == ".png" else map_html)(lib, args.out, extra=extra)
+    trust = lib.map.trustworthiness(sample=min(len(lib), 3000))
+    if args.json:
+        print(json.dumps({"out": str(args.out), "n_sounds": len(lib), "trustworthiness": round(trust, 4),
+                          "added": {k: [round(v, 5) for v in xy] for k, xy in extra.items()}}))
+    else:
+        print(f"{args.out}: {len(lib)} sounds, trustworthiness {trust:.3f}"
+              + "".join(f"\n  {k} placed at ({x:.3f}, {y:.3f})" for k, (x, y) in extra.items()))
+
+
+def cmd_library(args) -> None:
+    lib = _timbral(args).library
+    found = lib.search(family=args.family, instrument=args.instrument, pitch=args.pitch, velocity=args.velocity, q=args.query)
+    shown = found[: args.limit] if args.limit else found
+    for s in shown:
+        print(json.dumps(s.as_dict()) if args.json else f"{s.name:<48} {s.family:<11} pitch {s.pitch:>3}  velocity {s.velocity:>3}")
+    if not args.json:
+        print(f"{len(found)} of {len(lib)} sounds" + (f" ({len(shown)} shown)" if len(shown) < len(found) else ""))
+
+
+def cmd_export_sfz(args) -> None:
+    from ..data.nsynth import slug
+    from ..data.render import parse_numbers
+    from ..export import sfz_instrument, write_zip
+
+    if args.out.suffix.lower() != ".zip":
+        raise ValueError(f"{args.out}: the instrument is written as a .zip (samples + .sfz)")
+    pitches = parse_numbers(args.pitches, 0, 127, "--pitches")
+    velocities = parse_numbers(args.velocities, 1, 127, "--velocities")
+    name = slug(args.name or _slug_of(args.source))
+    files = sfz_instrument(_timbral(args), args.source, name=name, pitches=pitches, velocities=velocities, bits=args.bits)
+    write_zip(args.out, files)
+    print(f"{args.out}: {name}.sfz with {len(files) - 1} samples ({len(pitches)} pitches x {len(velocities)} velocity layers)")
+
+
+def cmd_reconstruct(args) -> None:
+    from ..audio import load_note
+    from ..data.importer import velocity_from_loudness
+    from ..export import write_sound
+    from ..phase import spectral_convergence
+    from ..spectral import stft
+
+    t = _timbral(args)
+    y = load_note(args.input)
+    e = t.encode(y, args.pitch)
+    velocity = velocity_from_loudness(y)
+    out = t.decode(e, e.pitch, velocity)
+    write_sound(args.out, out, bits=args.bits)
+    sc = float(spectral_convergence(out * np.max(np.abs(y)) / max(np.max(np.abs(out)), 1e-9), stft(y).abs().numpy()))
+    if args.json:
+        print(json.dumps({"in": str(args.input), "out": str(args.out), "pitch": e.pitch, "velocity": velocity,
+                          "spectral_convergence_db": round(sc, 2)}))
+    else:
+        print(f"{args.out}: as the model hears {args.input} (pitch {e.pitch}, velocity {velocity}); "
+              f"spectral convergence {sc:.1f} dB")
+
+
+def _pitch(text: str) -> int:
+    """A MIDI number (60) or a note name (C4, F#3, Bb2)."""
+    from ..data.importer import pitch_from_name
+
+    if text.strip().isdigit() and 0 <= int(text) <= 127:
+        return int(text)
+    pitch, rest = pitch_from_name(text)
+    if pitch is None or rest:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a MIDI note 0-127 or a note name like C4")
+    return pitch
+
+
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", type=Path, help="model folder (default: the shipped models/default)")
+    p.add_argument("--library", type=Path, help="dataset whose notes are the library (default: data/default)")
+
+
+def _audio_flags(p: argparse.ArgumentParser, folder: bool) -> None:
+    p.add_argument("--bits", type=int, default=16, choices=(16, 24), help="sample size of the files (default 16)")
+    if folder:
+        p.add_argument("--format", default="wav", choices=("wav", "flac"), help="file format (default wav)")
+
+
+SOUND = "a WAV/FLAC/OGG/MP3/AIFF file or the name of a library sound (see: timbral library)"
+
+
+def add_parsers(sub) -> None:
+    p = verb(sub, "encode", "Show where sounds sit in the timbre space: pitch, map position, latent vector.",
+             "timbral encode cello.wav flute_acoustic_fluidr3_gm_073-060-100 --json", cmd_encode)
+    p.add_argument("sounds", nargs="+", metavar="SOUND", help=SOUND)
+    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name or pYIN)")
+    p.add_argument("--json", action="store_true", help="one JSON line per sound")
+    _model_flags(p)
+
+    p = verb(sub, "interpolate", "Blend two sounds: the path from Sound 1 to Sound 2 in N steps, endpoints included.",
+             "timbral interpolate cello.wav flute.wav --steps 11 --method slerp --out blend/ --zip", cmd_interpolate)
+    p.add_argument("a", metavar="SOUND1", help=SOUND)
+    p.add_argument("b", metavar="SOUND2", help=SOUND)
+    p.add_argument("--steps", type=int, default=11, help="sounds along the path, 2-101 (default 11)")
+    p.add_argument("--method", default="linear", choices=("linear", "slerp"), help="straight or spherical path (default linear)")
+    p.add_argument("--pitch", type=_pitch, help="pitch of the path (default: Sound 1's)")
+    p.add_argument("--out", required=True, type=Path,
+                   help="folder for step_00..step_NN, all (the whole path) and the two originals")
+    p.add_argument("--zip", action="store_true", help="also write OUT/interpolation.zip with every file")
+    _audio_flags(p, folder=True)
+    _model_flags(p)
+
+    p = verb(sub, "mix", "Mix any number of sounds by weight, or 3-4 sounds from a point on a triangle/square pad.",
+             "timbral mix cello.wav flute.wav organ.wav --weights 0.5,0.3,0.2 --out mix.wav\n"
+             "  timbral mix a.wav b.wav c.wav d.wav --pad 0.25,0.75 --pitch C3 --out pad.flac", cmd_mix)
+    p.add_argument("sources", nargs="+", metavar="SOUND", help=SOUND)
+    p.add_argument("--weights", help="one non-negative weight per sound, e.g. 0.5,0.3,0.2 (default: equal)")
+    p.add_argument("--pad", metavar="X,Y", help="a point in [0,1]x[0,1]: triangle corners (0,0) (1,0) (0.5,1); "
+                                                "square corners (0,0) (1,0) (0,1) (1,1)")
+    p.add_argument("--pitch", type=_pitch, help="pitch of the mix (default: the heaviest sound's)")
+    p.add_argument("--out", required=True, type=Path, help="a .wav or .flac file")
+    _audio_flags(p, folder=False)
+    _model_flags(p)
+
+    p = verb(sub, "random", "Invent new sounds: draw timbres from the model (temperature: how adventurous).",
+             "timbral random -n 8 --temperature 1 --seed 0 --out random/", cmd_random)
+    p.add_argument("-n", type=int, default=8, help="how many sounds, 1-64 (default 8)")
+    p.add_argument("--temperature", type=float, default=1.0, help="0 is the average timbre, 1 typical, 2+ wild (default 1)")
+    p.add_argument("--seed", type=int, help="same seed, same sounds (default: new ones each time)")
+    p.add_argument("--pitch", type=_pitch, default=60, help="pitch played (default 60, C4)")
+    p.add_argument("--out", required=True, type=Path, help="folder for the sounds")
+    _audio_flags(p, folder=True)
+    _model_flags(p)
+
+    p = verb(sub, "map", "Draw the timbre map of the library, coloured by family (PNG, or interactive HTML).",
+             "timbral map --out map.html --add cello.wav", cmd_map)
+    p.add_argument("--out", required=True, type=Path, help="map.png or map.html")
+    p.add_argument("--add", nargs="*", default=[], metavar="SOUND", help="your own sounds, placed and named on the map")
+    p.add_argument("--json", action="store_true", help="print the map's figures as JSON")
+    _model_flags(p)
+
+    p = verb(sub, "library", "Search the library sounds by family, instrument, pitch, velocity or name.",
+             "timbral library --family flute --pitch 60", cmd_library)
+    p.add_argument("--family", help="e.g. bass, brass, flute, guitar, keyboard, mallet, organ, reed, string, ...")
+    p.add_argument("--instrument", help="an instrument name, e.g. flute_acoustic_fluidr3_gm_073")
+    p.add_argument("--pitch", type=_pitch, help="MIDI pitch or note name")
+    p.add_argument("--velocity", type=int, help="MIDI velocity")
+    p.add_argument("-q", "--query", help="part of the name")
+    p.add_argument("--limit", type=int, default=50, help="show at most this many (default 50; 0: all)")
+    p.add_argument("--json", action="store_true", help="one JSON line per sound")
+    _model_flags(p)
+
+    p = verb(sub, "export-sfz", "Export a timbre as a multi-sampled SFZ instrument (ZIP of WAVs + .sfz) for any sampler.",
+             "timbral export-sfz cello.wav --out cello.zip --pitches 24:96:3 --velocities 50,100", cmd_export_sfz)
+    p.add_argument("source", metavar="SOUND", help=SOUND)
+    p.add_argument("--out", required=True, type=Path, help="instrument.zip")
+    p.add_argument("--name", help="instrument name (default: from the sound)")
+    p.add_argument("--pitches", default="24:96:3", help="sampled pitches, e.g. 24:96:3 (default; each serves its neighbours)")
+    p.add_argument("--velocities", default="50,100", help="velocity layers (default 50,100)")
+    p.add_argument("--bits", type=int, default=24, choices=(16, 24), help="sample size (default 24)")
+    _model_flags(p)
+
+    p = verb(sub, "reconstruct", "Hear how the model hears a sound: encode it and decode it again.",
+             "timbral reconstruct cello.wav cello_model.wav --json", cmd_reconstruct)
+    p.add_argument("input", type=Path, metavar="IN", help="an audio file")
+    p.add_argument("out", type=Path, metavar="OUT", help="a .wav or .flac file")
+    p.add_argument("--pitch", type=_pitch, help="the pitch played (default: from the name or pYIN)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _audio_flags(p, folder=False)
+    _model_flags(p)

@@ -1,0 +1,138 @@
+"""Taking sounds out of Timbral: audio files, ZIP archives, SFZ instruments and map pictures.
+
+Every file is written atomically (complete or not at all).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .atomic import atomic_path
+from .audio import SAMPLE_RATE, AudioError, write_audio
+from .data.families import FAMILIES, FAMILY_COLOURS
+
+FORMATS = {"wav": ".wav", "flac": ".flac"}
+BITS = {16: "PCM_16", 24: "PCM_24"}
+SFZ_PITCHES = range(24, 97, 3)  # the pitches the default dataset covers; each sample serves ±1 semitone
+SFZ_VELOCITIES = (50, 100)
+STATIC = Path(__file__).parent / "studio" / "static"
+
+
+def audio_bytes(y: np.ndarray, *, fmt: str = "wav", bits: int = 16, sr: int = SAMPLE_RATE) -> bytes:
+    """One sound as the bytes of a WAV or FLAC file."""
+    _check_format(fmt, bits)
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(np.asarray(y, dtype=np.float32), -1, 1), sr, subtype=BITS[bits], format=fmt.upper())
+    return buf.getvalue()
+
+
+def write_sound(path: str | os.PathLike, y: np.ndarray, *, bits: int = 16) -> Path:
+    """One sound to ``path``: WAV or FLAC by its suffix, 16 or 24 bit."""
+    _check_format("wav", bits)
+    return write_audio(path, y, subtype=BITS[bits])
+
+
+def write_sounds(folder: str | os.PathLike, sounds: dict[str, np.ndarray], *, fmt: str = "wav", bits: int = 16) -> list[Path]:
+    """Each named sound as ``folder/<name>.<fmt>``."""
+    _check_format(fmt, bits)
+    return [write_audio(Path(folder) / f"{name}{FORMATS[fmt]}", y, subtype=BITS[bits]) for name, y in sounds.items()]
+
+
+def write_zip(path: str | os.PathLike, files: dict[str, bytes]) -> Path:
+    """A ZIP archive of ``{name inside the archive: bytes}``."""
+    path = Path(path)
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return path
+
+
+def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[int] = SFZ_PITCHES,
+                   velocities: Sequence[int] = SFZ_VELOCITIES, bits: int = 24) -> dict[str, bytes]:
+    """A multi-sampled SFZ instrument of one timbre: ``{path in the archive: bytes}``.
+
+    The timbre is decoded at every pitch in ``pitches`` and every velocity layer; the
+    ``.sfz`` maps each sample to the keys halfway to its neighbours (the lowest and the
+    highest stretch to the ends of the keyboard) and each layer to a velocity range.
+    """
+    pitches, velocities = sorted(set(pitches)), sorted(set(velocities))
+    if not pitches or not velocities:
+        raise ValueError("an SFZ instrument needs at least one pitch and one velocity")
+    latent = timbral.latent(sound)
+    grid = [(p, v) for v in velocities for p in pitches]
+    audio = timbral.decode_batch(np.repeat(latent[None], len(grid), axis=0), [p for p, _ in grid], [v for _, v in grid])
+    files = {f"samples/{p:03d}_v{v:03d}.wav": audio_bytes(y, bits=bits) for (p, v), y in zip(grid, audio)}
+    key_ranges = _ranges(pitches, 0, 127)
+    vel_ranges = _ranges(velocities, 1, 127)
+    lines = [f"// {name}: a Timbral timbre, {len(pitches)} pitches x {len(velocities)} velocity layers",
+             "<control>", "default_path=samples/", "<global>", "loop_mode=one_shot", "ampeg_release=0.3", ""]
+    for v, (lovel, hivel) in zip(velocities, vel_ranges):
+        lines.append(f"<group> lovel={lovel} hivel={hivel}")
+        lines += [f"<region> sample={p:03d}_v{v:03d}.wav pitch_keycenter={p} lokey={lo} hikey={hi}"
+                  for p, (lo, hi) in zip(pitches, key_ranges)]
+    files[f"{name}.sfz"] = ("\n".join(lines) + "\n").encode()
+    return files
+
+
+def _ranges(centres: list[int], low: int, high: int) -> list[tuple[int, int]]:
+    """Contiguous ranges around sorted ``centres`` that cover ``low``..``high`` exactly once."""
+    bounds = [low] + [(a + b) // 2 + 1 for a, b in zip(centres, centres[1:])] + [high + 1]
+    return [(bounds[i], bounds[i + 1] - 1) for i in range(len(centres))]
+
+
+def map_png(library, path: str | os.PathLike, *, extra: dict[str, tuple[float, float]] | None = None) -> Path:
+    """The library's map as a PNG, coloured by family; ``extra`` points are drawn and named on top."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 10), dpi=110)
+    for family, colour in zip(FAMILIES, FAMILY_COLOURS):
+        xy = np.array([(s.x, s.y) for s in library.sounds if s.family == family]).reshape(-1, 2)
+        if len(xy):
+            ax.scatter(xy[:, 0], xy[:, 1], s=3, c=colour, label=f"{family} ({len(xy)})", alpha=0.8, linewidths=0)
+    for label, (x, y) in (extra or {}).items():
+        ax.scatter([x], [y], s=90, facecolors="none", edgecolors="black", linewidths=2)
+        ax.annotate(label, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=10)
+    ax.set(title=f"Timbre map: {len(library)} notes (t-SNE of the latent means)", xlim=(0, 1), ylim=(1, 0),
+           xticks=[], yticks=[], aspect="equal")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), markerscale=4, frameon=False)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def map_html(library, path: str | os.PathLike, *, extra: dict[str, tuple[float, float]] | None = None) -> Path:
+    """The library's map as one self-contained interactive page (zoom, pan, hover names; works offline)."""
+    points = [{"id": i, "name": s.name, "family": s.family, "pitch": s.pitch, "x": round(s.x, 5), "y": round(s.y, 5),
+               "source": "library"} for i, s in enumerate(library.sounds)]
+    points += [{"id": f"extra{i}", "name": label, "family": "", "x": x, "y": y, "source": "yours"}
+               for i, (label, (x, y)) in enumerate((extra or {}).items())]
+    colours = dict(zip(FAMILIES, FAMILY_COLOURS))
+    legend = "".join(f'<span><i style="background:{c}"></i>{f}</span>' for f, c in colours.items())
+    page = (STATIC / "map.html").read_text()
+    for key, value in {"MAP_JS": (STATIC / "map.js").read_text(), "LEGEND": legend, "COUNT": str(len(library)),
+                       "DATA": json.dumps({"points": points, "colours": colours}).replace("</", "<\\/")}.items():
+        page = page.replace(f"/*{key}*/", value)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(page)
+    return path
+
+
+def _check_format(fmt: str, bits: int) -> None:
+    if fmt not in FORMATS:
+        raise AudioError(fmt, "format must be wav or flac")
+    if bits not in BITS:
+        raise AudioError(str(bits), "bits must be 16 or 24")

@@ -1,0 +1,147 @@
+"""The library: every note of a model's dataset, with its metadata, latent and place on the map.
+
+Latents and the map are computed once per (model, dataset) pair and cached in
+``<dataset>/library/<key>.npz``; the key hashes the model's weights and the dataset's
+``examples.json``, so retraining or re-rendering builds a fresh cache and opening it again
+takes a fraction of a second.
+
+>>> lib = Timbral.load().library                          # doctest: +SKIP
+>>> [s.name for s in lib.search(family="flute", pitch=60)][:2]  # doctest: +SKIP
+['flute_acoustic_fluidr3_gm_073-060-050', 'flute_acoustic_fluidr3_gm_073-060-100']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .atomic import atomic_path
+from .data.features import feature_store
+from .data.nsynth import DatasetError, audio_path, read_examples
+from .map import TimbreMap
+from .model import TimbreVAE
+
+CACHE_DIR = "library"
+
+
+class UnknownSound(KeyError, ValueError):
+    """A name that is not in the library (a ``KeyError`` for lookups, a ``ValueError`` for users)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class LibrarySound:
+    """One note of the library."""
+
+    name: str
+    instrument: str
+    family: str
+    pitch: int
+    velocity: int
+    x: float
+    y: float
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "instrument": self.instrument, "family": self.family, "pitch": self.pitch,
+                "velocity": self.velocity, "x": round(self.x, 5), "y": round(self.y, 5)}
+
+
+class Library:
+    """The notes of a dataset as the model hears them: searchable, each with a latent and a map point."""
+
+    def __init__(self, root: Path, examples: dict[str, dict], names: list[str], timbre_map: TimbreMap):
+        self.root = root
+        self.map = timbre_map
+        self.sounds = [
+            LibrarySound(n, examples[n]["instrument_str"], examples[n]["instrument_family_str"], int(examples[n]["pitch"]),
+                         int(examples[n]["velocity"]), float(x), float(y))
+            for n, (x, y) in zip(names, timbre_map.coords)
+        ]
+        self._rows = {n: i for i, n in enumerate(names)}
+
+    @classmethod
+    def open(cls, model: TimbreVAE, data_dir: str | os.PathLike, *, progress: bool = True) -> Library:
+        """The library of ``data_dir`` for ``model``, computing and caching latents and map on first use."""
+        root = Path(data_dir).resolve()
+        examples = read_examples(root)
+        if len(examples) < 4:
+            raise DatasetError(root, f"a library needs at least 4 notes, found {len(examples)}")
+        cache = root / CACHE_DIR / f"{_key(model, root)}.npz"
+        if cache.exists():
+            with np.load(cache) as z:
+                names, latents, coords = list(z["names"]), z["latents"], z["coords"]
+            if set(names) == set(examples):
+                return cls(root, examples, names, TimbreMap(coords, latents))
+        names = sorted(examples)
+        latents = _encode(model, root, names, progress)
+        timbre_map = TimbreMap.fit(latents)
+        with atomic_path(cache) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, names=np.array(names), latents=timbre_map.latents, coords=timbre_map.coords)
+        return cls(root, examples, names, timbre_map)
+
+    def __len__(self) -> int:
+        return len(self.sounds)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._rows
+
+    def __getitem__(self, name: str) -> LibrarySound:
+        return self.sounds[self._row(name)]
+
+    def latent(self, name: str) -> np.ndarray:
+        return self.map.latents[self._row(name)]
+
+    def audio_path(self, name: str) -> Path:
+        """The original recording of a library sound."""
+        return audio_path(self.root, self[name].name)
+
+    def families(self) -> list[str]:
+        return sorted({s.family for s in self.sounds})
+
+    def search(self, *, family: str | None = None, instrument: str | None = None, pitch: int | None = None,
+               velocity: int | None = None, q: str | None = None) -> list[LibrarySound]:
+        """Sounds matching every given filter; ``q`` is a case-insensitive part of the name."""
+        q = q.lower() if q else None
+        return [
+            s for s in self.sounds
+            if (family is None or s.family == family)
+            and (instrument is None or s.instrument == instrument)
+            and (pitch is None or s.pitch == pitch)
+            and (velocity is None or s.velocity == velocity)
+            and (q is None or q in s.name.lower())
+        ]
+
+    def _row(self, name: str) -> int:
+        if name not in self._rows:
+            raise UnknownSound(f"no sound named {name!r} in the library {self.root} (search it with: timbral library)")
+        return self._rows[name]
+
+
+def _key(model: TimbreVAE, root: Path) -> str:
+    digest = hashlib.sha1()
+    for tensor in model.state_dict().values():
+        digest.update(tensor.detach().cpu().numpy().tobytes())
+    digest.update((root / "examples.json").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@torch.no_grad()
+def _encode(model: TimbreVAE, root: Path, names: list[str], progress: bool) -> np.ndarray:
+    from tqdm import tqdm
+
+    from .evaluate import encode_rows
+
+    store = feature_store(root, model.config.spectral_settings, progress=progress)
+    rows = {m["note_str"]: i for i, m in enumerate(store.index)}
+    order = np.array([rows[n] for n in names])
+    chunks = [order[i : i + 512] for i in range(0, len(order), 512)]
+    latents = [encode_rows(model, store, c)[0] for c in tqdm(chunks, desc="encoding library", unit="chunk", disable=not progress)]
+    return np.concatenate(latents)
