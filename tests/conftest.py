@@ -51,3 +51,24 @@ def _quiet_progress(monkeypatch):
 
 def pytest_configure(config):
     os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A small untrained model saved as a model folder (mechanics, not quality)."""
+    import torch
+
+    from timbral.model import ModelConfig, TimbreVAE, save_model
+
+    torch.manual_seed(0)
+    return save_model(TimbreVAE(ModelConfig(latent_dim=8, channels=32)), tmp_path_factory.mktemp("model") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_library(tiny_dataset, tmp_path_factory) -> Path:
+    """A copy of the tiny dataset to serve as a library (its latent and map cache is written inside)."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("library") / "data"
+    shutil.copytree(tiny_dataset, out, ignore=shutil.ignore_patterns("features", "library"))
+    return out

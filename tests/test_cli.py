@@ -7,7 +7,8 @@ import pytest
 
 from timbral.cli import build_parser, main
 
-VERBS = ["render", "import", "data", "resynth"]
+VERBS = ["render", "import", "data", "resynth", "train", "evaluate", "encode", "interpolate", "mix", "random", "map",
+         "library", "export-sfz", "reconstruct"]
 DATA_ACTIONS = ["default", "split", "info", "features"]
 
 
