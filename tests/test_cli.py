@@ -8,7 +8,7 @@ import pytest
 from timbral.cli import build_parser, main
 
 VERBS = ["render", "import", "data", "resynth", "train", "evaluate", "encode", "interpolate", "mix", "random", "map",
-         "library", "export-sfz", "reconstruct"]
+         "library", "export-sfz", "reconstruct", "studio"]
 DATA_ACTIONS = ["default", "split", "info", "features"]
 
 

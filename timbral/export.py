@@ -18,6 +18,7 @@ import soundfile as sf
 from .atomic import atomic_path
 from .audio import SAMPLE_RATE, AudioError, write_audio
 from .data.families import FAMILIES, FAMILY_COLOURS
+from .spectral import SpectralSettings, log_magnitude
 
 FORMATS = {"wav": ".wav", "flac": ".flac"}
 BITS = {16: "PCM_16", 24: "PCM_24"}
@@ -46,13 +47,35 @@ def write_sounds(folder: str | os.PathLike, sounds: dict[str, np.ndarray], *, fm
     return [write_audio(Path(folder) / f"{name}{FORMATS[fmt]}", y, subtype=BITS[bits]) for name, y in sounds.items()]
 
 
-def write_zip(path: str | os.PathLike, files: dict[str, bytes]) -> Path:
+def zip_bytes(files: dict[str, bytes]) -> bytes:
     """A ZIP archive of ``{name inside the archive: bytes}``."""
-    path = Path(path)
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in files.items():
             z.writestr(name, data)
+    return buf.getvalue()
+
+
+def write_zip(path: str | os.PathLike, files: dict[str, bytes]) -> Path:
+    """A ZIP archive of ``files`` at ``path``."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(zip_bytes(files))
     return path
+
+
+def spectrogram_png(y: np.ndarray, settings: SpectralSettings = SpectralSettings(), height: int = 160) -> bytes:
+    """A spectrogram picture (dB, low frequencies at the bottom, magma colours) as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    db = log_magnitude(np.asarray(y, np.float32), settings)[::-1]
+    rows = np.linspace(0, len(db) - 1, height).astype(int)
+    buf = io.BytesIO()
+    plt.imsave(buf, db[rows], cmap="magma", vmin=settings.floor_db, vmax=max(float(db.max()), settings.floor_db + 1), format="png")
+    return buf.getvalue()
 
 
 def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[int] = SFZ_PITCHES,

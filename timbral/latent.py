@@ -78,6 +78,12 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
 
 
+def interpolation_path(a: np.ndarray, b: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
+    """``(steps, latent_dim)`` latents from ``a`` to ``b``, endpoints included, straight or spherical."""
+    ts = np.linspace(0.0, 1.0, steps)
+    return np.stack([(1 - t) * a + t * b if method == "linear" else slerp(a, b, t) for t in ts]).astype(np.float32)
+
+
 class Timbral:
     """A loaded model and everything a sound designer does with it."""
 
@@ -198,11 +204,8 @@ class Timbral:
         if method not in ("linear", "slerp"):
             raise ValueError(f"method must be linear or slerp, got {method!r}")
         ea, eb = self.resolve(a), self.resolve(b)
-        za, zb = ea.latent, eb.latent
         pitch = ea.pitch if pitch is None else pitch
-        ts = np.linspace(0.0, 1.0, steps)
-        path = np.stack([(1 - t) * za + t * zb if method == "linear" else slerp(za, zb, t) for t in ts])
-        return self.decode_batch(path, [pitch] * steps)
+        return self.decode_batch(interpolation_path(ea.latent, eb.latent, steps, method), [pitch] * steps)
 
     def mix(self, sources: Sequence[Sound], weights: Sequence[float], pitch: int | None = None) -> np.ndarray:
         """One sound from any number of sources, weighted (weights are normalised to sum 1)."""

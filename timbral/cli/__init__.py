@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import data, model, timbre
+from . import data, model, studio, timbre
 from .common import USER_ERRORS
 
 
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Timbral: mix timbres like colours. A timbre space learnt from single instrument notes.",
     )
     sub = parser.add_subparsers(title="verbs", metavar="VERB", required=True)
-    for group in (data, model, timbre):
+    for group in (data, model, timbre, studio):
         group.add_parsers(sub)
     return parser
 

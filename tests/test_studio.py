@@ -1,0 +1,213 @@
+"""Every studio route through Flask's test client, bad input included, and persistence across restarts."""
+
+import io
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from timbral.studio import MAX_UPLOAD_BYTES, create_app
+from conftest import SR, tone
+
+
+def wav(y, sr=SR, fmt="WAV") -> io.BytesIO:
+    buf = io.BytesIO()
+    sf.write(buf, y, sr, format=fmt)
+    buf.seek(0)
+    return buf
+
+
+@pytest.fixture
+def make_app(tiny_model, tiny_library, tmp_path):
+    return lambda: create_app({"MODEL": tiny_model, "LIBRARY": tiny_library, "INSTANCE": tmp_path / "instance", "TESTING": True})
+
+
+@pytest.fixture
+def client(make_app):
+    return make_app().test_client()
+
+
+@pytest.fixture
+def ids(client):
+    return [s["id"] for s in client.get("/api/sounds?source=library").get_json()["sounds"]]
+
+
+def upload(client, data, filename="voice_A3.wav", **form):
+    return client.post("/api/sounds", data={"file": (data, filename), **form}, content_type="multipart/form-data")
+
+
+def test_page_and_assets_are_local(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Generate random sounds!" in page and "Generate sounds!" in page and "Sound 1" in page and "Sound 2" in page
+    assert "http://" not in page and "https://" not in page
+    for asset in ("app.js", "map.js", "style.css"):
+        assert client.get(f"/static/{asset}").status_code == 200
+
+
+def test_list_and_filter_sounds(client, ids):
+    data = client.get("/api/sounds").get_json()
+    assert data["total"] == 15 and set(data["sounds"][0]) >= {"id", "name", "family", "pitch", "source", "x", "y"}
+    guitar = client.get("/api/sounds?family=guitar").get_json()["sounds"]
+    assert guitar and all(s["family"] == "guitar" for s in guitar)
+    assert client.get("/api/sounds?q=-060-").get_json()["total"] == 5
+    assert client.get("/api/sounds?pitch=72&limit=2").get_json()["total"] == 5
+    assert len(client.get("/api/sounds?pitch=72&limit=2").get_json()["sounds"]) == 2
+    assert client.get(f"/api/sounds/{ids[0]}").get_json()["id"] == ids[0]
+    r = client.get(f"/api/sounds/{ids[0]}/audio")
+    assert r.status_code == 200 and r.mimetype == "audio/wav"
+    assert client.get("/api/families").get_json()["colours"]["yours"]
+
+
+def test_blend_returns_every_step_the_path_and_a_zip(client, ids):
+    r = client.post("/api/blend", json={"a": ids[0], "b": ids[5], "steps": 5, "method": "slerp", "pitch": 60})
+    assert r.status_code == 200, r.get_json()
+    res = r.get_json()
+    assert len(res["steps"]) == 5 and res["pitch"] == 60 and res["id"] in res["zip"]
+    step = client.get(res["steps"][2]["audio"])
+    assert step.mimetype == "audio/wav" and sf.info(io.BytesIO(step.data)).duration == 4.0
+    assert client.get(res["steps"][2]["spectrogram"]).data[:4] == b"\x89PNG"
+    assert sf.info(io.BytesIO(client.get(res["all"]).data)).duration == 20.0
+    names = zipfile.ZipFile(io.BytesIO(client.get(res["zip"]).data)).namelist()
+    assert sorted(names) == ["all.wav", "sound1.wav", "sound2.wav"] + [f"step_{i:02d}.wav" for i in range(5)]
+    again = client.post("/api/blend", json={"a": ids[0], "b": ids[5], "steps": 5, "method": "slerp", "pitch": 60}).get_json()
+    assert again["id"] != res["id"]  # every request gets its own result folder
+
+
+def test_mix_random_map_play_sfz_keep(client, ids):
+    r = client.post("/api/mix", json={"sources": ids[:3], "weights": [1, 1, 2], "pitch": 55}).get_json()
+    assert r["weights"] == [0.25, 0.25, 0.5] and client.get(r["audio"]).mimetype == "audio/wav"
+    r = client.post("/api/mix", json={"sources": ids[:4], "pad": {"x": 1, "y": 1}}).get_json()
+    assert r["weights"] == [0, 0, 0, 1]
+    a = client.post("/api/random", json={"n": 3, "temperature": 0.7, "seed": 4}).get_json()
+    b = client.post("/api/random", json={"n": 3, "temperature": 0.7, "seed": 4}).get_json()
+    assert len(a["sounds"]) == 3 and client.get(a["sounds"][1]["audio"]).data == client.get(b["sounds"][1]["audio"]).data
+    here = client.get("/api/map/decode?x=0.5&y=0.5&pitch=48").get_json()
+    assert client.get(here["audio"]).mimetype == "audio/wav"
+    played = client.get(f"/api/play?sound={ids[0]}&pitch=40")
+    assert played.mimetype == "audio/wav" and sf.info(io.BytesIO(played.data)).duration == 4.0
+    assert client.get(f"/api/play?result={a['id']}&index=2&pitch=90&velocity=50").status_code == 200
+    sfz = client.post("/api/sfz", json={"result": here["id"], "index": 0, "name": "../../evil name"}).get_json()
+    z = zipfile.ZipFile(io.BytesIO(client.get(sfz["zip"]).data))
+    assert sfz["samples"] == 50 and any(n.endswith(".sfz") and "/" not in n for n in z.namelist())
+    kept = client.post("/api/keep", json={"result": a["id"], "index": 0, "name": "bright one"})
+    assert kept.status_code == 201 and kept.get_json()["source"] == "kept"
+
+
+def test_upload_rename_delete_and_persistence(make_app, tmp_path):
+    client = make_app().test_client()
+    r = upload(client, wav(tone(220, 3)))
+    assert r.status_code == 201, r.get_json()
+    sound = r.get_json()
+    assert sound["pitch"] == 57 and sound["family"] == "yours" and 0 <= sound["x"] <= 1
+    assert upload(client, wav(tone(330, 3), fmt="FLAC"), "no note here.flac", name="fifth").get_json()["pitch"] == 64  # pYIN
+    assert upload(client, wav(tone(330, 3)), "odd.wav", pitch="70").get_json()["pitch"] == 70
+    assert client.patch(f"/api/sounds/{sound['id']}", json={"name": "my voice"}).get_json()["name"] == "my voice"
+    blend = client.post("/api/blend", json={"a": sound["id"], "b": client.get("/api/sounds").get_json()["sounds"][0]["id"], "steps": 2})
+    assert blend.status_code == 200
+
+    restarted = make_app().test_client()  # a new app on the same instance folder: nothing is lost
+    yours = restarted.get("/api/sounds?source=yours").get_json()["sounds"]
+    assert len(yours) == 3 and yours[0]["name"] == "my voice" and yours[0]["pitch"] == 57
+    assert restarted.get(f"/api/sounds/{sound['id']}/audio").status_code == 200
+    assert restarted.delete(f"/api/sounds/{sound['id']}").status_code == 204
+    assert restarted.get(f"/api/sounds/{sound['id']}").status_code == 404
+    assert not (tmp_path / "instance" / "sounds" / f"{sound['id']}.wav").exists()
+
+
+@pytest.mark.parametrize("data,filename,message", [
+    (b"", "empty.wav", "empty"),
+    (b"this is not audio at all" * 50, "notes.wav", "notes"),
+    (None, "truncated.wav", "truncated"),
+    (None, "silent.wav", "silent"),
+    (None, "noise.wav", "no clear pitch"),
+])
+def test_bad_uploads_are_422_or_400_and_store_nothing(client, data, filename, message):
+    if filename == "truncated.wav":
+        data = wav(tone(220, 3)).getvalue()[:2000]
+    elif filename == "silent.wav":
+        data = wav(np.zeros(SR * 2, np.float32)).getvalue()
+    elif filename == "noise.wav":
+        data = wav(np.random.default_rng(0).uniform(-0.5, 0.5, 2 * SR).astype(np.float32)).getvalue()
+    r = upload(client, io.BytesIO(data), filename)
+    assert r.status_code in (400, 422) and message in r.get_json()["error"], r.get_json()
+    assert client.get("/api/sounds?source=yours").get_json()["total"] == 0
+
+
+def test_huge_and_missing_uploads(client):
+    r = upload(client, io.BytesIO(b"\0" * (MAX_UPLOAD_BYTES + 1)), "huge.wav")
+    assert r.status_code == 413 and "too large" in r.get_json()["error"]
+    r = client.post("/api/sounds", data={}, content_type="multipart/form-data")
+    assert r.status_code == 400 and "'file'" in r.get_json()["error"]
+    r = upload(client, wav(tone(220, 70)), "long_A3.wav")  # only the first 60 s are ever decoded; the note is its first 4 s
+    assert r.status_code == 201 and sf.info(io.BytesIO(client.get(f"/api/sounds/{r.get_json()['id']}/audio").data)).duration == 4.0
+
+
+@pytest.mark.parametrize("method,url,body,status", [
+    ("post", "/api/blend", {"a": "nope-060-100", "b": "nope-060-100"}, 404),
+    ("post", "/api/blend", {"a": "../../etc/passwd", "b": "x"}, 400),
+    ("post", "/api/blend", {"a": None, "b": 3}, 400),
+    ("post", "/api/blend", "not an object", 400),
+    ("post", "/api/blend", {"a": "ID", "b": "ID", "steps": 1000}, 400),
+    ("post", "/api/blend", {"a": "ID", "b": "ID", "steps": "eleven"}, 400),
+    ("post", "/api/blend", {"a": "ID", "b": "ID", "method": "cubic"}, 400),
+    ("post", "/api/blend", {"a": "ID", "b": "ID", "pitch": 128}, 400),
+    ("post", "/api/mix", {"sources": ["ID", "ID"], "weights": [1, -1]}, 400),
+    ("post", "/api/mix", {"sources": ["ID", "ID"], "weights": [0, 0]}, 400),
+    ("post", "/api/mix", {"sources": ["ID", "ID"], "weights": [1, "NaN"]}, 400),
+    ("post", "/api/mix", {"sources": ["ID", "ID"], "weights": [1]}, 400),
+    ("post", "/api/mix", {"sources": []}, 400),
+    ("post", "/api/mix", {"sources": ["ID", "ID"], "pad": {"x": 0.5, "y": 0.5}}, 400),
+    ("post", "/api/random", {"n": 0}, 400),
+    ("post", "/api/random", {"n": 10**9}, 400),
+    ("post", "/api/random", {"temperature": float("inf")}, 400),
+    ("post", "/api/random", {"seed": -1}, 400),
+    ("get", "/api/map/decode?x=abc&y=0.5", None, 400),
+    ("get", "/api/map/decode?y=0.5", None, 400),
+    ("get", "/api/play?sound=ID&pitch=300", None, 400),
+    ("get", "/api/play?result=00000000000000000000000000000000&index=0", None, 404),
+    ("get", "/api/play?result=../../x&index=0", None, 404),
+    ("get", "/api/results/00000000000000000000000000000000/step_00.wav", None, 404),
+    ("get", "/api/results/..%2F..%2Fetc/passwd", None, 404),
+    ("get", "/api/sounds/..%2F..%2Fetc%2Fpasswd", None, 404),
+    ("get", "/api/sounds/a..b%20c/audio", None, 400),
+    ("get", "/api/sounds/u0000000000000000", None, 404),
+    ("delete", "/api/sounds/ID", None, 403),
+    ("delete", "/api/sounds/u0000000000000000", None, 404),
+    ("patch", "/api/sounds/ID", {"name": "x"}, 403),
+    ("patch", "/api/sounds/u0000000000000000", {"name": ""}, 400),
+    ("post", "/api/keep", {"index": 0}, 400),
+    ("post", "/api/sfz", {"sound": "nope-060-100"}, 404),
+    ("put", "/api/blend", {}, 405),
+    ("get", "/api/blend", None, 405),
+    ("get", "/api/nothing", None, 404),
+])
+def test_bad_requests_get_a_readable_json_error(client, ids, method, url, body, status):
+    url = url.replace("ID", ids[0])
+    if isinstance(body, dict):
+        body = {k: ([ids[0] if x == "ID" else x for x in v] if isinstance(v, list) else ids[0] if v == "ID" else v)
+                for k, v in body.items()}
+    kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body} if body is not None else {}
+    r = getattr(client, method)(url, **kwargs)
+    assert r.status_code == status, (r.status_code, r.get_data(as_text=True))
+    assert isinstance(r.get_json()["error"], str) and r.get_json()["error"]
+    assert client.get("/api/sounds").status_code == 200  # and the studio keeps serving
+
+
+def test_concurrent_requests_are_safe(client, ids):
+    errors, statuses = [], []
+
+    def work(i):
+        try:
+            r = client.post("/api/mix", json={"sources": ids[:3], "weights": [i % 3 + 1, 1, 1], "pitch": 50 + i})
+            statuses.append(r.status_code)
+        except Exception as e:  # noqa: BLE001 - any failure is the finding
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and statuses == [200] * 12

@@ -1,0 +1,27 @@
+"""The verb that opens the web studio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import verb
+
+
+def cmd_studio(args) -> None:
+    from ..studio import DEFAULT_INSTANCE, create_app, serve
+
+    if not 0 < args.port < 65536:
+        raise ValueError(f"--port must be 1-65535, got {args.port}")
+    app = create_app({"MODEL": args.model, "LIBRARY": args.library, "INSTANCE": args.data or DEFAULT_INSTANCE})
+    serve(app, host=args.host, port=args.port, threads=args.threads)
+
+
+def add_parsers(sub) -> None:
+    p = verb(sub, "studio", "Open the web studio: explore the map, blend, mix on a pad, invent, bring your own sounds, play.",
+             "timbral studio --port 5000   # then open http://127.0.0.1:5000/", cmd_studio)
+    p.add_argument("--model", type=Path, help="model folder (default: the shipped models/default)")
+    p.add_argument("--library", type=Path, help="dataset whose notes are the library (default: data/default)")
+    p.add_argument("--data", type=Path, help="folder for your sounds and results (default: instance/ in the project)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")
+    p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")

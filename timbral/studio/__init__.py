@@ -1,0 +1,68 @@
+"""The web studio: a Flask application over the timbre operations, served by waitress.
+
+>>> app = create_app({"MODEL": None, "LIBRARY": "data/default", "INSTANCE": "instance"})  # doctest: +SKIP
+>>> serve(app, host="127.0.0.1", port=5000)                                             # doctest: +SKIP
+
+Your sounds and every result live in the instance folder (``INSTANCE``); see :mod:`.store`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..data.default import default_data_dir
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DEFAULT_INSTANCE = default_data_dir().parent.parent / "instance"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The studio app. ``config``: ``MODEL`` and ``LIBRARY`` folders (default: the shipped model and
+    data/default), ``INSTANCE`` (default: ``instance/``), or a ready ``TIMBRAL`` object."""
+    from ..latent import Timbral
+    from . import api
+    from .store import ResultStore, SoundStore
+
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, MODEL=None, LIBRARY=None, INSTANCE=DEFAULT_INSTANCE,
+                      TIMBRAL=None, JSON_SORT_KEYS=False)
+    app.config.update(config or {})
+    instance = Path(app.config["INSTANCE"])
+    timbral = app.config["TIMBRAL"] or Timbral.load(app.config["MODEL"], library=app.config["LIBRARY"])
+    timbral.library  # built (or read from its cache) now, not during the first request
+    app.extensions["timbral"] = timbral
+    app.extensions["sounds"] = SoundStore(instance)
+    app.extensions["results"] = ResultStore(instance)
+    app.register_blueprint(api.bp)
+
+    @app.get("/")
+    def index():
+        return render_template("index.html")
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        if not request.path.startswith("/api/"):
+            return e
+        messages = {413: f"file too large: the limit is {MAX_UPLOAD_BYTES // 2**20} MB",
+                    405: f"{request.method} is not allowed on {request.path}", 404: "no such resource"}
+        return jsonify(error=messages.get(e.code, e.description)), e.code
+
+    @app.errorhandler(Exception)
+    def internal_error(e: Exception):
+        logging.getLogger("timbral.studio").exception("request failed: %s %s", request.method, request.path)
+        return jsonify(error=f"internal error: {type(e).__name__}"), 500
+
+    return app
+
+
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> None:
+    """Serve with waitress, a production WSGI server."""
+    from waitress import serve as waitress_serve
+
+    print(f"Timbral studio: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=MAX_UPLOAD_BYTES + 2**16,
+                   ident="timbral")

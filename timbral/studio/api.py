@@ -1,0 +1,345 @@
+"""The studio's JSON API: every action of the page is one of these routes (documented in the README).
+
+Sounds are named by id: a library sound by its note name, one of yours by ``u`` + 16 hex
+digits. A generated sound is named by its result id and index. Every bad request is a 4xx
+with ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+
+from ..audio import AudioError, load_note
+from ..data.families import FAMILIES, FAMILY_COLOURS
+from ..data.importer import estimate_pitch, pitch_from_name, velocity_from_loudness
+from ..data.nsynth import slug
+from ..export import audio_bytes, sfz_instrument, spectrogram_png, zip_bytes
+from ..latent import Encoded, interpolation_path, square_weights, triangle_weights
+from .store import ID, clean_name
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+YOURS_COLOUR = "#111111"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@bp.errorhandler(ApiError)
+def api_error(e: ApiError):
+    return jsonify(error=str(e)), e.status
+
+
+@bp.errorhandler(AudioError)
+def audio_error(e: AudioError):
+    return jsonify(error=str(e)), 422
+
+
+def _timbral():
+    return current_app.extensions["timbral"]
+
+
+def _sounds():
+    return current_app.extensions["sounds"]
+
+
+def _results():
+    return current_app.extensions["results"]
+
+
+# --- reading requests -------------------------------------------------------------------------
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "send a JSON object (Content-Type: application/json)")
+    return body
+
+
+def _number(value, name: str, lo: float, hi: float, *, whole: bool, default=None):
+    if value is None or value == "":
+        if default is None:
+            raise ApiError(400, f"{name} is required")
+        return default
+    try:
+        number = float(value) if not isinstance(value, bool) else float("nan")
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not np.isfinite(number) or (whole and number != int(number)) or not lo <= number <= hi:
+        kind = "a whole number" if whole else "a number"
+        raise ApiError(400, f"{name} must be {kind} from {lo:g} to {hi:g}, got {value!r}")
+    return int(number) if whole else number
+
+
+def _pitch(value, default=None):
+    return _number(value, "pitch", 0, 127, whole=True, default=default)
+
+
+def _sound_id(value) -> str:
+    if not isinstance(value, str) or not ID.match(value):
+        raise ApiError(400, f"not a sound id: {str(value)[:80]!r}")
+    return value
+
+
+def _entry(sound_id: str) -> dict:
+    """The listing entry of a library sound or one of yours."""
+    lib = _timbral().library
+    if sound_id in lib:
+        return _library_entry(lib[sound_id])
+    sound = _sounds().get(sound_id)
+    if sound is None:
+        raise ApiError(404, f"no sound with id {sound_id!r}")
+    return sound.as_dict()
+
+
+def _library_entry(s) -> dict:
+    return {"id": s.name, **s.as_dict(), "source": "library"}
+
+
+def _encoded(sound_id: str) -> Encoded:
+    lib = _timbral().library
+    if sound_id in lib:
+        return Encoded(lib.latent(sound_id), lib[sound_id].pitch)
+    sound = _sounds().get(sound_id)
+    if sound is None:
+        raise ApiError(404, f"no sound with id {sound_id!r}")
+    return Encoded(sound.latent, sound.pitch)
+
+
+def _source(body: dict) -> Encoded:
+    """A sound named by ``{"sound": id}`` or by ``{"result": id, "index": i}``."""
+    if body.get("result") is not None:
+        found = _results().latent(str(body["result"]), _number(body.get("index"), "index", 0, 100, whole=True, default=0))
+        if found is None:
+            raise ApiError(404, "no such result or index")
+        return Encoded(*found)
+    return _encoded(_sound_id(body.get("sound")))
+
+
+def _audio_file(sound_id: str) -> Path:
+    lib = _timbral().library
+    return lib.audio_path(sound_id) if sound_id in lib else _sounds().audio_path(sound_id)
+
+
+def _result(files: dict[str, bytes], latents, pitches) -> tuple[str, dict[str, str]]:
+    result_id = _results().create(files, latents, pitches)
+    return result_id, {name: f"/api/results/{result_id}/{name}" for name in files}
+
+
+# --- sounds -----------------------------------------------------------------------------------
+
+@bp.get("/families")
+def families():
+    return jsonify(colours={**dict(zip(FAMILIES, FAMILY_COLOURS)), "yours": YOURS_COLOUR},
+                   families=_timbral().library.families())
+
+
+@bp.get("/sounds")
+def list_sounds():
+    family, q, source = request.args.get("family") or None, request.args.get("q") or None, request.args.get("source") or None
+    pitch = _pitch(request.args.get("pitch"), default=-1)
+    limit = _number(request.args.get("limit"), "limit", 0, 10**6, whole=True, default=0)
+    found = []
+    if source in (None, "library") and family != "yours":
+        found = [_library_entry(s) for s in _timbral().library.search(family=family, q=q, pitch=None if pitch < 0 else pitch)]
+    if source in (None, "upload", "kept", "yours") and family in (None, "yours"):
+        found += [s.as_dict() for s in _sounds().all()
+                  if (q is None or q.lower() in s.name.lower()) and pitch in (-1, s.pitch)
+                  and source in (None, "yours", s.source)]
+    return jsonify(total=len(found), sounds=found[:limit] if limit else found)
+
+
+@bp.get("/sounds/<sound_id>")
+def get_sound(sound_id: str):
+    return jsonify(_entry(_sound_id(sound_id)))
+
+
+@bp.get("/sounds/<sound_id>/audio")
+def sound_audio(sound_id: str):
+    _entry(_sound_id(sound_id))
+    return send_file(_audio_file(sound_id), mimetype="audio/wav")
+
+
+@bp.post("/sounds")
+def upload_sound():
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(400, "send the sound as the multipart field 'file'")
+    filename = clean_name(Path(upload.filename or "").stem, "sound")
+    data = upload.read()
+    if not data:
+        raise ApiError(400, f"{filename}: the file is empty")
+    with tempfile.TemporaryDirectory() as tmp:  # decoded from content: the name and extension are not trusted
+        path = Path(tmp) / "upload"
+        path.write_bytes(data)
+        try:
+            y = load_note(path)
+        except AudioError as e:
+            raise ApiError(422, f"{filename}: {e.reason}") from None
+    t = _timbral()
+    pitch = _pitch(request.form.get("pitch"), default=-1)
+    if pitch < 0:
+        pitch = pitch_from_name(filename)[0]
+    if pitch is None or pitch < 0:
+        pitch = estimate_pitch(y)
+    if pitch is None:
+        raise ApiError(422, f"{filename}: no clear pitch found; name the file with its note (voice_A3.wav) or send 'pitch'")
+    latent = t.encode(y, pitch).latent
+    sound = _sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=pitch,
+                          velocity=velocity_from_loudness(y), xy=t.library.map.place(latent), latent=latent,
+                          wav=audio_bytes(y))
+    return jsonify(sound.as_dict()), 201
+
+
+@bp.patch("/sounds/<sound_id>")
+def rename_sound(sound_id: str):
+    sound_id = _sound_id(sound_id)
+    name = _body().get("name")
+    if not isinstance(name, str) or not clean_name(name, ""):
+        raise ApiError(400, "send a new non-empty 'name'")
+    if sound_id in _timbral().library:
+        raise ApiError(403, "library sounds cannot be renamed; keep a copy to name it")
+    sound = _sounds().rename(sound_id, clean_name(name, ""))
+    if sound is None:
+        raise ApiError(404, f"no sound with id {sound_id!r}")
+    return jsonify(sound.as_dict())
+
+
+@bp.delete("/sounds/<sound_id>")
+def delete_sound(sound_id: str):
+    sound_id = _sound_id(sound_id)
+    if sound_id in _timbral().library:
+        raise ApiError(403, "library sounds cannot be deleted")
+    if not _sounds().delete(sound_id):
+        raise ApiError(404, f"no sound with id {sound_id!r}")
+    return "", 204
+
+
+@bp.post("/keep")
+def keep():
+    """Keep a generated sound (``{"result", "index", "name"}``) among your sounds."""
+    body = _body()
+    if body.get("result") is None:
+        raise ApiError(400, "send the 'result' id and 'index' of the sound to keep")
+    e = _source(body)
+    t = _timbral()
+    sound = _sounds().add(name=clean_name(body.get("name") if isinstance(body.get("name"), str) else None, "kept sound"),
+                          source="kept", pitch=e.pitch, velocity=100, xy=t.library.map.place(e.latent), latent=e.latent,
+                          wav=audio_bytes(t.decode(e, e.pitch)))
+    return jsonify(sound.as_dict()), 201
+
+
+# --- making sounds ----------------------------------------------------------------------------
+
+@bp.post("/blend")
+def blend():
+    body = _body()
+    a, b = _encoded(_sound_id(body.get("a"))), _encoded(_sound_id(body.get("b")))
+    steps = _number(body.get("steps"), "steps", 2, 33, whole=True, default=11)
+    method = body.get("method", "linear")
+    if method not in ("linear", "slerp"):
+        raise ApiError(400, f"method must be linear or slerp, got {str(method)[:20]!r}")
+    pitch = _pitch(body.get("pitch"), default=a.pitch)
+    t = _timbral()
+    path = t.interpolate(a, b, steps=steps, method=method, pitch=pitch)
+    files = {"sound1.wav": _audio_file(body["a"]).read_bytes(), "sound2.wav": _audio_file(body["b"]).read_bytes()}
+    for i, y in enumerate(path):
+        files[f"step_{i:02d}.wav"] = audio_bytes(y)
+        files[f"step_{i:02d}.png"] = spectrogram_png(y, t.settings)
+    files["all.wav"] = audio_bytes(np.concatenate(path))
+    files["blend.zip"] = zip_bytes({k: v for k, v in files.items() if k.endswith(".wav")})
+    result_id, urls = _result(files, interpolation_path(a.latent, b.latent, steps, method), [pitch] * steps)
+    return jsonify(id=result_id, pitch=pitch, method=method, sound1=urls["sound1.wav"], sound2=urls["sound2.wav"],
+                   steps=[{"index": i, "audio": urls[f"step_{i:02d}.wav"], "spectrogram": urls[f"step_{i:02d}.png"]}
+                          for i in range(steps)],
+                   all=urls["all.wav"], zip=urls["blend.zip"])
+
+
+@bp.post("/mix")
+def mix():
+    body = _body()
+    sources, weights, pad = body.get("sources"), body.get("weights"), body.get("pad")
+    if not isinstance(sources, list) or not 1 <= len(sources) <= 8:
+        raise ApiError(400, "sources must be a list of 1 to 8 sound ids")
+    if pad is not None:
+        if not isinstance(pad, dict) or len(sources) not in (3, 4) or weights is not None:
+            raise ApiError(400, 'pad is {"x": .., "y": ..} with 3 sources (triangle) or 4 (square), and no weights')
+        x, y = (_number(pad.get(k), f"pad {k}", -1, 2, whole=False) for k in ("x", "y"))
+        weights = list(triangle_weights(x, y) if len(sources) == 3 else square_weights(x, y))
+    if weights is None:
+        weights = [1.0] * len(sources)
+    if not isinstance(weights, list) or len(weights) != len(sources):
+        raise ApiError(400, f"weights must be a list of {len(sources)} numbers, one per source")
+    w = np.array([_number(v, "weight", 0, 1e6, whole=False) for v in weights])
+    if w.sum() <= 0:
+        raise ApiError(400, "weights must not all be zero")
+    encoded = [_encoded(_sound_id(s)) for s in sources]
+    w = w / w.sum()
+    pitch = _pitch(body.get("pitch"), default=encoded[int(np.argmax(w))].pitch)
+    latent = sum(wi * e.latent for wi, e in zip(w, encoded)).astype(np.float32)
+    y = _timbral().decode(latent, pitch)
+    result_id, urls = _result({"mix.wav": audio_bytes(y)}, latent[None], [pitch])
+    return jsonify(id=result_id, index=0, audio=urls["mix.wav"], weights=[round(float(v), 4) for v in w], pitch=pitch)
+
+
+@bp.post("/random")
+def random_sounds():
+    body = _body()
+    n = _number(body.get("n"), "n", 1, 16, whole=True, default=4)
+    temperature = _number(body.get("temperature"), "temperature", 0, 5, whole=False, default=1.0)
+    seed = _number(body.get("seed"), "seed", 0, 2**32 - 1, whole=True, default=-1) if body.get("seed") is not None else None
+    pitch = _pitch(body.get("pitch"), default=60)
+    t = _timbral()
+    seed = int(np.random.default_rng().integers(2**32)) if seed is None else seed
+    latents = np.random.default_rng(seed).standard_normal((n, t.latent_dim)).astype(np.float32) * temperature
+    audio = t.decode_batch(latents, [pitch] * n)
+    result_id, urls = _result({f"random_{i:02d}.wav": audio_bytes(y) for i, y in enumerate(audio)}, latents, [pitch] * n)
+    return jsonify(id=result_id, seed=seed, temperature=temperature, pitch=pitch,
+                   sounds=[{"index": i, "audio": urls[f"random_{i:02d}.wav"]} for i in range(n)])
+
+
+@bp.get("/map/decode")
+def map_decode():
+    x = _number(request.args.get("x"), "x", -1, 2, whole=False)
+    y = _number(request.args.get("y"), "y", -1, 2, whole=False)
+    pitch = _pitch(request.args.get("pitch"), default=60)
+    t = _timbral()
+    latent = t.library.map.decode(x, y)
+    result_id, urls = _result({"here.wav": audio_bytes(t.decode(latent, pitch))}, latent[None], [pitch])
+    return jsonify(id=result_id, index=0, audio=urls["here.wav"], x=x, y=y, pitch=pitch)
+
+
+@bp.get("/play")
+def play():
+    """Any sound or generated sound at any pitch (and velocity), as WAV: the studio's keyboard."""
+    args = request.args
+    e = _source({"sound": args.get("sound"), "result": args.get("result"), "index": args.get("index")})
+    pitch = _pitch(args.get("pitch"), default=e.pitch)
+    velocity = _number(args.get("velocity"), "velocity", 1, 127, whole=True, default=100)
+    return Response(audio_bytes(_timbral().decode(e, pitch, velocity)), mimetype="audio/wav")
+
+
+@bp.post("/sfz")
+def export_sfz():
+    body = _body()
+    e = _source(body)
+    name = slug(clean_name(body.get("name") if isinstance(body.get("name"), str) else None, "timbral"))
+    files = sfz_instrument(_timbral(), e, name=name)
+    result_id, urls = _result({f"{name}.zip": zip_bytes(files)}, e.latent[None], [e.pitch])
+    return jsonify(id=result_id, zip=urls[f"{name}.zip"], samples=len(files) - 1)
+
+
+@bp.get("/results/<result_id>/<name>")
+def result_file(result_id: str, name: str):
+    path = _results().file(result_id, name)
+    if path is None:
+        raise ApiError(404, "no such result file")
+    mimetypes = {".wav": "audio/wav", ".png": "image/png", ".zip": "application/zip"}
+    return send_file(path, mimetype=mimetypes[path.suffix], as_attachment=path.suffix == ".zip", download_name=name)
+

@@ -1,0 +1,163 @@
+"""What the studio keeps: your sounds (SQLite in WAL mode + audio files) and per-request results.
+
+Everything lives in the instance folder. Names of files and folders are always generated ids,
+never anything a request sent; each write is atomic.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+
+ID = re.compile(r"^[A-Za-z0-9_\-]{1,160}$")
+RESULT_ID = re.compile(r"^[0-9a-f]{32}$")
+RESULT_FILE = re.compile(r"^[a-z0-9_]{1,40}\.(wav|png|zip)$")
+RESULT_TTL_S = 24 * 3600
+MAX_NAME = 80
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sounds (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    pitch INTEGER NOT NULL,
+    velocity INTEGER NOT NULL,
+    x REAL NOT NULL,
+    y REAL NOT NULL,
+    latent BLOB NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class UserSound:
+    id: str
+    name: str
+    source: str  # "upload" or "kept" (a generated sound you kept)
+    pitch: int
+    velocity: int
+    x: float
+    y: float
+    latent: np.ndarray
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "family": "yours", "pitch": self.pitch, "velocity": self.velocity,
+                "source": self.source, "x": round(self.x, 5), "y": round(self.y, 5)}
+
+
+def clean_name(name: str | None, fallback: str) -> str:
+    """A display name: printable, trimmed, at most 80 characters (it never becomes a path)."""
+    name = "".join(ch for ch in (name or "") if ch.isprintable()).strip()[:MAX_NAME]
+    return name or fallback
+
+
+class SoundStore:
+    """Your sounds: metadata and latents in ``studio.sqlite3``, audio in ``sounds/<id>.wav``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        (folder / "sounds").mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.folder / "studio.sqlite3", timeout=30)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def audio_path(self, sound_id: str) -> Path:
+        return self.folder / "sounds" / f"{sound_id}.wav"
+
+    def add(self, *, name: str, source: str, pitch: int, velocity: int, xy: tuple[float, float], latent: np.ndarray,
+            wav: bytes) -> UserSound:
+        sound = UserSound("u" + secrets.token_hex(8), name, source, pitch, velocity, float(xy[0]), float(xy[1]),
+                          np.asarray(latent, np.float32))
+        with atomic_path(self.audio_path(sound.id)) as tmp:
+            tmp.write_bytes(wav)
+        try:
+            with self._connect() as db:
+                db.execute("INSERT INTO sounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (sound.id, name, source, pitch, velocity, sound.x, sound.y, sound.latent.tobytes(), time.time()))
+        except sqlite3.Error:
+            self.audio_path(sound.id).unlink(missing_ok=True)
+            raise
+        return sound
+
+    def get(self, sound_id: str) -> UserSound | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM sounds WHERE id = ?", (sound_id,)).fetchone()
+        return _sound(row) if row else None
+
+    def all(self) -> list[UserSound]:
+        with self._connect() as db:
+            return [_sound(r) for r in db.execute("SELECT * FROM sounds ORDER BY created")]
+
+    def rename(self, sound_id: str, name: str) -> UserSound | None:
+        with self._connect() as db:
+            db.execute("UPDATE sounds SET name = ? WHERE id = ?", (name, sound_id))
+        return self.get(sound_id)
+
+    def delete(self, sound_id: str) -> bool:
+        with self._connect() as db:
+            deleted = db.execute("DELETE FROM sounds WHERE id = ?", (sound_id,)).rowcount
+        self.audio_path(sound_id).unlink(missing_ok=True)
+        return bool(deleted)
+
+
+def _sound(row: sqlite3.Row) -> UserSound:
+    return UserSound(row["id"], row["name"], row["source"], row["pitch"], row["velocity"], row["x"], row["y"],
+                     np.frombuffer(row["latent"], np.float32).copy())
+
+
+class ResultStore:
+    """One folder per request under ``results/<32 hex>``, with the latents it decoded; old ones are pruned."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder / "results"
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def create(self, files: dict[str, bytes], latents: np.ndarray, pitches: list[int]) -> str:
+        self._prune()
+        result_id = secrets.token_hex(16)
+        path = self.folder / result_id
+        tmp = self.folder / f".{result_id}"
+        tmp.mkdir()
+        try:
+            for name, data in files.items():
+                (tmp / name).write_bytes(data)
+            np.savez(tmp / "latents.npz", latents=np.asarray(latents, np.float32), pitches=np.asarray(pitches))
+            tmp.rename(path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return result_id
+
+    def file(self, result_id: str, name: str) -> Path | None:
+        if not RESULT_ID.match(result_id) or not RESULT_FILE.match(name):
+            return None
+        path = self.folder / result_id / name
+        return path if path.is_file() else None
+
+    def latent(self, result_id: str, index: int) -> tuple[np.ndarray, int] | None:
+        if not RESULT_ID.match(result_id) or not (self.folder / result_id / "latents.npz").is_file():
+            return None
+        with np.load(self.folder / result_id / "latents.npz") as z:
+            if not 0 <= index < len(z["latents"]):
+                return None
+            return z["latents"][index], int(z["pitches"][index])
+
+    def _prune(self) -> None:
+        cutoff = time.time() - RESULT_TTL_S
+        for path in self.folder.iterdir():
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
