@@ -15,7 +15,7 @@ DATA_ACTIONS = ["default", "split", "info", "features"]
 def test_help_lists_every_verb_with_a_line():
     out = subprocess.run([sys.executable, "-m", "timbral.cli", "--help"], capture_output=True, text=True, check=True).stdout
     for verb in VERBS:
-        assert any(line.strip().startswith(verb + " ") for line in out.splitlines()), verb
+        assert any(line.split()[:1] == [verb] for line in out.splitlines()), verb
 
 
 @pytest.mark.parametrize("argv", [[v] for v in VERBS if v != "data"] + [["data", a] for a in DATA_ACTIONS])

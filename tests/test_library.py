@@ -3,7 +3,6 @@
 import io
 import re
 import time
-import zipfile
 
 import numpy as np
 import pytest

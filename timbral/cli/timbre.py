@@ -44,7 +44,7 @@ def cmd_interpolate(args) -> None:
     a, b = t.resolve(args.a), t.resolve(args.b)
     pitch = a.pitch if args.pitch is None else args.pitch
     path = t.interpolate(a, b, steps=args.steps, method=args.method, pitch=pitch)
-    sounds = {"sound1_" + _slug_of(args.a): _original(t, args.a, pitch), "sound2_" + _slug_of(args.b): _original(t, args.b, pitch)}
+    sounds = {"sound1_" + _slug_of(args.a): _original(t, args.a), "sound2_" + _slug_of(args.b): _original(t, args.b)}
     sounds |= {f"step_{i:02d}": y for i, y in enumerate(path)}
     sounds["all"] = np.concatenate(path)
     written = write_sounds(args.out, sounds, fmt=args.format, bits=args.bits)
@@ -53,14 +53,12 @@ def cmd_interpolate(args) -> None:
     print(f"{args.steps} steps from {args.a} to {args.b} at pitch {pitch} ({args.method}): {len(written)} files in {args.out}")
 
 
-def _original(t, sound: str, pitch: int) -> np.ndarray:
-    """A source as it was recorded when it is a file or library sound (its own pitch)."""
+def _original(t, sound: str) -> np.ndarray:
+    """A source as it was recorded (a file, or a library sound's recording), at its own pitch."""
     from ..audio import load_note
     from ..latent import normalise_peak
 
-    if Path(sound).exists():
-        return normalise_peak(load_note(Path(sound)))
-    return normalise_peak(load_note(t.library.audio_path(sound)))
+    return normalise_peak(load_note(Path(sound) if Path(sound).exists() else t.library.audio_path(sound)))
 
 
 def cmd_mix(args) -> None:

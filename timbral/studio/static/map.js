@@ -91,7 +91,7 @@ class TimbreMapView {
     const g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    const r = Math.min(6, 1.6 + Math.log2(this.zoom));
+    const r = Math.min(9, (this.points.length < 1000 ? 6 : 2.5) + Math.log2(this.zoom));
     for (const p of this.points) {
       if (this.visible && !this.visible.has(p.id)) continue;
       const [sx, sy] = this.toScreen(p.x, p.y);
