@@ -104,11 +104,16 @@ class Timbral:
         return cls(load_model(path), library=library)
 
     @property
+    def has_library(self) -> bool:
+        """Whether the library dataset exists (opening it may still have to build its cache)."""
+        return (self.library_dir / "examples.json").exists()
+
+    @property
     def library(self) -> Library:
         """The sounds of the library dataset, with latents and map (computed on first use, then cached on disk)."""
         with self._lock:
             if self._library is None:
-                if not (self.library_dir / "examples.json").exists():
+                if not self.has_library:
                     raise DatasetError(self.library_dir, "no library dataset here; build the default one with: "
                                                          "timbral data default --out data/default")
                 self._library = Library.open(self.model, self.library_dir)
@@ -125,8 +130,7 @@ class Timbral:
         """The timbre of a file or of samples (at ``sr``); ``pitch`` estimated (pYIN) when not given."""
         if isinstance(sound, Encoded):
             return sound
-        if isinstance(sound, str) and not Path(sound).exists() and (self.library_dir / "examples.json").exists() \
-                and sound in self.library:
+        if isinstance(sound, str) and not Path(sound).exists() and self.has_library and sound in self.library:
             return Encoded(self.library.latent(sound), self.library[sound].pitch if pitch is None else _check_pitch(pitch))
         from .data.importer import estimate_pitch, pitch_from_name
 
@@ -207,8 +211,8 @@ class Timbral:
         pitch = ea.pitch if pitch is None else pitch
         return self.decode_batch(interpolation_path(ea.latent, eb.latent, steps, method), [pitch] * steps)
 
-    def mix(self, sources: Sequence[Sound], weights: Sequence[float], pitch: int | None = None) -> np.ndarray:
-        """One sound from any number of sources, weighted (weights are normalised to sum 1)."""
+    def mixed(self, sources: Sequence[Sound], weights: Sequence[float]) -> Encoded:
+        """The weighted mean timbre of the sources (weights normalised to sum 1), at the heaviest one's pitch."""
         if not len(sources):
             raise ValueError("give at least one source")
         w = np.asarray(weights, dtype=np.float64)
@@ -218,18 +222,24 @@ class Timbral:
             raise ValueError("weights must be finite, non-negative and not all zero")
         encoded = [self.resolve(s) for s in sources]
         z = sum(wi * e.latent for wi, e in zip(w / w.sum(), encoded))
-        pitch = encoded[int(np.argmax(w))].pitch if pitch is None else pitch
-        return self.decode(z.astype(np.float32), pitch)
+        return Encoded(z.astype(np.float32), encoded[int(np.argmax(w))].pitch)
 
-    def random(self, n: int, temperature: float = 1.0, seed: int | None = None, pitch: int = 60) -> np.ndarray:
-        """``n`` new sounds drawn from the prior, ``(n, samples)``; same seed, same sounds."""
+    def mix(self, sources: Sequence[Sound], weights: Sequence[float], pitch: int | None = None) -> np.ndarray:
+        """One sound from any number of sources, weighted (weights are normalised to sum 1)."""
+        e = self.mixed(sources, weights)
+        return self.decode(e, e.pitch if pitch is None else pitch)
+
+    def random_latents(self, n: int, temperature: float = 1.0, seed: int | None = None) -> np.ndarray:
+        """``(n, latent_dim)`` timbres drawn from the prior; same seed, same timbres."""
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= 64:
             raise ValueError(f"n must be a whole number from 1 to 64, got {n!r}")
         if not np.isfinite(temperature) or not 0 <= temperature <= 5:
             raise ValueError(f"temperature must be between 0 and 5, got {temperature!r}")
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32) * temperature
-        return self.decode_batch(z, [pitch] * n)
+        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32) * temperature
 
+    def random(self, n: int, temperature: float = 1.0, seed: int | None = None, pitch: int = 60) -> np.ndarray:
+        """``n`` new sounds drawn from the prior, ``(n, samples)``; same seed, same sounds."""
+        return self.decode_batch(self.random_latents(n, temperature, seed), [pitch] * n)
 
 def _check_pitch(pitch) -> int:
     if isinstance(pitch, bool) or not isinstance(pitch, (int, np.integer)) or not 0 <= pitch <= 127:

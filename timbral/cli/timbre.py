@@ -28,7 +28,7 @@ def cmd_encode(args) -> None:
     for sound in args.sounds:
         e = t.encode(sound, args.pitch)
         row = {"sound": sound, "pitch": e.pitch, "latent": [round(float(v), 5) for v in e.latent]}
-        if (t.library_dir / "examples.json").exists():
+        if t.has_library:
             row["x"], row["y"] = (round(v, 5) for v in t.library.map.place(e.latent))
         if args.json:
             print(json.dumps(row))

@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, MODEL=None, LIBRARY=None, INSTANCE=DEFAULT_INSTANCE,
-                      TIMBRAL=None, JSON_SORT_KEYS=False)
+                      TIMBRAL=None)
     app.config.update(config or {})
     instance = Path(app.config["INSTANCE"])
     timbral = app.config["TIMBRAL"] or Timbral.load(app.config["MODEL"], library=app.config["LIBRARY"])

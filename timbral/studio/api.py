@@ -186,7 +186,7 @@ def upload_sound():
     pitch = _pitch(request.form.get("pitch"), default=-1)
     if pitch < 0:
         pitch = pitch_from_name(filename)[0]
-    if pitch is None or pitch < 0:
+    if pitch is None:
         pitch = estimate_pitch(y)
     if pitch is None:
         raise ApiError(422, f"{filename}: no clear pitch found; name the file with its note (voice_A3.wav) or send 'pitch'")
@@ -247,14 +247,15 @@ def blend():
         raise ApiError(400, f"method must be linear or slerp, got {str(method)[:20]!r}")
     pitch = _pitch(body.get("pitch"), default=a.pitch)
     t = _timbral()
-    path = t.interpolate(a, b, steps=steps, method=method, pitch=pitch)
+    latents = interpolation_path(a.latent, b.latent, steps, method)
+    path = t.decode_batch(latents, [pitch] * steps)
     files = {"sound1.wav": _audio_file(body["a"]).read_bytes(), "sound2.wav": _audio_file(body["b"]).read_bytes()}
     for i, y in enumerate(path):
         files[f"step_{i:02d}.wav"] = audio_bytes(y)
         files[f"step_{i:02d}.png"] = spectrogram_png(y, t.settings)
     files["all.wav"] = audio_bytes(np.concatenate(path))
     files["blend.zip"] = zip_bytes({k: v for k, v in files.items() if k.endswith(".wav")})
-    result_id, urls = _result(files, interpolation_path(a.latent, b.latent, steps, method), [pitch] * steps)
+    result_id, urls = _result(files, latents, [pitch] * steps)
     return jsonify(id=result_id, pitch=pitch, method=method, sound1=urls["sound1.wav"], sound2=urls["sound2.wav"],
                    steps=[{"index": i, "audio": urls[f"step_{i:02d}.wav"], "spectrogram": urls[f"step_{i:02d}.png"]}
                           for i in range(steps)],
@@ -279,12 +280,11 @@ def mix():
     w = np.array([_number(v, "weight", 0, 1e6, whole=False) for v in weights])
     if w.sum() <= 0:
         raise ApiError(400, "weights must not all be zero")
-    encoded = [_encoded(_sound_id(s)) for s in sources]
+    mixed = _timbral().mixed([_encoded(_sound_id(s)) for s in sources], w)
     w = w / w.sum()
-    pitch = _pitch(body.get("pitch"), default=encoded[int(np.argmax(w))].pitch)
-    latent = sum(wi * e.latent for wi, e in zip(w, encoded)).astype(np.float32)
-    y = _timbral().decode(latent, pitch)
-    result_id, urls = _result({"mix.wav": audio_bytes(y)}, latent[None], [pitch])
+    pitch = _pitch(body.get("pitch"), default=mixed.pitch)
+    y = _timbral().decode(mixed, pitch)
+    result_id, urls = _result({"mix.wav": audio_bytes(y)}, mixed.latent[None], [pitch])
     return jsonify(id=result_id, index=0, audio=urls["mix.wav"], weights=[round(float(v), 4) for v in w], pitch=pitch)
 
 
@@ -293,11 +293,10 @@ def random_sounds():
     body = _body()
     n = _number(body.get("n"), "n", 1, 16, whole=True, default=4)
     temperature = _number(body.get("temperature"), "temperature", 0, 5, whole=False, default=1.0)
-    seed = _number(body.get("seed"), "seed", 0, 2**32 - 1, whole=True, default=-1) if body.get("seed") is not None else None
+    seed = _number(body.get("seed"), "seed", 0, 2**32 - 1, whole=True, default=int(np.random.default_rng().integers(2**32)))
     pitch = _pitch(body.get("pitch"), default=60)
     t = _timbral()
-    seed = int(np.random.default_rng().integers(2**32)) if seed is None else seed
-    latents = np.random.default_rng(seed).standard_normal((n, t.latent_dim)).astype(np.float32) * temperature
+    latents = t.random_latents(n, temperature, seed)
     audio = t.decode_batch(latents, [pitch] * n)
     result_id, urls = _result({f"random_{i:02d}.wav": audio_bytes(y) for i, y in enumerate(audio)}, latents, [pitch] * n)
     return jsonify(id=result_id, seed=seed, temperature=temperature, pitch=pitch,
