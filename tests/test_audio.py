@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from timbral.audio import AudioError, fix_length, leading_silence, load_note, prepare_note, read_audio, write_audio
+from timbral.audio import AudioError, fix_length, load_note, note_onset, prepare_note, read_audio, write_audio
 from conftest import SR, tone, write
 
 N = 4 * SR
@@ -38,7 +38,21 @@ def test_leading_silence_is_trimmed_and_length_fixed():
     assert out.shape == (N,)
     assert np.max(np.abs(out[:512])) > 0.1  # the note starts at once
     assert np.all(out[SR + 256 :] == 0)  # 1 s of tone (to within one trim frame), then padding
-    assert leading_silence(y) <= SR and leading_silence(y) > SR - 512
+    assert SR - 768 <= note_onset(y) <= SR
+
+
+@pytest.mark.parametrize("noise_db", [-70, -50])
+def test_onset_rule_skips_room_noise_and_keeps_the_attack(noise_db):
+    """A long take: 2.5 s of room noise, then a note (an attack of 20 ms), then another note."""
+    rng = np.random.default_rng(0)
+    t = np.arange(2 * SR) / SR
+    note = np.sin(2 * np.pi * 330 * t) * np.minimum(1, t / 0.02) * np.exp(-2 * t)
+    y = np.concatenate([np.zeros(int(2.5 * SR)), 0.8 * note, 0.8 * np.sin(2 * np.pi * 440 * t)]).astype(np.float32)
+    y += (10 ** (noise_db / 20) * rng.standard_normal(len(y))).astype(np.float32)
+    onset = note_onset(y)
+    assert 2.5 * SR - 3 * 256 <= onset <= 2.5 * SR + 256  # within a frame or three of the true start
+    out = prepare_note(y, SR)
+    assert out.shape == (N,) and abs(peak_hz(out) - 330) <= 2  # the note, not the noise before it
 
 
 def test_long_input_is_cut_and_untrimmed_kept():

@@ -5,22 +5,11 @@ import pytest
 import soundfile as sf
 
 from timbral.cli import main
-from timbral.data.importer import estimate_pitch, import_folder, pitch_from_name, velocity_from_loudness
+from timbral.data.importer import import_folder, velocity_from_loudness
 from conftest import SR, tone, write
 
 
-@pytest.mark.parametrize("stem,pitch,rest", [
-    ("voice_A3", 57, "voice"), ("Piano C#4 soft", 61, "Piano soft"), ("sax-Eb3", 51, "sax"), ("bass_E1", 28, "bass"),
-    ("synth 60 loud", 60, "synth loud"), ("take2", None, "take2"), ("kick_01", None, "kick 01"), ("A4", 69, ""),
-    ("flute_fs5", 78, "flute"),
-])
-def test_pitch_from_name(stem, pitch, rest):
-    assert pitch_from_name(stem) == (pitch, rest)
-
-
-def test_pitch_estimate_and_velocity():
-    assert estimate_pitch(tone(220.0, seconds=4)) == 57
-    assert estimate_pitch(np.random.default_rng(0).uniform(-0.5, 0.5, 4 * SR).astype(np.float32)) is None
+def test_velocity_follows_loudness():
     loud, soft = velocity_from_loudness(tone(amp=0.9)), velocity_from_loudness(tone(amp=0.01))
     assert 100 < loud <= 127 and 1 <= soft < 60
 
@@ -43,10 +32,13 @@ def test_import_a_folder_of_own_notes(tmp_path, capsys):
     assert main(["import", str(src), "--out", str(out), "--source", "electronic"]) == 0
     examples = json.loads((out / "examples.json").read_text())
     by_file = {m["original_file"]: m for m in examples.values()}
-    assert set(by_file) == {"voice/me_A3.wav", "voice/me_C4.flac", "synth/lead/whatever.ogg", "rootnote.wav", "voice/'; rm -rf ~ <x> A2.wav"}
+    assert set(by_file) == {"voice/me_A3.wav", "voice/me_C4.flac", "synth/lead/whatever.ogg", "rootnote.wav",
+                            "voice/'; rm -rf ~ <x> A2.wav", "voice/noise.wav"}
+    assert (by_file["voice/noise.wav"]["pitch"], by_file["voice/noise.wav"]["pitched"]) == (60, False)  # kept, flagged
+    assert by_file["voice/me_A3.wav"]["pitched"] is True
     assert by_file["voice/me_A3.wav"]["instrument_str"] == by_file["voice/me_C4.flac"]["instrument_str"] == "voice_electronic_me"
     assert (by_file["voice/me_A3.wav"]["pitch"], by_file["voice/me_C4.flac"]["pitch"]) == (57, 60)
-    assert by_file["synth/lead/whatever.ogg"]["pitch"] == 69  # estimated by pYIN
+    assert by_file["synth/lead/whatever.ogg"]["pitch"] == 69  # detected
     assert by_file["synth/lead/whatever.ogg"]["instrument_str"] == "synth_electronic_lead"
     assert by_file["rootnote.wav"]["instrument_family_str"] == "other"
     assert by_file["voice/'; rm -rf ~ <x> A2.wav"]["instrument_str"] == "voice_electronic_rm_rf_x"
@@ -56,7 +48,8 @@ def test_import_a_folder_of_own_notes(tmp_path, capsys):
         info = sf.info(out / "audio" / f"{key}.wav")
         assert (info.samplerate, info.frames) == (SR, 4 * SR)
     printed = capsys.readouterr().out
-    for name, reason in [("noise.wav", "no clear pitch"), ("silence.wav", "silent"), ("notes.txt", "not a readable audio file"),
+    for name, reason in [("unpitched voice/noise.wav", "no clear pitch, imported at C4"), ("silence.wav", "silent"),
+                         ("notes.txt", "not a readable audio file"),
                          ("me_a3.wav", "same instrument, pitch and velocity as voice/me_A3.wav")]:
         assert any(name in line and reason in line for line in printed.splitlines()), (name, printed)
     assert ".hidden" not in printed

@@ -121,16 +121,16 @@ def test_upload_rename_delete_and_persistence(make_app, tmp_path):
     (b"this is not audio at all" * 50, "notes.wav", "notes"),
     (None, "truncated.wav", "truncated"),
     (None, "silent.wav", "silent"),
-    (None, "noise.wav", "no clear pitch"),
+    (None, "loud.wav", "pitch must be a MIDI note"),
 ])
 def test_bad_uploads_are_422_or_400_and_store_nothing(client, data, filename, message):
     if filename == "truncated.wav":
-        data = wav(tone(220, 3)).getvalue()[:2000]
+        data = wav(tone(220, 3)).getvalue()[:50]  # the header and not one whole frame
     elif filename == "silent.wav":
         data = wav(np.zeros(SR * 2, np.float32)).getvalue()
-    elif filename == "noise.wav":
-        data = wav(np.random.default_rng(0).uniform(-0.5, 0.5, 2 * SR).astype(np.float32)).getvalue()
-    r = upload(client, io.BytesIO(data), filename)
+    elif filename == "loud.wav":
+        data = wav(tone(220, 2)).getvalue()
+    r = upload(client, io.BytesIO(data), filename, **({"pitch": "H9"} if filename == "loud.wav" else {}))
     assert r.status_code in (400, 422) and message in r.get_json()["error"], r.get_json()
     assert client.get("/api/sounds?source=yours").get_json()["total"] == 0
 

@@ -1,9 +1,9 @@
 """Audio input and output: decode any supported file into one NSynth-style note.
 
 Every sound that enters Timbral, a rendered note or a user's file, passes through
-:func:`load_note` (files) or :func:`prepare_note` (arrays): mono, 16 kHz, leading
-silence trimmed, exactly 4 s long. Anything unusable raises :class:`AudioError`
-naming the file and the reason.
+:func:`load_note` (files) or :func:`prepare_note` (arrays): mono, 16 kHz, starting at its
+first note's onset (:func:`note_onset`), exactly 4 s long. Anything unusable raises
+:class:`AudioError` naming the file and the reason.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ DURATION = 4.0
 SUPPORTED_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
 MAX_INPUT_SECONDS = 60.0
 SILENCE_PEAK = 1e-4  # -80 dBFS: below this a sound counts as silent
-TRIM_TOP_DB = 50.0
+MIN_SECONDS = 0.02  # a shorter sound is no note (a truncated file, a click)
+TRIM_TOP_DB = 50.0  # a note starts where it rises within this many dB of its loudest frame ...
+ONSET_ABOVE_FLOOR_DB = 20.0  # ... and this far above the recording's noise floor
 SUBTYPES = {"PCM_16": "PCM_16", "PCM_24": "PCM_24", "16": "PCM_16", "24": "PCM_24"}
 
 
@@ -79,7 +81,7 @@ def prepare_note(
     sr : the rate of ``y`` in Hz.
     source : what to name in an :class:`AudioError`.
     duration : seconds to pad or cut to; ``None`` keeps the length.
-    trim : drop leading silence (50 dB below the loudest frame).
+    trim : start at the first note's onset, dropping leading silence or room noise (:func:`note_onset`).
     allow_silent : accept an all-silent sound (a dataset may hold one) instead of raising.
 
     Returns
@@ -99,12 +101,15 @@ def prepare_note(
     y = y.astype(np.float32, copy=False)
     if y.size == 0:
         raise AudioError(source, "no samples (zero length)")
+
     if y.ndim == 2 and y.shape[1] <= 8 and y.shape[0] >= y.shape[1]:
         y = y.mean(axis=1)  # (samples, channels), as soundfile reads
     elif y.ndim == 2 and y.shape[0] <= 8:
         y = y.mean(axis=0)  # (channels, samples), as librosa reads
     elif y.ndim != 1:
         raise AudioError(source, f"expected mono or multichannel samples, got shape {y.shape}")
+    if len(y) < MIN_SECONDS * sr:
+        raise AudioError(source, f"too short to be a note ({len(y) / sr * 1000:.1f} ms; at least {MIN_SECONDS * 1000:.0f} ms)")
     if not np.all(np.isfinite(y)):
         raise AudioError(source, "contains NaN or infinite samples")
     if sr != target_sr:
@@ -113,7 +118,7 @@ def prepare_note(
     if silent and not allow_silent:
         raise AudioError(source, "the sound is silent (peak below -80 dBFS)")
     if trim and not silent:
-        y = y[leading_silence(y) :]
+        y = y[note_onset(y) :]
     if duration is not None:
         y = fix_length(y, round(duration * target_sr))
     return np.ascontiguousarray(y)
@@ -125,14 +130,26 @@ def load_note(path: str | os.PathLike, *, sr: int = SAMPLE_RATE, duration: float
     return prepare_note(y, file_sr, path, target_sr=sr, duration=duration, trim=trim)
 
 
-def leading_silence(y: np.ndarray, top_db: float = TRIM_TOP_DB, frame: int = 256) -> int:
-    """Index of the first frame whose RMS is within ``top_db`` of the loudest frame."""
+def note_onset(y: np.ndarray, frame: int = 256) -> int:
+    """The sample where the first note of ``y`` starts (leading silence or room noise skipped).
+
+    It is the first frame whose RMS is within 50 dB of the loudest frame and 20 dB above the
+    noise floor of the lead-in (the 10th-percentile frame before the sound first comes within
+    20 dB of its loudest), moved back over the start of its rise so that no attack is lost.
+    """
     n = len(y) // frame
-    if n == 0:
+    if n < 2:
         return 0
-    rms = np.sqrt(np.mean(y[: n * frame].reshape(n, frame) ** 2, axis=1))
-    loud = np.flatnonzero(rms >= rms.max() * 10 ** (-top_db / 20))
-    return int(loud[0]) * frame if loud.size else 0
+    db = 20 * np.log10(np.sqrt(np.mean(y[: n * frame].reshape(n, frame) ** 2, axis=1)) + 1e-10)
+    peak = float(db.max())
+    lead_in = db[: int(np.flatnonzero(db >= peak - 20.0)[0])]
+    floor = max(float(np.percentile(lead_in, 10)), -120.0) if lead_in.size else -120.0
+    threshold = min(max(peak - TRIM_TOP_DB, floor + ONSET_ABOVE_FLOOR_DB), peak - 6.0)
+    first = int(np.flatnonzero(db >= threshold)[0])
+    for _ in range(3):  # back over the first few ms of the attack
+        if first > 0 and floor + 3.0 < db[first - 1] < db[first]:
+            first -= 1
+    return first * frame
 
 
 def fix_length(y: np.ndarray, n: int) -> np.ndarray:

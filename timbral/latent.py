@@ -7,7 +7,11 @@
 >>> blend = t.mix([a, b, "oboe.wav"], [0.5, 0.3, 0.2], pitch=62)
 
 Wherever a sound is expected, a latent (:class:`Encoded` or an array of ``latent_dim``
-numbers), a file path, the name of a library sound or an array of 16 kHz samples is accepted.
+numbers), a file path, the name of a library sound or an array of 16 kHz samples is accepted;
+wherever a pitch is, a MIDI number or a note name ("C4"). A file or array is taken in by
+:meth:`Timbral.analyse`: its first note from the onset, brought to the model's input level (so
+the recording level changes nothing), its pitch given, read from the name, detected, or
+unpitched (played at C4 and flagged).
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .audio import SAMPLE_RATE, AudioError, load_note, prepare_note
+from .audio import SAMPLE_RATE, fix_length, note_onset, prepare_note, read_audio
 from .data.default import default_data_dir
 from .data.nsynth import DatasetError
 from .library import Library
 from .model import TimbreVAE, load_model
 from .phase import DEFAULT_METHOD, reconstruct
-from .spectral import db_to_magnitude, log_magnitude
+from .pitch import PitchEstimate, find_pitch, parse_pitch
+from .spectral import db_to_magnitude, level_db, log_magnitude
 
 PEAK_DBFS = -1.0
 CACHE_SIZE = 256
@@ -37,13 +42,34 @@ N_ITER = 16  # fast Griffin-Lim iterations after PGHI: within 0.2 dB of 32 on de
 
 @dataclass(frozen=True)
 class Encoded:
-    """A timbre: the latent mean of a sound, and the pitch it was played at."""
+    """A timbre: the latent mean of a sound, and the pitch it was played at.
+
+    ``pitched`` is False for a sound with no clear pitch (``pitch`` is then nominal, C4);
+    ``remarks`` say what was done to a file or array on the way in (onset, pitch found).
+    """
 
     latent: np.ndarray
     pitch: int
+    pitched: bool = True
+    remarks: tuple[str, ...] = ()
 
 
-Sound = Encoded | np.ndarray | str | os.PathLike
+@dataclass(frozen=True)
+class Analysis:
+    """A file or array as the model takes it in (see :meth:`Timbral.analyse`)."""
+
+    note: np.ndarray  # 4 s from the onset, at the recording's own level
+    pitch: PitchEstimate
+    onset_s: float  # where the note starts in the recording
+    gain_db: float  # the level change that brings it to the model's input level
+
+    @property
+    def remarks(self) -> tuple[str, ...]:
+        onset = (f"the note starts at {self.onset_s:.2f} s; what came before was left out",) if self.onset_s >= 0.05 else ()
+        return (self.pitch.describe(), *onset)
+
+
+Sound = Encoded | Analysis | np.ndarray | str | os.PathLike
 
 
 def normalise_peak(y: np.ndarray, peak_dbfs: float = PEAK_DBFS) -> np.ndarray:
@@ -125,29 +151,39 @@ class Timbral:
 
     # --- sounds in ---------------------------------------------------------------------------
 
+    def analyse(self, sound: np.ndarray | str | os.PathLike, pitch: int | str | None = None, *,
+                name: str | None = None, sr: int = SAMPLE_RATE) -> Analysis:
+        """Take in a file or samples (at ``sr``): the first note from its onset, its level and pitch.
+
+        The pitch is ``pitch`` when given (a number or a note name), else the one ``name`` (default:
+        the file's name) states, else the one detected; a sound with no clear pitch is accepted as
+        unpitched at C4. Raises :class:`~timbral.audio.AudioError` for what cannot be decoded.
+        """
+        if isinstance(sound, (str, os.PathLike)):
+            raw, raw_sr = read_audio(sound)
+            source, name = sound, Path(sound).stem if name is None else name
+        else:
+            raw, raw_sr, source = sound, sr, "<array>"
+        y = prepare_note(raw, raw_sr, source, target_sr=self.settings.sr, duration=None, trim=False)
+        onset = note_onset(y)
+        note = fix_length(y[onset:], self.settings.n_samples)
+        estimate = find_pitch(note, self.settings.sr, given=pitch, name=name)
+        gain_db = self.model.config.input_level_db - float(level_db(log_magnitude(note, self.settings)))
+        return Analysis(note, estimate, onset / self.settings.sr, round(gain_db, 2))
+
     @torch.no_grad()
-    def encode(self, sound: Sound, pitch: int | None = None, *, sr: int = SAMPLE_RATE) -> Encoded:
-        """The timbre of a file or of samples (at ``sr``); ``pitch`` estimated (pYIN) when not given."""
+    def encode(self, sound: Sound, pitch: int | str | None = None, *, sr: int = SAMPLE_RATE) -> Encoded:
+        """The timbre of a library sound, a file or samples (at ``sr``); see :meth:`analyse` for the pitch."""
         if isinstance(sound, Encoded):
             return sound
         if isinstance(sound, str) and not Path(sound).exists() and self.has_library and sound in self.library:
-            return Encoded(self.library.latent(sound), self.library[sound].pitch if pitch is None else _check_pitch(pitch))
-        from .data.importer import estimate_pitch, pitch_from_name
-
-        if isinstance(sound, (str, os.PathLike)):
-            y = load_note(Path(sound))
-            pitch = pitch_from_name(Path(sound).stem)[0] if pitch is None else pitch
-        else:
-            y = prepare_note(sound, sr)
-        if pitch is None:
-            pitch = estimate_pitch(y)
-            if pitch is None:
-                raise AudioError(sound if isinstance(sound, (str, os.PathLike)) else "<array>",
-                                 "no clear pitch found; pass pitch=")
-        spec = self.model.config.scale.scale(torch.from_numpy(log_magnitude(y, self.settings))).clamp(0, 1)
+            return Encoded(self.library.latent(sound), self.library[sound].pitch if pitch is None else parse_pitch(pitch))
+        a = sound if isinstance(sound, Analysis) else self.analyse(sound, pitch, sr=sr)
+        level = a.note * np.float32(10 ** (a.gain_db / 20))
+        spec = self.model.config.scale.scale(torch.from_numpy(log_magnitude(level, self.settings))).clamp(0, 1)
         with self._lock:
             mu, _ = self.model.encoder(spec[None])
-        return Encoded(mu[0].numpy(), _check_pitch(pitch))
+        return Encoded(mu[0].numpy(), a.pitch.pitch, a.pitch.pitched, a.remarks)
 
     def resolve(self, sound: Sound, default_pitch: int = 60) -> Encoded:
         """Any sound form as an :class:`Encoded`; a bare latent vector is checked and gets ``default_pitch``."""
@@ -173,7 +209,7 @@ class Timbral:
         if not np.all(np.isfinite(latents)):
             raise ValueError("latent contains NaN or infinite values")
         n = len(latents)
-        pitches = [_check_pitch(p) for p in pitches]
+        pitches = [parse_pitch(p) for p in pitches]
         velocities = [velocities] * n if isinstance(velocities, (int, np.integer)) else list(velocities)
         if len(pitches) != n or len(velocities) != n:
             raise ValueError(f"{n} latents need {n} pitches and velocities")
@@ -240,12 +276,6 @@ class Timbral:
     def random(self, n: int, temperature: float = 1.0, seed: int | None = None, pitch: int = 60) -> np.ndarray:
         """``n`` new sounds drawn from the prior, ``(n, samples)``; same seed, same sounds."""
         return self.decode_batch(self.random_latents(n, temperature, seed), [pitch] * n)
-
-def _check_pitch(pitch) -> int:
-    if isinstance(pitch, bool) or not isinstance(pitch, (int, np.integer)) or not 0 <= pitch <= 127:
-        raise ValueError(f"pitch must be a MIDI note number 0-127, got {pitch!r}")
-    return int(pitch)
-
 
 def _check_velocity(velocity) -> int:
     if isinstance(velocity, bool) or not isinstance(velocity, (int, np.integer)) or not 1 <= velocity <= 127:

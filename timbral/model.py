@@ -30,6 +30,7 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.md"
 FORMAT_VERSION = 1
+INPUT_LEVEL_DB = 32.33  # measured with train.input_level on data/default (velocity 100, train split)
 
 
 class ModelError(ValueError):
@@ -51,6 +52,9 @@ class ModelConfig:
     n_families: int = 0  # > 0: a linear family head on μ, trained as an auxiliary task
     spectral: dict = field(default_factory=lambda: SpectralSettings().to_dict())
     bounds: dict = field(default_factory=lambda: {"lo": -80.0, "hi": 40.0})
+    # the typical level (spectral.level_db) of a loud training note: a user's sound is brought to it before
+    # encoding, so its recording level changes nothing (the default: the default dataset's velocity-100 notes)
+    input_level_db: float = INPUT_LEVEL_DB
 
     @property
     def spectral_settings(self) -> SpectralSettings:

@@ -106,3 +106,13 @@ def db_to_magnitude(db):
 def log_magnitude(y, settings: SpectralSettings = SpectralSettings()) -> np.ndarray:
     """dB magnitude spectrogram of ``(n,)`` or ``(batch, n)`` audio as float32 numpy."""
     return magnitude_to_db(stft(y, settings).abs(), settings).numpy()
+
+
+def level_db(db) -> np.ndarray:
+    """A note's level as the model hears it: its loudest frame's energy, in dB, from a dB spectrogram.
+
+    ``db`` is ``(n_bins, n_frames)`` or ``(batch, n_bins, n_frames)``; returns a float or ``(batch,)``.
+    Scaling the audio by ``g`` adds ``20 log10 g`` to it (above the floor).
+    """
+    power = np.sum(10.0 ** (np.asarray(db, dtype=np.float32) / 10.0), axis=-2)
+    return 10.0 * np.log10(np.max(power, axis=-1))

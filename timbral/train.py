@@ -26,7 +26,7 @@ from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
 from .model import ModelConfig, TimbreVAE, kl_per_dim, save_model
-from .spectral import SpectralSettings
+from .spectral import SpectralSettings, level_db
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
@@ -218,6 +218,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         latent_dim=cfg.latent_dim, channels=cfg.channels, pitch_conditioning=cfg.pitch_conditioning,
         harmonic_template=cfg.harmonic_template, spectral=settings.to_dict(), bounds=vars(store.bounds),
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
+        input_level_db=input_level(store, train_rows),
     )
     torch.manual_seed(cfg.seed)
     model = TimbreVAE(model_cfg).to(device)
@@ -285,6 +286,15 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     if dist.is_initialized():
         dist.destroy_process_group()
     return model.cpu().eval()
+
+
+def input_level(store: FeatureStore, rows: np.ndarray, limit: int = 2000) -> float:
+    """The median level (:func:`~timbral.spectral.level_db`) of the loud notes among ``rows``
+    (velocity 80 and up; all of them if none is): the level a user's sound is brought to."""
+    loud = np.array([r for r in rows if store.index[r].get("velocity", 100) >= 80], dtype=int)
+    chosen = loud if len(loud) else np.asarray(rows, dtype=int)
+    chosen = chosen[np.linspace(0, len(chosen) - 1, min(limit, len(chosen))).astype(int)]
+    return round(float(np.median([level_db(store.specs[r]) for r in chosen])), 2)
 
 
 def _has_split(store: FeatureStore) -> bool:

@@ -15,6 +15,6 @@ USER_ERRORS = (AudioError, DatasetError, ValueError, FileNotFoundError, FileExis
 def verb(sub, name: str, summary: str, example: str, run: Callable | None) -> argparse.ArgumentParser:
     """A sub-command with its one-line summary and an example in ``--help``."""
     p = sub.add_parser(name, help=summary, description=summary, epilog=f"example:\n  {example}",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     p.set_defaults(run=run)
     return p

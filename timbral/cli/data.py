@@ -113,7 +113,7 @@ def add_parsers(sub) -> None:
     p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT", help=".sf2 files")
     p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
     p.add_argument("--programs", help="GM program numbers 0-127, e.g. 0,24 or 0:7 (default: all 115 melodic ones)")
-    p.add_argument("--pitches", default="48,60,72", help="MIDI pitches: 48,60,72 or a range 24:96:2, end included")
+    p.add_argument("--pitches", default="48,60,72", help="MIDI pitches or note names: 48,60,72 or C3,C4,C5, or a range 24:96:2 or C1:C7:2, end included")
     p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127, same syntax (default 50,100)")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
     p.add_argument("--gain", type=float, default=1.0, help="FluidSynth gain (default 1.0; clipped notes are dropped)")

@@ -24,17 +24,22 @@ def _slug_of(sound: str) -> str:
 
 
 def cmd_encode(args) -> None:
+    from ..pitch import note_name
+
     t = _timbral(args)
     for sound in args.sounds:
         e = t.encode(sound, args.pitch)
-        row = {"sound": sound, "pitch": e.pitch, "latent": [round(float(v), 5) for v in e.latent]}
+        row = {"sound": sound, "pitch": e.pitch, "note": note_name(e.pitch), "pitched": e.pitched,
+               "remarks": list(e.remarks), "latent": [round(float(v), 5) for v in e.latent]}
         if t.has_library:
             row["x"], row["y"] = (round(v, 5) for v in t.library.map.place(e.latent))
         if args.json:
             print(json.dumps(row))
         else:
             where = f", map ({row['x']:.3f}, {row['y']:.3f})" if "x" in row else ""
-            print(f"{sound}: pitch {e.pitch}{where}\n  latent " + " ".join(f"{v:+.2f}" for v in e.latent))
+            pitch = f"pitch {row['note']} ({e.pitch})" if e.pitched else f"unpitched, played at {row['note']}"
+            print(f"{sound}: {pitch}{where}" + "".join(f"\n  {r}" for r in e.remarks)
+                  + "\n  latent " + " ".join(f"{v:+.2f}" for v in e.latent))
 
 
 def cmd_interpolate(args) -> None:
@@ -109,7 +114,10 @@ def cmd_map(args) -> None:
         raise ValueError(f"{args.out}: the map is written as .png or .html")
     t = _timbral(args)
     lib = t.library
-    extra = {_slug_of(str(f)): lib.map.place(t.latent(f)) for f in args.add}
+    extra: dict[str, tuple[float, float]] = {}
+    for f in args.add:
+        name = _slug_of(str(f))
+        extra[name if name not in extra else f"{name}_{len(extra) + 1}"] = lib.map.place(t.latent(f))
     (map_png if args.out.suffix.lower() == ".png" else map_html)(lib, args.out, extra=extra)
     trust = lib.map.trustworthiness(sample=min(len(lib), 3000))
     if args.json:
@@ -146,37 +154,33 @@ def cmd_export_sfz(args) -> None:
 
 
 def cmd_reconstruct(args) -> None:
-    from ..audio import load_note
-    from ..data.importer import velocity_from_loudness
     from ..export import write_sound
     from ..phase import spectral_convergence
     from ..spectral import stft
 
     t = _timbral(args)
-    y = load_note(args.input)
-    e = t.encode(y, args.pitch)
-    velocity = velocity_from_loudness(y)
-    out = t.decode(e, e.pitch, velocity)
+    a = t.analyse(args.input, args.pitch)
+    e = t.encode(a)
+    out = t.decode(e, e.pitch)  # your sound is brought to the model's input level: a velocity-100 note
     write_sound(args.out, out, bits=args.bits)
+    y = a.note
     sc = float(spectral_convergence(out * np.max(np.abs(y)) / max(np.max(np.abs(out)), 1e-9), stft(y).abs().numpy()))
     if args.json:
-        print(json.dumps({"in": str(args.input), "out": str(args.out), "pitch": e.pitch, "velocity": velocity,
-                          "spectral_convergence_db": round(sc, 2)}))
+        print(json.dumps({"in": str(args.input), "out": str(args.out), "pitch": e.pitch, "pitched": e.pitched,
+                          "remarks": list(e.remarks), "spectral_convergence_db": round(sc, 2)}))
     else:
-        print(f"{args.out}: as the model hears {args.input} (pitch {e.pitch}, velocity {velocity}); "
-              f"spectral convergence {sc:.1f} dB")
+        print(f"{args.out}: as the model hears {args.input}; spectral convergence {sc:.1f} dB"
+              + "".join(f"\n  {r}" for r in e.remarks))
 
 
 def _pitch(text: str) -> int:
     """A MIDI number (60) or a note name (C4, F#3, Bb2)."""
-    from ..data.importer import pitch_from_name
+    from ..pitch import PitchError, parse_pitch
 
-    if text.strip().isdigit() and 0 <= int(text) <= 127:
-        return int(text)
-    pitch, rest = pitch_from_name(text)
-    if pitch is None or rest:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a MIDI note 0-127 or a note name like C4")
-    return pitch
+    try:
+        return parse_pitch(text)
+    except PitchError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a MIDI note 0-127 or a note name like C4, F#3 or Bb2") from None
 
 
 def _model_flags(p: argparse.ArgumentParser) -> None:
@@ -197,7 +201,8 @@ def add_parsers(sub) -> None:
     p = verb(sub, "encode", "Show where sounds sit in the timbre space: pitch, map position, latent vector.",
              "timbral encode cello.wav flute_acoustic_fluidr3_gm_073-060-100 --json", cmd_encode)
     p.add_argument("sounds", nargs="+", metavar="SOUND", help=SOUND)
-    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name or pYIN)")
+    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected; "
+                                                "a sound with no clear pitch is taken as unpitched at C4)")
     p.add_argument("--json", action="store_true", help="one JSON line per sound")
     _model_flags(p)
 
@@ -239,7 +244,8 @@ def add_parsers(sub) -> None:
     p = verb(sub, "map", "Draw the timbre map of the library, coloured by family (PNG, or interactive HTML).",
              "timbral map --out map.html --add cello.wav", cmd_map)
     p.add_argument("--out", required=True, type=Path, help="map.png or map.html")
-    p.add_argument("--add", nargs="*", default=[], metavar="SOUND", help="your own sounds, placed and named on the map")
+    p.add_argument("--add", action="extend", nargs="+", default=[], metavar="SOUND",
+                   help="your own sounds, placed and named on the map (repeat it or list several: --add a.wav --add b.flac)")
     p.add_argument("--json", action="store_true", help="print the map's figures as JSON")
     _model_flags(p)
 
@@ -259,7 +265,9 @@ def add_parsers(sub) -> None:
     p.add_argument("source", metavar="SOUND", help=SOUND)
     p.add_argument("--out", required=True, type=Path, help="instrument.zip")
     p.add_argument("--name", help="instrument name (default: from the sound)")
-    p.add_argument("--pitches", default="24:96:3", help="sampled pitches, e.g. 24:96:3 (default; each serves its neighbours)")
+    p.add_argument("--pitches", default="24:96:3",
+                   help="sampled pitches: numbers or note names, a list or a range, e.g. 24:96:3 (default) or C1:C7:3; "
+                        "each serves its neighbours")
     p.add_argument("--velocities", default="50,100", help="velocity layers (default 50,100)")
     p.add_argument("--bits", type=int, default=24, choices=(16, 24), help="sample size (default 24)")
     _model_flags(p)
@@ -268,7 +276,7 @@ def add_parsers(sub) -> None:
              "timbral reconstruct cello.wav cello_model.wav --json", cmd_reconstruct)
     p.add_argument("input", type=Path, metavar="IN", help="an audio file")
     p.add_argument("out", type=Path, metavar="OUT", help="a .wav or .flac file")
-    p.add_argument("--pitch", type=_pitch, help="the pitch played (default: from the name or pYIN)")
+    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     _audio_flags(p, folder=False)
     _model_flags(p)

@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..audio import SAMPLE_RATE
+from ..pitch import parse_pitch
 from .families import GM_PROGRAMS, MELODIC_PROGRAMS
 from .nsynth import note_metadata, read_examples, slug, write_examples, write_note
 
@@ -38,17 +39,20 @@ class SoundFontError(ValueError):
 def parse_numbers(text: str | Iterable[int], lo: int, hi: int, what: str) -> tuple[int, ...]:
     """Parse ``"48,60,72"``, a range ``"24:96:2"`` (end included) or a mix of both.
 
+    For ``pitches``, note names work too: ``"C2,E2,G2"``, ``"C1:C7:3"``.
     Returns sorted unique values; anything outside ``lo..hi`` or unparsable raises ``ValueError``.
     """
+    number = _number_or_note if "pitches" in what else int
     if not isinstance(text, str):
         values = list(text)
     else:
         values = []
         for part in filter(None, (p.strip() for p in text.split(","))):
             try:
-                bounds = [int(b) for b in part.split(":")]
+                bounds = [number(b) for b in part.split(":")[:2]] + [int(b) for b in part.split(":")[2:]]
             except ValueError:
-                raise ValueError(f"{what}: {part!r} is not a number or a range like 24:96:2") from None
+                example = "24:96:2" if number is int else "24:96:3 or C1:C7:3"
+                raise ValueError(f"{what}: {part!r} is not a number or a range like {example}") from None
             if len(bounds) == 1:
                 values.append(bounds[0])
             elif len(bounds) in (2, 3):
@@ -64,6 +68,10 @@ def parse_numbers(text: str | Iterable[int], lo: int, hi: int, what: str) -> tup
     if bad:
         raise ValueError(f"{what}: {bad[:5]} outside {lo}-{hi}")
     return tuple(sorted(set(int(v) for v in values)))
+
+
+def _number_or_note(text: str) -> int:
+    return int(text) if text.strip().lstrip("-").isdigit() else parse_pitch(text)
 
 
 class SoundFontSynth:

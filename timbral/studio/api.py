@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
-from ..audio import AudioError, load_note
+from ..audio import AudioError
 from ..data.families import FAMILIES, FAMILY_COLOURS
-from ..data.importer import estimate_pitch, pitch_from_name, velocity_from_loudness
 from ..data.nsynth import slug
 from ..export import audio_bytes, sfz_instrument, spectrogram_png, zip_bytes
-from ..latent import Encoded, interpolation_path, square_weights, triangle_weights
+from ..latent import Encoded, interpolation_path, normalise_peak, square_weights, triangle_weights
+from ..pitch import PitchError, note_name, parse_pitch
 from .store import ID, clean_name
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -78,7 +78,15 @@ def _number(value, name: str, lo: float, hi: float, *, whole: bool, default=None
 
 
 def _pitch(value, default=None):
-    return _number(value, "pitch", 0, 127, whole=True, default=default)
+    """A pitch field: a MIDI number or a note name (C4, F#3, Bb2)."""
+    if value is None or value == "":
+        if default is None:
+            raise ApiError(400, "pitch is required")
+        return default
+    try:
+        return parse_pitch(value)
+    except PitchError as e:
+        raise ApiError(400, str(e)) from None
 
 
 def _sound_id(value) -> str:
@@ -99,7 +107,7 @@ def _entry(sound_id: str) -> dict:
 
 
 def _library_entry(s) -> dict:
-    return {"id": s.name, **s.as_dict(), "source": "library"}
+    return {"id": s.name, **s.as_dict(), "note": note_name(s.pitch), "pitched": True, "source": "library"}
 
 
 def _encoded(sound_id: str) -> Encoded:
@@ -175,37 +183,36 @@ def upload_sound():
     data = upload.read()
     if not data:
         raise ApiError(400, f"{filename}: the file is empty")
+    pitch = _pitch(request.form.get("pitch"), default=-1)
+    t = _timbral()
     with tempfile.TemporaryDirectory() as tmp:  # decoded from content: the name and extension are not trusted
         path = Path(tmp) / "upload"
         path.write_bytes(data)
         try:
-            y = load_note(path)
+            analysis = t.analyse(path, None if pitch < 0 else pitch, name=filename)
         except AudioError as e:
             raise ApiError(422, f"{filename}: {e.reason}") from None
-    t = _timbral()
-    pitch = _pitch(request.form.get("pitch"), default=-1)
-    if pitch < 0:
-        pitch = pitch_from_name(filename)[0]
-    if pitch is None:
-        pitch = estimate_pitch(y)
-    if pitch is None:
-        raise ApiError(422, f"{filename}: no clear pitch found; name the file with its note (voice_A3.wav) or send 'pitch'")
-    latent = t.encode(y, pitch).latent
-    sound = _sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=pitch,
-                          velocity=velocity_from_loudness(y), xy=t.library.map.place(latent), latent=latent,
-                          wav=audio_bytes(y))
-    return jsonify(sound.as_dict()), 201
+    e = t.encode(analysis)
+    sound = _sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=e.pitch,
+                          pitched=e.pitched, velocity=100, xy=t.library.map.place(e.latent), latent=e.latent,
+                          wav=audio_bytes(normalise_peak(analysis.note)))
+    return jsonify(sound.as_dict() | {"remarks": list(e.remarks)}), 201
 
 
 @bp.patch("/sounds/<sound_id>")
-def rename_sound(sound_id: str):
+def edit_sound(sound_id: str):
+    """Rename one of your sounds (``{"name"}``) and/or set its pitch (``{"pitch"}``: a number or note name)."""
     sound_id = _sound_id(sound_id)
-    name = _body().get("name")
-    if not isinstance(name, str) or not clean_name(name, ""):
-        raise ApiError(400, "send a new non-empty 'name'")
+    body = _body()
+    name, pitch = body.get("name"), body.get("pitch")
+    if name is None and pitch is None:
+        raise ApiError(400, "send a new 'name', a 'pitch' (e.g. 60 or C4), or both")
+    if name is not None and (not isinstance(name, str) or not clean_name(name, "")):
+        raise ApiError(400, "a new 'name' must be non-empty text")
+    pitch = None if pitch is None else _pitch(pitch)
     if sound_id in _timbral().library:
-        raise ApiError(403, "library sounds cannot be renamed; keep a copy to name it")
-    sound = _sounds().rename(sound_id, clean_name(name, ""))
+        raise ApiError(403, "library sounds cannot be changed; keep a copy to name it")
+    sound = _sounds().update(sound_id, name=None if name is None else clean_name(name, ""), pitch=pitch)
     if sound is None:
         raise ApiError(404, f"no sound with id {sound_id!r}")
     return jsonify(sound.as_dict())

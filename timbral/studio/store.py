@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_path
+from ..pitch import note_name
 
 ID = re.compile(r"^[A-Za-z0-9_\-]{1,160}$")
 RESULT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -34,9 +35,11 @@ CREATE TABLE IF NOT EXISTS sounds (
     x REAL NOT NULL,
     y REAL NOT NULL,
     latent BLOB NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    pitched INTEGER NOT NULL DEFAULT 1
 )
 """
+COLUMNS_ADDED = {"pitched": "INTEGER NOT NULL DEFAULT 1"}  # to a database made before they existed
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,12 @@ class UserSound:
     x: float
     y: float
     latent: np.ndarray
+    pitched: bool = True  # False: no clear pitch was found; ``pitch`` is where it plays until you set one
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "family": "yours", "pitch": self.pitch, "velocity": self.velocity,
-                "source": self.source, "x": round(self.x, 5), "y": round(self.y, 5)}
+        return {"id": self.id, "name": self.name, "family": "yours", "pitch": self.pitch, "note": note_name(self.pitch),
+                "pitched": self.pitched, "velocity": self.velocity, "source": self.source,
+                "x": round(self.x, 5), "y": round(self.y, 5)}
 
 
 def clean_name(name: str | None, fallback: str) -> str:
@@ -70,6 +75,10 @@ class SoundStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(SCHEMA)
+            present = {row["name"] for row in db.execute("PRAGMA table_info(sounds)")}
+            for column, kind in COLUMNS_ADDED.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE sounds ADD COLUMN {column} {kind}")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.folder / "studio.sqlite3", timeout=30)
@@ -80,15 +89,17 @@ class SoundStore:
         return self.folder / "sounds" / f"{sound_id}.wav"
 
     def add(self, *, name: str, source: str, pitch: int, velocity: int, xy: tuple[float, float], latent: np.ndarray,
-            wav: bytes) -> UserSound:
+            wav: bytes, pitched: bool = True) -> UserSound:
         sound = UserSound("u" + secrets.token_hex(8), name, source, pitch, velocity, float(xy[0]), float(xy[1]),
-                          np.asarray(latent, np.float32))
+                          np.asarray(latent, np.float32), pitched)
         with atomic_path(self.audio_path(sound.id)) as tmp:
             tmp.write_bytes(wav)
         try:
             with self._connect() as db:
-                db.execute("INSERT INTO sounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (sound.id, name, source, pitch, velocity, sound.x, sound.y, sound.latent.tobytes(), time.time()))
+                db.execute("INSERT INTO sounds (id, name, source, pitch, velocity, x, y, latent, created, pitched) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (sound.id, name, source, pitch, velocity, sound.x, sound.y, sound.latent.tobytes(), time.time(),
+                            int(pitched)))
         except sqlite3.Error:
             self.audio_path(sound.id).unlink(missing_ok=True)
             raise
@@ -103,9 +114,13 @@ class SoundStore:
         with self._connect() as db:
             return [_sound(r) for r in db.execute("SELECT * FROM sounds ORDER BY created")]
 
-    def rename(self, sound_id: str, name: str) -> UserSound | None:
+    def update(self, sound_id: str, *, name: str | None = None, pitch: int | None = None) -> UserSound | None:
+        """Rename a sound and/or set its pitch (a pitch set by you makes it pitched); ``None`` if there is none."""
         with self._connect() as db:
-            db.execute("UPDATE sounds SET name = ? WHERE id = ?", (name, sound_id))
+            if name is not None:
+                db.execute("UPDATE sounds SET name = ? WHERE id = ?", (name, sound_id))
+            if pitch is not None:
+                db.execute("UPDATE sounds SET pitch = ?, pitched = 1 WHERE id = ?", (pitch, sound_id))
         return self.get(sound_id)
 
     def delete(self, sound_id: str) -> bool:
@@ -117,7 +132,7 @@ class SoundStore:
 
 def _sound(row: sqlite3.Row) -> UserSound:
     return UserSound(row["id"], row["name"], row["source"], row["pitch"], row["velocity"], row["x"], row["y"],
-                     np.frombuffer(row["latent"], np.float32).copy())
+                     np.frombuffer(row["latent"], np.float32).copy(), bool(row["pitched"]))
 
 
 class ResultStore:
