@@ -1,0 +1,77 @@
+"""Pitch: note names, names in files, and detection on rendered notes and on twelve kinds of one-shot."""
+
+import json
+
+import numpy as np
+import pytest
+
+from timbral.audio import load_note
+from timbral.pitch import NOMINAL_PITCH, PitchError, detect_pitch, find_pitch, note_name, parse_pitch, pitch_from_name
+from conftest import SR, tone
+from oneshots import KINDS
+
+
+@pytest.mark.parametrize("value,midi", [
+    (60, 60), ("60", 60), (" 60 ", 60), (60.0, 60), (np.int64(61), 61), ("C4", 60), ("c4", 60), ("F#3", 54), ("Bb2", 46),
+    ("C♯4", 61), ("Eb-1", 3), ("C-1", 0), ("G9", 127), ("A0", 21), ("0", 0), ("127", 127),
+])
+def test_parse_pitch_accepts_numbers_and_note_names(value, midi):
+    assert parse_pitch(value) == midi
+
+
+@pytest.mark.parametrize("value", [-1, 128, 60.5, float("nan"), "H4", "C#", "", "C10", "G#9", "60 C4", "x" * 1000, None, True,
+                                   [60], "-1"])
+def test_parse_pitch_refuses_with_a_clear_message(value):
+    with pytest.raises(PitchError, match="MIDI note 0-127 or a note name like C4"):
+        parse_pitch(value)
+
+
+def test_note_names_round_trip():
+    assert [note_name(m) for m in (0, 21, 60, 61, 127)] == ["C-1", "A0", "C4", "C#4", "G9"]
+    assert all(parse_pitch(note_name(m)) == m for m in range(128))
+
+
+@pytest.mark.parametrize("stem,pitch,rest", [
+    ("voice_A3", 57, "voice"), ("Piano C#4 soft", 61, "Piano soft"), ("sax-Eb3", 51, "sax"), ("bass_E1", 28, "bass"),
+    ("synth 60 loud", 60, "synth loud"), ("take2", None, "take2"), ("kick_01", None, "kick 01"), ("A4", 69, ""),
+    ("flute_fs5", 78, "flute"),
+    ("keyboard_acoustic_fluidr3_gm_107-051-050", 51, "keyboard acoustic fluidr3 gm 107"),  # NSynth: instrument-pitch-velocity
+    ("bass_synthetic_033-100-100", 100, "bass synthetic 033"), ("guitar_acoustic_010-021-127", 21, "guitar acoustic 010"),
+])
+def test_pitch_from_name(stem, pitch, rest):
+    assert pitch_from_name(stem) == (pitch, rest)
+
+
+def test_rendered_notes_are_detected_at_their_pitch(tiny_dataset):
+    examples = json.loads((tiny_dataset / "examples.json").read_text())
+    found = {k: detect_pitch(load_note(tiny_dataset / "audio" / f"{k}.wav", trim=False)) for k in examples}
+    right = [k for k, e in found.items() if e.pitched and e.pitch == examples[k]["pitch"]]
+    assert len(right) >= len(examples) - 1, {k: (e.pitch, e.method, e.confidence) for k, e in found.items()}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_twelve_kinds_of_one_shot(kind):
+    """Pitched sounds at the pitch a listener names; cymbals and snares unpitched at C4, never refused."""
+    make, expected = KINDS[kind]
+    e = find_pitch(load_note_array(make()))
+    if expected is None:
+        assert (e.pitched, e.pitch, e.method) == (False, NOMINAL_PITCH, "none")
+        assert "unpitched" in e.describe()
+    else:
+        assert e.pitched and e.pitch == expected, e
+        assert 0.35 <= e.confidence <= 1.0 and abs(69 + 12 * np.log2(e.hz / 440) - expected) < 0.5
+
+
+def load_note_array(y):
+    from timbral.audio import prepare_note
+
+    return prepare_note(y, SR)
+
+
+def test_find_pitch_prefers_given_then_name_then_detection():
+    y = tone(220, seconds=3)
+    assert (find_pitch(y, given="C5").pitch, find_pitch(y, given="C5").method) == (72, "given")
+    assert (find_pitch(y, name="voice_E4").pitch, find_pitch(y, name="voice_E4").method) == (64, "name")
+    assert (find_pitch(y, name="take").pitch, find_pitch(y, name="take").method) == (57, "pyin")
+    with pytest.raises(PitchError):
+        find_pitch(y, given="loud")
