@@ -1,7 +1,8 @@
 """Twelve kinds of one-shot as sound designers bring them, made here (rendered or synthesised).
 
 Each kind comes with the MIDI pitch a listener would name, or ``None`` for an unpitched sound,
-and is peak-normalised near 0 dBFS, as sample packs are. ``KINDS`` maps a name to a maker.
+and is peak-normalised near 0 dBFS over a microphone's noise floor (-60 dBFS), as recorded
+sample packs are. ``KINDS`` maps a name to a maker.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ def _hz(midi: float) -> float:
     return 440.0 * 2 ** ((midi - 69) / 12)
 
 
-def _normalise(y: np.ndarray, peak: float = 0.98) -> np.ndarray:
-    return (peak * y / np.max(np.abs(y))).astype(np.float32)
+def _normalise(y: np.ndarray, peak: float = 0.98, noise_dbfs: float = -60.0) -> np.ndarray:
+    hiss = 10 ** (noise_dbfs / 20) * np.random.default_rng(len(y)).standard_normal(len(y))
+    return (peak * y / np.max(np.abs(y)) + hiss).astype(np.float32)
 
 
 def _rendered(program: int, pitch: int, seconds: float = 4.0) -> np.ndarray:
@@ -41,7 +43,7 @@ def piano() -> np.ndarray:
 
 def bass_hit() -> np.ndarray:  # a slapped bass: short, then gone
     y = _rendered(36, 33, seconds=0.6)
-    return _normalise(y * np.exp(-_t(len(y) / SR) * 5))
+    return _normalise(np.concatenate([y * np.exp(-_t(len(y) / SR) * 10), np.zeros(SR)]))
 
 
 def electric_bell() -> np.ndarray:  # a steady 256 Hz hum under inharmonic strike partials
@@ -70,7 +72,7 @@ def glass_hum() -> np.ndarray:  # a wet finger on a wine glass: two close modes 
 def guitar_harmonics() -> np.ndarray:  # a 12th-fret harmonic: nearly a sine, a pluck and a fast decay
     t = _t()
     f = _hz(76)
-    y = (np.sin(2 * np.pi * f * t) + 0.15 * np.sin(2 * np.pi * 2 * f * t)) * np.exp(-t * 2.5)
+    y = (np.sin(2 * np.pi * f * t) + 0.15 * np.sin(2 * np.pi * 2 * f * t)) * np.exp(-t * 6)
     return _normalise(y + 0.2 * np.random.default_rng(6).standard_normal(len(t)) * np.exp(-t * 200))
 
 
@@ -112,7 +114,7 @@ def plucked_string() -> np.ndarray:  # Karplus-Strong at G3
 def marimba() -> np.ndarray:  # a bar: partials at 1, 4 and 9.9 times C5, the higher ones gone first
     t = _t()
     f = _hz(72)
-    y = sum(a * np.sin(2 * np.pi * f * r * t) * np.exp(-t * d) for a, r, d in [(1, 1, 3), (0.5, 4, 9), (0.25, 9.9, 20)])
+    y = sum(a * np.sin(2 * np.pi * f * r * t) * np.exp(-t * d) for a, r, d in [(1, 1, 7), (0.5, 4, 15), (0.25, 9.9, 30)])
     return _normalise(y)
 
 

@@ -101,3 +101,40 @@ def test_a_user_session(browser, studio_url, tmp_path):
     out = Path(__file__).parent.parent / "runs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, out / "studio.png")
+
+
+def test_unpitched_upload_and_note_names_on_the_page(browser, studio_url, tmp_path):
+    """A cymbal is taken as unpitched and flagged; its pitch is set by note name; pitch fields take note names."""
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+    from oneshots import cymbal
+
+    b = browser
+    b.get(studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    b.find_element(By.ID, "file").send_keys(str(write(tmp_path / "crash.wav", cymbal())))
+    wait(b, "return document.querySelector('#toast').textContent.includes('no clear pitch')")
+    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 1")
+    assert b.find_element(By.CSS_SELECTOR, "#your-list .badge").text == "unpitched"
+    assert b.find_element(By.CSS_SELECTOR, "#your-list input.pitch").get_attribute("value") == "C4"
+    b.execute_script("const p = document.querySelector('#your-list input.pitch');"
+                     "p.value = 'D3'; p.dispatchEvent(new Event('change'));")  # as typed, then Enter
+    wait(b, "return !document.querySelector('#your-list .badge')")
+    sound_id = b.find_element(By.CSS_SELECTOR, "#your-list li[data-id]").get_attribute("data-id")
+    entry = json.load(urllib.request.urlopen(f"{studio_url}api/sounds/{sound_id}"))
+    assert (entry["pitch"], entry["pitched"], entry["note"]) == (50, True, "D3")
+
+    b.find_element(By.CSS_SELECTOR, "[data-tab=blend]").click()
+    b.find_element(By.ID, "blend-pitch").send_keys("F#3")
+    b.find_element(By.ID, "steps").clear()
+    b.find_element(By.ID, "steps").send_keys("3")
+    b.find_element(By.ID, "generate").click()
+    wait(b, "return document.querySelectorAll('#blend-result .steps .card').length === 3")
+    assert "at F#3" in b.find_element(By.CSS_SELECTOR, "#blend-result h3").text
+    b.find_element(By.ID, "blend-pitch").clear()
+    b.find_element(By.ID, "blend-pitch").send_keys("H2")
+    b.find_element(By.ID, "generate").click()
+    wait(b, "return document.querySelector('#toast').textContent.includes('note name like C4')")

@@ -16,7 +16,7 @@ function setBusy(delta, text) {
 function toast(message, kind = "error") {
   const t = $("#toast");
   t.textContent = message; t.className = kind; t.style.display = "block";
-  clearTimeout(toast.timer); toast.timer = setTimeout(() => (t.style.display = "none"), kind === "error" ? 7000 : 3000);
+  clearTimeout(toast.timer); toast.timer = setTimeout(() => (t.style.display = "none"), kind === "info" ? 3000 : 7000);
 }
 async function api(method, url, body, label) {
   setBusy(1, label);
@@ -33,6 +33,7 @@ async function api(method, url, body, label) {
 }
 const qs = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "")).toString();
 const intOrNull = (el) => (el.value === "" ? null : Number(el.value));
+const textOrNull = (el) => (el.value.trim() === "" ? null : el.value.trim()); // pitch fields: 60 or C4, checked by the API
 
 // --- playing -------------------------------------------------------------------------------------
 let playing = null;
@@ -70,6 +71,14 @@ function playAt(pitch) {
 // --- the keyboard --------------------------------------------------------------------------------
 const KEYS = "awsedftgyhujk"; // C4..C5 on a computer keyboard
 const NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+const noteName = (midi) => NAMES[midi % 12] + (Math.floor(midi / 12) - 1);
+function parsePitch(text) { // as timbral.pitch.parse_pitch: 60, C4, F#3, Bb2; NaN for anything else
+  const t = text.trim(), m = /^([a-g])(#|♯|b|♭|s)?(-?[0-9])$/i.exec(t);
+  if (/^[0-9]{1,3}$/.test(t)) return Number(t) <= 127 ? Number(t) : NaN;
+  if (!m) return NaN;
+  const midi = 12 * (Number(m[3]) + 1) + { c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 }[m[1].toLowerCase()] + ({ "#": 1, "♯": 1, s: 1, b: -1, "♭": -1 }[m[2]] || 0);
+  return midi >= 0 && midi <= 127 ? midi : NaN;
+}
 function buildKeyboard() {
   const kb = $("#keyboard");
   kb.innerHTML = "";
@@ -106,7 +115,8 @@ document.addEventListener("keydown", (e) => {
 });
 
 // --- sounds and pickers --------------------------------------------------------------------------
-const label = (s) => `${s.name} · ${s.family} · pitch ${s.pitch}`;
+const pitchLabel = (s) => (s.pitched === false ? `unpitched (plays at ${noteName(s.pitch)})` : noteName(s.pitch));
+const label = (s) => `${s.name} · ${s.family} · ${pitchLabel(s)}`;
 async function loadSounds() {
   const data = await api("GET", "/api/sounds", undefined, "Loading the library…");
   state.sounds = data.sounds;
@@ -119,7 +129,7 @@ class Picker {
   constructor(el, onChange) {
     this.onChange = onChange;
     el.innerHTML = `<div class="row"><input type="search" placeholder="search"><select class="fam"><option value="">all families</option></select>
-      <input type="number" class="pitch" min="0" max="127" placeholder="pitch" style="width:6em"><button class="rnd">Random</button></div>
+      <input class="pitch" placeholder="pitch: C4 or 60" style="width:9em"><button class="rnd">Random</button></div>
       <select size="8" class="list"></select>`;
     [this.search, this.family, this.pitch, this.random, this.list] = ["input[type=search]", ".fam", ".pitch", ".rnd", ".list"].map((s) => el.querySelector(s));
     for (const f of Object.keys(state.colours)) this.family.add(new Option(f, f));
@@ -131,8 +141,8 @@ class Picker {
     });
   }
   matches() {
-    const q = this.search.value.toLowerCase(), fam = this.family.value, pitch = this.pitch.value;
-    return state.sounds.filter((s) => (!q || s.name.toLowerCase().includes(q)) && (!fam || s.family === fam) && (pitch === "" || s.pitch === Number(pitch)));
+    const q = this.search.value.toLowerCase(), fam = this.family.value, pitch = this.pitch.value.trim() === "" ? null : parsePitch(this.pitch.value);
+    return state.sounds.filter((s) => (!q || s.name.toLowerCase().includes(q)) && (!fam || s.family === fam) && (pitch === null || s.pitch === pitch));
   }
   refresh() {
     const keep = this.list.value, matches = this.matches();
@@ -198,7 +208,7 @@ $("#generate").addEventListener("click", async () => {
   if (!a || !b) { toast("Choose Sound 1 and Sound 2 first."); return; }
   $("#generate").disabled = true;
   try {
-    const r = await api("POST", "/api/blend", { a: a.id, b: b.id, steps: Number($("#steps").value), method: $("#method").value, pitch: intOrNull($("#blend-pitch")) },
+    const r = await api("POST", "/api/blend", { a: a.id, b: b.id, steps: Number($("#steps").value), method: $("#method").value, pitch: textOrNull($("#blend-pitch")) },
       `Blending ${$("#steps").value} steps…`);
     const card = (title, url, extra = "", current = null) => {
       const div = document.createElement("div");
@@ -208,7 +218,7 @@ $("#generate").addEventListener("click", async () => {
       return div;
     };
     const out = $("#blend-result");
-    out.innerHTML = `<div class="originals"></div><h3>The path, ${r.steps.length} steps at pitch ${r.pitch}</h3><div class="steps"></div>
+    out.innerHTML = `<div class="originals"></div><h3>The path, ${r.steps.length} steps at ${noteName(r.pitch)}</h3><div class="steps"></div>
       <p><b>The whole path:</b> <audio controls preload="none" src="${r.all}"></audio> <a href="${r.all}" download>all.wav</a> · <a href="${r.zip}" download>Download everything (ZIP)</a></p>`;
     out.querySelector(".originals").append(card("Sound 1: " + a.name, r.sound1, "", { label: a.name, sound: a.id }),
       card("Sound 2: " + b.name, r.sound2, "", { label: b.name, sound: b.id }));
@@ -262,7 +272,7 @@ async function mixNow() {
   if (sources.length !== cornerPickers.length) return;
   padState.pending = true;
   try {
-    const r = await api("POST", "/api/mix", { sources: sources.map((s) => s.id), pad: { x: padState.x, y: padState.y }, pitch: intOrNull($("#mix-pitch")) });
+    const r = await api("POST", "/api/mix", { sources: sources.map((s) => s.id), pad: { x: padState.x, y: padState.y }, pitch: textOrNull($("#mix-pitch")) });
     drawPad(r.weights);
     setCurrent({ label: `pad mix at (${padState.x.toFixed(2)}, ${padState.y.toFixed(2)})`, result: r.id, index: 0 }, r.audio);
   } catch (e) { /* shown by api() */ } finally {
@@ -289,7 +299,7 @@ $("#random-t").addEventListener("input", () => ($("#random-t-out").textContent =
 $("#random-go").addEventListener("click", async () => {
   $("#random-go").disabled = true;
   try {
-    const r = await api("POST", "/api/random", { n: Number($("#random-n").value), temperature: Number($("#random-t").value), seed: intOrNull($("#random-seed")), pitch: intOrNull($("#random-pitch")) },
+    const r = await api("POST", "/api/random", { n: Number($("#random-n").value), temperature: Number($("#random-t").value), seed: intOrNull($("#random-seed")), pitch: textOrNull($("#random-pitch")) },
       "Inventing sounds…");
     const out = $("#random-result");
     out.innerHTML = `<p class="muted">Seed ${r.seed}, temperature ${r.temperature}: the same seed gives the same sounds.</p><div class="steps"></div>`;
@@ -318,8 +328,9 @@ async function upload(files) {
   for (const file of files) {
     const form = new FormData();
     form.append("file", file);
+    if (textOrNull($("#upload-pitch"))) form.append("pitch", textOrNull($("#upload-pitch")));
     const s = await api("POST", "/api/sounds", form, `Analysing ${file.name}…`).catch(() => null);
-    if (s) toast(`${s.name}: pitch ${s.pitch}, placed on the map`, "info");
+    if (s) toast(`${s.name}: ${s.remarks.join("; ")}. Placed on the map.`, s.pitched ? "info" : "notice");
   }
   loadSounds();
 }
@@ -336,11 +347,19 @@ function renderYours() {
   for (const s of yours) {
     const li = document.createElement("li");
     li.dataset.id = s.id;
-    li.innerHTML = `<input value="" aria-label="name"> <span>pitch ${s.pitch} · ${s.source}</span>
+    li.innerHTML = `<input class="name" value="" aria-label="name">
+      <label>pitch <input class="pitch" size="5" aria-label="pitch" title="a note name (C4, F#3) or a MIDI number"></label>
+      ${s.pitched ? "" : '<span class="badge" title="no clear pitch was found: it plays at C4 until you set its pitch">unpitched</span>'}
+      <span class="muted">${s.source}</span>
       <button class="play">Play</button><button class="show">Show on map</button><button class="del">Delete</button>`;
-    li.querySelector("input").value = s.name;
-    li.querySelector("input").addEventListener("change", async (e) => {
+    li.querySelector(".name").value = s.name;
+    li.querySelector(".pitch").value = noteName(s.pitch);
+    li.querySelector(".name").addEventListener("change", async (e) => {
       await api("PATCH", `/api/sounds/${s.id}`, { name: e.target.value }).catch(() => (e.target.value = s.name));
+      loadSounds();
+    });
+    li.querySelector(".pitch").addEventListener("change", async (e) => {
+      await api("PATCH", `/api/sounds/${s.id}`, { pitch: e.target.value.trim() }).catch(() => (e.target.value = noteName(s.pitch)));
       loadSounds();
     });
     li.querySelector(".play").addEventListener("click", () => pick(s));

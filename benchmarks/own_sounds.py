@@ -1,0 +1,141 @@
+"""Your own sounds: pitch detection and level invariance, against the previous release's rules, in one run.
+
+Pitch detection on two sets: every 37th note of the default dataset (rendered FluidR3/TimGM6mb
+notes, their true pitch known) and the twelve kinds of one-shot of ``tests/oneshots.py`` (piano,
+bass hit, electric bell, cymbal, glass hum, guitar harmonics, voice, kick, snare, plucked string,
+marimba, a long noisy take). Baseline: the previous release's rule, pYIN over the first 2 s that
+refuses a sound unless 20 % of *all* its frames are voiced. Reported: share exactly right, right
+up to an octave, refused (baseline) or unpitched (now), and milliseconds per note.
+
+Level invariance, with the default model: the relative latent change between -1 dBFS and
+-30 dBFS copies of each one-shot written as 24-bit and as 16-bit WAV, with the input level
+normalisation (now) and without it (baseline). Run:  .venv/bin/python benchmarks/own_sounds.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def baseline_pitch(y: np.ndarray, sr: int = 16000) -> int | None:
+    """The previous release's detector: median pYIN of the first 2 s, None unless 20 % of all frames are voiced."""
+    import librosa
+
+    f0, _, probability = librosa.pyin(y[: 2 * sr], fmin=librosa.note_to_hz("C1"), fmax=librosa.note_to_hz("C7"), sr=sr,
+                                      frame_length=2048)
+    voiced = (probability > 0.5) & np.isfinite(f0)
+    if np.mean(voiced) < 0.2:
+        return None
+    return int(np.clip(np.round(librosa.hz_to_midi(np.nanmedian(f0[voiced]))), 0, 127))
+
+
+def score(pairs: list[tuple[int | None, int | None]], seconds: float) -> dict:
+    """pairs: (true pitch or None for unpitched, found pitch or None for refused/unpitched)."""
+    pitched = [(t, f) for t, f in pairs if t is not None]
+    unpitched = [f for t, f in pairs if t is None]
+    return {
+        "notes": len(pairs),
+        "exact": round(float(np.mean([f == t for t, f in pitched])), 3),
+        "octave_equivalent": round(float(np.mean([f is not None and (f - t) % 12 == 0 for t, f in pitched])), 3),
+        "no_pitch_on_pitched": round(float(np.mean([f is None for t, f in pitched])), 3),
+        "unpitched_kept_unpitched": round(float(np.mean([f is None for f in unpitched])), 3) if unpitched else None,
+        "ms_per_note": round(1000 * seconds / len(pairs), 1),
+    }
+
+
+def detect_all(notes: list[tuple[np.ndarray, int | None]]) -> dict:
+    from timbral.pitch import detect_pitch
+
+    results = {}
+    def now(y: np.ndarray) -> int | None:
+        e = detect_pitch(y)
+        return e.pitch if e.pitched else None
+
+    for name, fn in (("baseline", baseline_pitch), ("now", now)):
+        fn(notes[0][0])  # warm-up (numba)
+        start = time.perf_counter()
+        found = [fn(y) for y, _ in notes]
+        results[name] = score([(t, f) for (_, t), f in zip(notes, found)], time.perf_counter() - start)
+    return results
+
+
+def level_invariance(kit: dict) -> dict:
+    import soundfile as sf
+    import torch
+
+    from timbral import Timbral
+    from timbral.spectral import log_magnitude
+
+    t = Timbral.load()
+
+    def raw_latent(y):  # the previous release: the spectrogram at the recording's own level
+        spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(y, t.settings))).clamp(0, 1)
+        with torch.no_grad():
+            return t.model.encoder(spec[None])[0][0].numpy()
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for subtype in ("PCM_24", "PCM_16"):
+            changes = {"now": [], "baseline": []}
+            for kind, y in kit.items():
+                y = y / np.max(np.abs(y))
+                paths = []
+                for db in (-1, -30):
+                    paths.append(Path(tmp) / f"{kind}_{db}.wav")
+                    sf.write(paths[-1], y * 10 ** (db / 20), 16000, subtype=subtype)
+                a, b = (t.encode(p).latent for p in paths)
+                changes["now"].append(np.linalg.norm(a - b) / np.linalg.norm(a))
+                ra, rb = (raw_latent(t.analyse(p).note) for p in paths)
+                changes["baseline"].append(np.linalg.norm(ra - rb) / np.linalg.norm(ra))
+            out[subtype] = {k: {"median": round(float(np.median(v)), 4), "max": round(float(np.max(v)), 4)}
+                            for k, v in changes.items()}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "default")
+    parser.add_argument("--every", type=int, default=37, help="take every Nth note of the dataset (default 37)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from oneshots import KINDS
+
+    from timbral.audio import load_note, prepare_note
+    from timbral.data.nsynth import read_examples
+
+    examples = read_examples(args.data)
+    chosen = sorted(examples.items())[:: args.every]
+    dataset = [(load_note(args.data / "audio" / f"{k}.wav", trim=False), m["pitch"]) for k, m in chosen]
+    kit = {kind: make() for kind, (make, _) in KINDS.items()}
+    one_shots = [(prepare_note(kit[kind], 16000), expected) for kind, (_, expected) in KINDS.items()]
+    figures = {"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots),
+               "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit)}
+    if args.json:
+        print(json.dumps(figures, indent=1))
+        return
+    for name in ("rendered_notes", "one_shots"):
+        print(f"{name}:")
+        for who, f in figures[name].items():
+            print(f"  {who:9} exact {f['exact']:.3f}  octave-equivalent {f['octave_equivalent']:.3f}  "
+                  f"no pitch on a pitched sound {f['no_pitch_on_pitched']:.3f}  "
+                  + (f"unpitched sounds kept unpitched {f['unpitched_kept_unpitched']:.3f}  " if f["unpitched_kept_unpitched"] is not None else "")
+                  + f"{f['ms_per_note']:.0f} ms/note  ({f['notes']} notes)")
+    print("relative latent change, -1 vs -30 dBFS copies (default model):")
+    for subtype, f in figures["latent_change_minus1_vs_minus30_dbfs"].items():
+        print(f"  {subtype}: now median {f['now']['median']:.4f} max {f['now']['max']:.4f};  "
+              f"baseline median {f['baseline']['median']:.4f} max {f['baseline']['max']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
