@@ -104,26 +104,30 @@ def test_a_user_session(browser, studio_url, tmp_path):
 
 
 def test_unpitched_upload_and_note_names_on_the_page(browser, studio_url, tmp_path):
-    """A cymbal is taken as unpitched and flagged; its pitch is set by note name; pitch fields take note names."""
+    """Twelve kinds of one-shot chosen at once are all taken; the cymbal and snare are flagged unpitched;
+    a pitch is set by note name; pitch fields take note names."""
     import json
     import urllib.request
 
     from selenium.webdriver.common.by import By
-    from oneshots import cymbal
+    from oneshots import KINDS
 
     b = browser
     b.get(studio_url)
     wait(b, "return document.body.dataset.ready === 'yes'")
     b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
-    b.find_element(By.ID, "file").send_keys(str(write(tmp_path / "crash.wav", cymbal())))
-    wait(b, "return document.querySelector('#toast').textContent.includes('no clear pitch')")
-    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 1")
-    assert b.find_element(By.CSS_SELECTOR, "#your-list .badge").text == "unpitched"
-    assert b.find_element(By.CSS_SELECTOR, "#your-list input.pitch").get_attribute("value") == "C4"
-    b.execute_script("const p = document.querySelector('#your-list input.pitch');"
+    files = [str(write(tmp_path / f"{kind}.wav", make())) for kind, (make, _) in sorted(KINDS.items())]
+    b.find_element(By.ID, "file").send_keys("\n".join(files))
+    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 12", timeout=90)
+    badges = b.execute_script("return [...document.querySelectorAll('#your-list li')]"
+                              ".filter(li => li.querySelector('.badge')).map(li => li.querySelector('.name').value)")
+    assert sorted(badges) == ["cymbal", "snare"]
+    cymbal = "[...document.querySelectorAll('#your-list li')].find(li => li.querySelector('.name').value === 'cymbal')"
+    assert b.execute_script(f"return {cymbal}.querySelector('input.pitch').value") == "C4"
+    b.execute_script(f"const p = {cymbal}.querySelector('input.pitch');"
                      "p.value = 'D3'; p.dispatchEvent(new Event('change'));")  # as typed, then Enter
-    wait(b, "return !document.querySelector('#your-list .badge')")
-    sound_id = b.find_element(By.CSS_SELECTOR, "#your-list li[data-id]").get_attribute("data-id")
+    wait(b, f"return !{cymbal}.querySelector('.badge')")
+    sound_id = b.execute_script(f"return {cymbal}.dataset.id")
     entry = json.load(urllib.request.urlopen(f"{studio_url}api/sounds/{sound_id}"))
     assert (entry["pitch"], entry["pitched"], entry["note"]) == (50, True, "D3")
 

@@ -337,8 +337,9 @@ async function upload(files) {
 const drop = $("#drop");
 drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); upload(e.dataTransfer.files); });
-$("#file").addEventListener("change", (e) => { upload(e.target.files); e.target.value = ""; });
+// copies: a FileList empties when the input is reset or the drop event ends, before the uploads are done
+drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); upload([...e.dataTransfer.files]); });
+$("#file").addEventListener("change", (e) => { upload([...e.target.files]); e.target.value = ""; });
 function renderYours() {
   const list = $("#your-list");
   list.innerHTML = "";
