@@ -72,3 +72,16 @@ def tiny_library(tiny_dataset, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("library") / "data"
     shutil.copytree(tiny_dataset, out, ignore=shutil.ignore_patterns("features", "library"))
     return out
+
+
+@pytest.fixture
+def run(tiny_model, tiny_library, capsys):
+    """``timbral VERB ...`` on the tiny model and library: (exit code, stdout, stderr)."""
+    from timbral.cli import main
+
+    def go(*argv):
+        code = main([*map(str, argv), "--model", str(tiny_model), "--library", str(tiny_library)])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return go

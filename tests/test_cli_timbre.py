@@ -8,20 +8,7 @@ import pytest
 import soundfile as sf
 
 from timbral import Timbral
-from timbral.cli import main
 from conftest import SR, tone, write
-
-
-@pytest.fixture
-def run(tiny_model, tiny_library, capsys):
-    """``timbral VERB ...`` on the tiny model and library: (exit code, stdout, stderr)."""
-
-    def go(*argv):
-        code = main([*map(str, argv), "--model", str(tiny_model), "--library", str(tiny_library)])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return go
 
 
 @pytest.fixture

@@ -77,15 +77,6 @@ def test_unpitched_and_nsynth_named_files(t, kit, tmp_path):
 
 # --- the command line -------------------------------------------------------------------------
 
-@pytest.fixture
-def run(tiny_model, tiny_library, capsys):
-    def go(*argv):
-        code = main([*map(str, argv), "--model", str(tiny_model), "--library", str(tiny_library)])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return go
-
-
 def test_cli_encodes_every_kind_without_a_pitch(run, kit):
     code, out, err = run("encode", *kit.values(), "--json")
     assert code == 0, err
