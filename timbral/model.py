@@ -185,8 +185,9 @@ def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = Non
 
 
 def default_model_path() -> Path:
-    """The model shipped with Timbral (``models/default`` of the source tree)."""
-    return Path(__file__).resolve().parent.parent / "models" / "default"
+    """The model shipped with Timbral: ``models/default`` of a source tree, or inside an installed package."""
+    installed = Path(__file__).resolve().parent / "default_model"
+    return installed if (installed / CONFIG_FILE).is_file() else Path(__file__).resolve().parent.parent / "models" / "default"
 
 
 def load_model(path: str | os.PathLike | None = None) -> TimbreVAE:

@@ -21,9 +21,23 @@ VELOCITIES = "50,100"
 SEED = 0
 
 
+def timbral_home() -> Path:
+    """Where Timbral keeps what it builds (the default dataset, the studio's sounds).
+
+    ``$TIMBRAL_HOME`` if set; else the source tree Timbral runs from; else, for an installed
+    wheel, ``$XDG_DATA_HOME/timbral`` (``~/.local/share/timbral``).
+    """
+    if os.environ.get("TIMBRAL_HOME"):
+        return Path(os.environ["TIMBRAL_HOME"])
+    tree = Path(__file__).resolve().parents[2]
+    if (tree / "pyproject.toml").is_file():
+        return tree
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "timbral"
+
+
 def default_data_dir() -> Path:
-    """Where ``scripts/start`` builds the default dataset (``data/default`` of the source tree)."""
-    return Path(__file__).resolve().parents[2] / "data" / "default"
+    """Where the default dataset is built: ``data/default`` under :func:`timbral_home`."""
+    return timbral_home() / "data" / "default"
 
 
 def default_soundfonts() -> list[Path]:

@@ -14,10 +14,10 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..data.default import default_data_dir
+from ..data.default import timbral_home
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-DEFAULT_INSTANCE = default_data_dir().parent.parent / "instance"
+DEFAULT_INSTANCE = timbral_home() / "instance"
 
 
 def create_app(config: dict | None = None) -> Flask:
