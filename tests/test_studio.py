@@ -211,3 +211,39 @@ def test_concurrent_requests_are_safe(client, ids):
     for t in threads:
         t.join()
     assert not errors and statuses == [200] * 12
+
+
+def test_first_start_builds_in_the_background_and_says_so(tiny_model, tiny_library, tmp_path):
+    import shutil
+    import time
+
+    library = tmp_path / "fresh-library"
+    shutil.copytree(tiny_library, library, ignore=shutil.ignore_patterns("features", "library"))  # nothing cached yet
+    client = create_app({"MODEL": tiny_model, "LIBRARY": library, "INSTANCE": tmp_path / "i", "PREPARE": "background"}).test_client()
+    seen = []
+    for _ in range(600):
+        status = client.get("/api/status").get_json()
+        seen.append(status)
+        if status["ready"]:
+            break
+        r = client.get("/api/sounds")
+        assert r.status_code == 503 and "still preparing" in r.get_json()["error"]
+        time.sleep(0.05)
+    assert seen[-1]["ready"] and seen[-1]["error"] is None and {"step", "done", "total", "seconds"} <= set(seen[-1])
+    assert client.get("/api/sounds").get_json()["total"] == 15
+    assert client.get("/").status_code == 200 and client.get("/favicon.ico").status_code == 200
+
+
+def test_a_library_that_cannot_be_built_is_reported_not_hidden(tiny_model, tmp_path, capsys):
+    from timbral.cli import main
+
+    client = create_app({"MODEL": tiny_model, "LIBRARY": tmp_path / "nothing", "INSTANCE": tmp_path / "i",
+                         "PREPARE": "background"}).test_client()
+    for _ in range(100):
+        if client.get("/api/status").get_json()["error"]:
+            break
+    assert "no dataset here" in client.get("/api/status").get_json()["error"]
+    r = client.get("/api/sounds")
+    assert r.status_code == 503 and "could not prepare its library" in r.get_json()["error"]
+    assert main(["studio", "--library", str(tmp_path / "nothing"), "--model", str(tiny_model), "--port", "5999"]) == 2
+    assert "no dataset here" in capsys.readouterr().err  # said before serving anything

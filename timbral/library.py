@@ -25,6 +25,7 @@ from .data.features import feature_store
 from .data.nsynth import DatasetError, audio_path, read_examples
 from .map import TimbreMap
 from .model import TimbreVAE
+from .progress import Bar
 
 CACHE_DIR = "library"
 
@@ -81,7 +82,7 @@ class Library:
                 return cls(root, examples, names, TimbreMap(coords, latents))
         names = sorted(examples)
         latents = _encode(model, root, names, progress)
-        timbre_map = TimbreMap.fit(latents)
+        timbre_map = TimbreMap.fit(latents, progress=progress)
         with atomic_path(cache) as tmp:
             with open(tmp, "wb") as f:
                 np.savez(f, names=np.array(names), latents=timbre_map.latents, coords=timbre_map.coords)
@@ -135,13 +136,11 @@ def _key(model: TimbreVAE, root: Path) -> str:
 
 @torch.no_grad()
 def _encode(model: TimbreVAE, root: Path, names: list[str], progress: bool) -> np.ndarray:
-    from tqdm import tqdm
-
     from .evaluate import encode_rows
 
     store = feature_store(root, model.config.spectral_settings, progress=progress)
     rows = {m["note_str"]: i for i, m in enumerate(store.index)}
     order = np.array([rows[n] for n in names])
     chunks = [order[i : i + 512] for i in range(0, len(order), 512)]
-    latents = [encode_rows(model, store, c)[0] for c in tqdm(chunks, desc="encoding library", unit="chunk", disable=not progress)]
+    latents = [encode_rows(model, store, c)[0] for c in Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None)]
     return np.concatenate(latents)

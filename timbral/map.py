@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .progress import Bar
+
 NEIGHBOURS = 8
 POWER = 2.0
 
@@ -40,7 +42,8 @@ class TimbreMap:
         self._by_latent = cKDTree(self.latents)
 
     @classmethod
-    def fit(cls, latents: np.ndarray, *, seed: int = 0, perplexity: float = 30.0, n_jobs: int = 2) -> TimbreMap:
+    def fit(cls, latents: np.ndarray, *, seed: int = 0, perplexity: float = 30.0, n_jobs: int = 2,
+            progress: bool = True) -> TimbreMap:
         """Lay out ``latents`` with t-SNE; the same latents and seed give the same map."""
         from openTSNE import TSNE
 
@@ -48,7 +51,17 @@ class TimbreMap:
         if len(latents) < 4:
             raise ValueError(f"a map needs at least 4 sounds, got {len(latents)}")
         perplexity = min(perplexity, (len(latents) - 1) / 3)
-        xy = np.asarray(TSNE(perplexity=perplexity, n_jobs=n_jobs, random_state=seed, verbose=False).fit(latents))
+        every, phases = 25, (250, 500)  # openTSNE's early exaggeration and main phase, in iterations
+        bar = Bar(total=sum(phases), desc="laying out the map", unit="it", disable=not progress or None)
+
+        def advance(*_) -> bool:
+            bar.update(every)
+            return False  # True would stop the optimisation
+
+        tsne = TSNE(perplexity=perplexity, n_jobs=n_jobs, random_state=seed, verbose=False, early_exaggeration_iter=phases[0],
+                    n_iter=phases[1], callbacks=advance, callbacks_every_iters=every)
+        xy = np.asarray(tsne.fit(latents))
+        bar.close()
         return cls(_unit_square(xy), latents)
 
     def place(self, latent: np.ndarray) -> tuple[float, float]:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
+from ..progress import Bar
 from ..spectral import Bounds, SpectralSettings, log_magnitude
 from .nsynth import EXAMPLES, DatasetError, audio_path, read_examples, write_json
 from .split import notes_in_split, read_split
@@ -103,7 +103,7 @@ def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path
     names = sorted(examples)
     specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=(len(names), settings.n_bins, settings.n_frames))
     hi = -np.inf
-    for start in tqdm(range(0, len(names), BATCH), desc="features", unit="batch", disable=not progress or None):
+    for start in Bar(range(0, len(names), BATCH), desc="computing spectrograms", unit="batch", disable=not progress or None):
         batch = []
         for name in names[start : start + BATCH]:
             path = audio_path(data_dir, name)

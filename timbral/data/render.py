@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from ..audio import SAMPLE_RATE
 from ..pitch import parse_pitch
+from ..progress import Bar
 from .families import GM_PROGRAMS, MELODIC_PROGRAMS
 from .nsynth import note_metadata, read_examples, slug, write_examples, write_note
 
@@ -219,7 +219,7 @@ def render_soundfonts(
     jobs = [_Job(sf, p, pitches, velocities, str(out), gain) for sf in soundfonts for p in programs]
     report = RenderReport()
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    bar = tqdm(total=len(jobs) * len(pitches) * len(velocities), unit="note", desc="render", disable=not progress or None)
+    bar = Bar(total=len(jobs) * len(pitches) * len(velocities), unit="note", desc="rendering notes", disable=not progress or None)
     # spawn, not fork: a process that has loaded FluidSynth holds its threads' locks
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for (notes, dropped, missing), job in zip(pool.map(_render_instrument, jobs), jobs):

@@ -22,19 +22,26 @@ DEFAULT_INSTANCE = timbral_home() / "instance"
 
 def create_app(config: dict | None = None) -> Flask:
     """The studio app. ``config``: ``MODEL`` and ``LIBRARY`` folders (default: the shipped model and
-    data/default), ``INSTANCE`` (default: ``instance/``), or a ready ``TIMBRAL`` object."""
+    data/default), ``INSTANCE`` (default: ``instance/``), or a ready ``TIMBRAL`` object; ``PREPARE``:
+    ``"now"`` (default) builds what is missing before returning, ``"background"`` while serving."""
     from ..latent import Timbral
     from . import api
+    from .prepare import Preparation
     from .store import ResultStore, SoundStore
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, MODEL=None, LIBRARY=None, INSTANCE=DEFAULT_INSTANCE,
-                      TIMBRAL=None)
+                      TIMBRAL=None, PREPARE="now")
     app.config.update(config or {})
     instance = Path(app.config["INSTANCE"])
     timbral = app.config["TIMBRAL"] or Timbral.load(app.config["MODEL"], library=app.config["LIBRARY"])
-    timbral.library  # built (or read from its cache) now, not during the first request
+    preparation = Preparation(timbral)
+    if app.config["PREPARE"] == "background":
+        preparation.start()
+    else:
+        preparation.run()  # built (or read from its cache) now, not during the first request
     app.extensions["timbral"] = timbral
+    app.extensions["preparation"] = preparation
     app.extensions["sounds"] = SoundStore(instance)
     app.extensions["results"] = ResultStore(instance)
     app.register_blueprint(api.bp)
@@ -42,6 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
     @app.get("/")
     def index():
         return render_template("index.html")
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.svg")
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

@@ -31,6 +31,25 @@ class ApiError(Exception):
         self.status = status
 
 
+@bp.before_request
+def only_when_ready():
+    """While the first start builds the library, every route but the status answers 503 with the progress."""
+    preparation = current_app.extensions["preparation"]
+    if preparation.ready or request.endpoint == "api.status":
+        return None
+    s = preparation.status()
+    if s["error"]:
+        return jsonify(error=f"the studio could not prepare its library: {s['error']}"), 503
+    share = f" ({100 * s['done'] / s['total']:.0f} %)" if s["total"] else ""
+    return jsonify(error=f"the studio is still preparing: {s['step']}{share}; try again in a moment"), 503
+
+
+@bp.get("/status")
+def status():
+    """Whether the library is ready, and the progress of its first-start build."""
+    return jsonify(current_app.extensions["preparation"].status())
+
+
 @bp.errorhandler(ApiError)
 def api_error(e: ApiError):
     return jsonify(error=str(e)), e.status

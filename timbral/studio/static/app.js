@@ -395,7 +395,23 @@ $("#oct-down").addEventListener("click", () => shiftOctave(-1));
 $("#oct-up").addEventListener("click", () => shiftOctave(1));
 const pickers = [pickA, pickB];
 
+async function untilReady() { // the first start builds the library: show its progress until it is done
+  for (;;) {
+    const s = await fetch("/api/status").then((r) => r.json()).catch(() => null);
+    if (s && s.ready) { $("#preparing").hidden = true; return; }
+    $("#preparing").hidden = false;
+    const bar = $("#preparing-bar");
+    if (s && s.error) { $("#preparing-step").textContent = `The library could not be prepared: ${s.error}`; bar.hidden = true; return new Promise(() => {}); }
+    if (s) {
+      $("#preparing-step").textContent = s.step + (s.total ? ` — ${Math.round(s.done)} of ${s.total}` : "") + ` (${Math.round(s.seconds)} s so far)`;
+      if (s.total) bar.value = s.done / s.total; else bar.removeAttribute("value");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 (async function start() {
+  await untilReady();
   const fam = await api("GET", "/api/families");
   state.colours = fam.colours;
   view.colours = fam.colours;

@@ -1,0 +1,66 @@
+"""What the studio builds on its first start, with progress for the terminal and the page.
+
+The default dataset is rendered if it is missing, then the library is opened: its spectrograms,
+latents and map are computed once and cached. ``timbral studio`` does this in the background
+while the page already shows the progress (``GET /api/status``); tests do it before serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from .. import progress
+from ..data.default import build_default_dataset, default_data_dir
+from ..data.nsynth import DatasetError
+
+
+class Preparation:
+    """Builds the library of ``timbral`` (and the default dataset, when that is the library and missing)."""
+
+    def __init__(self, timbral):
+        self.timbral = timbral
+        self.ready = False
+        self.error: str | None = None
+        self.began = time.monotonic()
+
+    def run(self) -> None:
+        """Build everything now; raises what went wrong (also kept in :attr:`error`)."""
+        t = self.timbral
+        try:
+            if not t.has_library:
+                if t.library_dir.resolve() != default_data_dir().resolve():
+                    raise DatasetError(t.library_dir, "no dataset here to serve as the library")
+                self._say(f"first start: rendering the default dataset into {t.library_dir} (about 20 s)")
+                build_default_dataset(t.library_dir)
+            self._say("opening the library: spectrograms, latents and map are computed once, then read from a cache")
+            t.library
+            self.ready = True
+            self._say(f"the studio is ready ({len(t.library)} library sounds, {time.monotonic() - self.began:.0f} s)")
+        except Exception as e:
+            self.error = str(e)
+            logging.getLogger("timbral.studio").error("the studio could not prepare its library: %s", e)
+            raise
+
+    def start(self) -> threading.Thread:
+        """:meth:`run` in a background thread."""
+        thread = threading.Thread(target=self._run_quietly, name="timbral-prepare", daemon=True)
+        thread.start()
+        return thread
+
+    def status(self) -> dict:
+        """``{"ready", "error", "step", "done", "total", "seconds"}`` for the page."""
+        return {"ready": self.ready, "error": self.error, **progress.current(),
+                "seconds": round(time.monotonic() - self.began, 1)}
+
+    def _run_quietly(self) -> None:
+        try:
+            self.run()
+        except Exception:  # kept in self.error and logged; the page shows it
+            pass
+
+    @staticmethod
+    def _say(line: str) -> None:
+        progress.announce(line)
+        print(f"timbral: {line}", flush=True)
