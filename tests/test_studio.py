@@ -83,6 +83,10 @@ def test_mix_random_map_play_sfz_keep(client, ids):
     a = client.post("/api/random", json={"n": 3, "temperature": 0.7, "seed": 4}).get_json()
     b = client.post("/api/random", json={"n": 3, "temperature": 0.7, "seed": 4}).get_json()
     assert len(a["sounds"]) == 3 and client.get(a["sounds"][1]["audio"]).data == client.get(b["sounds"][1]["audio"]).data
+    assert client.get(a["sounds"][2]["spectrogram"]).data[:4] == b"\x89PNG"  # random sounds have pictures too
+    assert sorted(zipfile.ZipFile(io.BytesIO(client.get(a["zip"]).data)).namelist()) == [f"random_0{i}.wav" for i in range(3)]
+    assert client.get(a["sounds"][0]["audio"].replace("random_00", "random_07")).status_code == 404  # no such index
+    assert client.get(a["sounds"][0]["audio"].replace("random_00", "step_00")).status_code == 404  # nor such a name
     here = client.get("/api/map/decode?x=0.5&y=0.5&pitch=48").get_json()
     assert client.get(here["audio"]).mimetype == "audio/wav"
     played = client.get(f"/api/play?sound={ids[0]}&pitch=40")
@@ -247,3 +251,25 @@ def test_a_library_that_cannot_be_built_is_reported_not_hidden(tiny_model, tmp_p
     assert r.status_code == 503 and "could not prepare its library" in r.get_json()["error"]
     assert main(["studio", "--library", str(tmp_path / "nothing"), "--model", str(tiny_model), "--port", "5999"]) == 2
     assert "no dataset here" in capsys.readouterr().err  # said before serving anything
+
+
+def test_results_are_made_once_when_asked_for_and_pruned_after_a_day(tmp_path):
+    import os
+    import time
+
+    from timbral.studio.store import ResultStore
+
+    store = ResultStore(tmp_path)
+    made = []
+    render = lambda name: made.append(name) or b"data"  # noqa: E731
+    old = store.create(np.zeros((2, 8)), [60, 62], "step")
+    assert store.file(old, "step_01.wav") is None  # not made until asked for with a way to make it
+    assert store.file(old, "step_01.wav", render).read_bytes() == b"data" and made == ["step_01.wav"]
+    store.file(old, "step_01.wav", render)
+    assert made == ["step_01.wav"]  # made once
+    assert store.file(old, "../x.wav", render) is None and store.file("nope", "step_01.wav", render) is None
+    day_ago = time.time() - 25 * 3600
+    os.utime(tmp_path / "results" / old, (day_ago, day_ago))
+    store._pruned = 0.0
+    new = store.create(np.zeros((1, 8)), [60], "mix")
+    assert not (tmp_path / "results" / old).exists() and store.latent(new, 0)[1] == 60

@@ -5,6 +5,7 @@ Every file is written atomically (complete or not at all).
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -64,18 +65,65 @@ def write_zip(path: str | os.PathLike, files: dict[str, bytes]) -> Path:
     return path
 
 
-def spectrogram_png(y: np.ndarray, settings: SpectralSettings = SpectralSettings(), height: int = 160) -> bytes:
-    """A spectrogram picture (dB, low frequencies at the bottom, magma colours) as PNG bytes."""
+SPECTROGRAM_DB = (-35.0, 45.0)  # the fixed colour range of every spectrogram picture, in absolute dB
+SPECTROGRAM_ROWS = 128
+
+
+def spectrogram_png(y: np.ndarray, settings: SpectralSettings = SpectralSettings(), *, width: int = 320, height: int = 170) -> bytes:
+    """A spectrogram picture with axes (time in s, frequency in Hz on a log scale) as PNG bytes.
+
+    Frequencies are drawn on a log scale from 40 Hz to Nyquist, where the harmonics that make a
+    timbre are spread out, and colours span a fixed 80 dB of absolute level (-35 to +45 dB), so
+    pictures of different sounds compare: a brighter or noisier step looks brighter or noisier.
+    The axes are drawn once per size and reused; each picture only colours its plot area.
+    """
+    from PIL import Image
+
+    frame, (left, top, right, bottom), lut = _spectrogram_frame(settings, width, height)
+    db = log_magnitude(np.asarray(y, np.float32), settings)
+    freqs = np.linspace(0, settings.sr / 2, settings.n_bins)
+    rows = np.geomspace(40.0, settings.sr / 2, SPECTROGRAM_ROWS)
+    grid = np.stack([np.interp(rows, freqs, column) for column in db.T], axis=1)[::-1]  # high frequencies on top
+    lo, hi = SPECTROGRAM_DB
+    levels = np.clip((grid - lo) / (hi - lo) * 255, 0, 255).astype(np.uint8)
+    plot = Image.fromarray(lut[levels]).resize((right - left, bottom - top), Image.Resampling.BILINEAR)
+    picture = frame.copy()
+    picture.paste(plot, (left, top))
+    buf = io.BytesIO()
+    picture.save(buf, format="PNG", optimize=False, compress_level=3)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=4)
+def _spectrogram_frame(settings: SpectralSettings, width: int, height: int):
+    """The axes of a spectrogram picture (an RGB image), the plot area's pixel box, and the colour table."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
 
-    db = log_magnitude(np.asarray(y, np.float32), settings)[::-1]
-    rows = np.linspace(0, len(db) - 1, height).astype(int)
-    buf = io.BytesIO()
-    plt.imsave(buf, db[rows], cmap="magma", vmin=settings.floor_db, vmax=max(float(db.max()), settings.floor_db + 1), format="png")
-    return buf.getvalue()
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.14, 0.22, 0.82, 0.74))
+    rows = np.geomspace(40.0, settings.sr / 2, SPECTROGRAM_ROWS)
+    ax.set_xlim(0, settings.duration)
+    ax.set_ylim(0, SPECTROGRAM_ROWS)
+    ticks = [f for f in (100, 300, 1000, 3000, 8000) if f <= settings.sr / 2]
+    ax.set_yticks(np.interp(np.log(ticks), np.log(rows), np.arange(SPECTROGRAM_ROWS)),
+                  [f"{f // 1000}k" if f >= 1000 else str(f) for f in ticks])
+    ax.set_xticks(np.arange(0, settings.duration + 0.01, 1.0))
+    ax.set_xlabel("time (s)", fontsize=7, labelpad=1)
+    ax.set_ylabel("Hz", fontsize=7, labelpad=1)
+    ax.tick_params(labelsize=7, length=2, pad=1)
+    fig.canvas.draw()
+    image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    box = ax.get_window_extent()
+    left, right = int(np.ceil(box.x0)), int(np.floor(box.x1))
+    top, bottom = int(np.ceil(height - box.y1)), int(np.floor(height - box.y0))
+    lut = (matplotlib.colormaps["magma"](np.arange(256))[:, :3] * 255).astype(np.uint8)
+    return image, (left, top, right, bottom), lut
 
 
 def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[int] = SFZ_PITCHES,

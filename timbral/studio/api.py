@@ -7,7 +7,9 @@ with ``{"error": "..."}``.
 
 from __future__ import annotations
 
+import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ from ..pitch import PitchError, note_name, parse_pitch
 from .store import ID, clean_name
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+ZIP_NAMES = {"step": "blend.zip", "random": "random.zip"}  # results whose sounds also come as one ZIP
 YOURS_COLOUR = "#111111"
 
 
@@ -154,9 +157,35 @@ def _audio_file(sound_id: str) -> Path:
     return lib.audio_path(sound_id) if sound_id in lib else _sounds().audio_path(sound_id)
 
 
-def _result(files: dict[str, bytes], latents, pitches) -> tuple[str, dict[str, str]]:
-    result_id = _results().create(files, latents, pitches)
-    return result_id, {name: f"/api/results/{result_id}/{name}" for name in files}
+def _result(latents, pitches, prefix: str, files: dict[str, bytes] | None = None) -> tuple[str, Callable[[str], str]]:
+    """A new result; its files are made when first fetched (:func:`_render`). Returns its id and a URL maker."""
+    result_id = _results().create(latents, pitches, prefix, files)
+    return result_id, lambda name: f"/api/results/{result_id}/{name}"
+
+
+def _render(result_id: str) -> Callable[[str], bytes | None]:
+    """How each file of a result is made: ``<prefix>_NN.wav`` and ``.png`` (its spectrogram), ``all.wav``, the ZIP."""
+    found = _results().latents(result_id)
+    if found is None:
+        return lambda name: None
+    latents, pitches, prefix = found
+    t = _timbral()
+
+    def render(name: str) -> bytes | None:
+        sound = re.fullmatch(rf"{prefix}_(\d{{2}})\.(wav|png)", name)
+        if sound and int(sound[1]) < len(latents):
+            y = t.decode(latents[int(sound[1])], int(pitches[int(sound[1])]))
+            return audio_bytes(y) if sound[2] == "wav" else spectrogram_png(y, t.settings)
+        if name == "all.wav" and len(latents) > 1:
+            return audio_bytes(np.concatenate(t.decode_batch(latents, [int(p) for p in pitches])))
+        if name == ZIP_NAMES.get(prefix):
+            names = [f"{prefix}_{i:02d}.wav" for i in range(len(latents))] + ["all.wav"]
+            made = {n: _results().file(result_id, n, render).read_bytes() for n in names}
+            given = {p.name: p.read_bytes() for p in (_results().folder / result_id).glob("sound*.wav")}
+            return zip_bytes(given | made)
+        return None
+
+    return render
 
 
 # --- sounds -----------------------------------------------------------------------------------
@@ -272,20 +301,13 @@ def blend():
     if method not in ("linear", "slerp"):
         raise ApiError(400, f"method must be linear or slerp, got {str(method)[:20]!r}")
     pitch = _pitch(body.get("pitch"), default=a.pitch)
-    t = _timbral()
     latents = interpolation_path(a.latent, b.latent, steps, method)
-    path = t.decode_batch(latents, [pitch] * steps)
-    files = {"sound1.wav": _audio_file(body["a"]).read_bytes(), "sound2.wav": _audio_file(body["b"]).read_bytes()}
-    for i, y in enumerate(path):
-        files[f"step_{i:02d}.wav"] = audio_bytes(y)
-        files[f"step_{i:02d}.png"] = spectrogram_png(y, t.settings)
-    files["all.wav"] = audio_bytes(np.concatenate(path))
-    files["blend.zip"] = zip_bytes({k: v for k, v in files.items() if k.endswith(".wav")})
-    result_id, urls = _result(files, latents, [pitch] * steps)
-    return jsonify(id=result_id, pitch=pitch, method=method, sound1=urls["sound1.wav"], sound2=urls["sound2.wav"],
-                   steps=[{"index": i, "audio": urls[f"step_{i:02d}.wav"], "spectrogram": urls[f"step_{i:02d}.png"]}
+    originals = {"sound1.wav": _audio_file(body["a"]).read_bytes(), "sound2.wav": _audio_file(body["b"]).read_bytes()}
+    result_id, url = _result(latents, [pitch] * steps, "step", originals)  # the steps are decoded as they are fetched
+    return jsonify(id=result_id, pitch=pitch, method=method, sound1=url("sound1.wav"), sound2=url("sound2.wav"),
+                   steps=[{"index": i, "audio": url(f"step_{i:02d}.wav"), "spectrogram": url(f"step_{i:02d}.png")}
                           for i in range(steps)],
-                   all=urls["all.wav"], zip=urls["blend.zip"])
+                   all=url("all.wav"), zip=url(ZIP_NAMES["step"]))
 
 
 @bp.post("/mix")
@@ -309,9 +331,8 @@ def mix():
     mixed = _timbral().mixed([_encoded(_sound_id(s)) for s in sources], w)
     w = w / w.sum()
     pitch = _pitch(body.get("pitch"), default=mixed.pitch)
-    y = _timbral().decode(mixed, pitch)
-    result_id, urls = _result({"mix.wav": audio_bytes(y)}, mixed.latent[None], [pitch])
-    return jsonify(id=result_id, index=0, audio=urls["mix.wav"], weights=[round(float(v), 4) for v in w], pitch=pitch)
+    result_id, url = _result(mixed.latent[None], [pitch], "mix")
+    return jsonify(id=result_id, index=0, audio=url("mix_00.wav"), weights=[round(float(v), 4) for v in w], pitch=pitch)
 
 
 @bp.post("/random")
@@ -322,11 +343,10 @@ def random_sounds():
     seed = _number(body.get("seed"), "seed", 0, 2**32 - 1, whole=True, default=int(np.random.default_rng().integers(2**32)))
     pitch = _pitch(body.get("pitch"), default=60)
     t = _timbral()
-    latents = t.random_latents(n, temperature, seed)
-    audio = t.decode_batch(latents, [pitch] * n)
-    result_id, urls = _result({f"random_{i:02d}.wav": audio_bytes(y) for i, y in enumerate(audio)}, latents, [pitch] * n)
-    return jsonify(id=result_id, seed=seed, temperature=temperature, pitch=pitch,
-                   sounds=[{"index": i, "audio": urls[f"random_{i:02d}.wav"]} for i in range(n)])
+    result_id, url = _result(t.random_latents(n, temperature, seed), [pitch] * n, "random")
+    return jsonify(id=result_id, seed=seed, temperature=temperature, pitch=pitch, zip=url(ZIP_NAMES["random"]),
+                   sounds=[{"index": i, "audio": url(f"random_{i:02d}.wav"), "spectrogram": url(f"random_{i:02d}.png")}
+                           for i in range(n)])
 
 
 @bp.get("/map/decode")
@@ -335,9 +355,8 @@ def map_decode():
     y = _number(request.args.get("y"), "y", -1, 2, whole=False)
     pitch = _pitch(request.args.get("pitch"), default=60)
     t = _timbral()
-    latent = t.library.map.decode(x, y)
-    result_id, urls = _result({"here.wav": audio_bytes(t.decode(latent, pitch))}, latent[None], [pitch])
-    return jsonify(id=result_id, index=0, audio=urls["here.wav"], x=x, y=y, pitch=pitch)
+    result_id, url = _result(t.library.map.decode(x, y)[None], [pitch], "here")
+    return jsonify(id=result_id, index=0, audio=url("here_00.wav"), x=x, y=y, pitch=pitch)
 
 
 @bp.get("/play")
@@ -356,13 +375,13 @@ def export_sfz():
     e = _source(body)
     name = slug(clean_name(body.get("name") if isinstance(body.get("name"), str) else None, "timbral"))
     files = sfz_instrument(_timbral(), e, name=name)
-    result_id, urls = _result({f"{name}.zip": zip_bytes(files)}, e.latent[None], [e.pitch])
-    return jsonify(id=result_id, zip=urls[f"{name}.zip"], samples=len(files) - 1)
+    result_id, url = _result(e.latent[None], [e.pitch], "sfz", {f"{name}.zip": zip_bytes(files)})
+    return jsonify(id=result_id, zip=url(f"{name}.zip"), samples=len(files) - 1)
 
 
 @bp.get("/results/<result_id>/<name>")
 def result_file(result_id: str, name: str):
-    path = _results().file(result_id, name)
+    path = _results().file(result_id, name, _render(result_id))
     if path is None:
         raise ApiError(404, "no such result file")
     mimetypes = {".wav": "audio/wav", ".png": "image/png", ".zip": "application/zip"}

@@ -10,7 +10,9 @@ import re
 import secrets
 import shutil
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,43 +138,83 @@ def _sound(row: sqlite3.Row) -> UserSound:
 
 
 class ResultStore:
-    """One folder per request under ``results/<32 hex>``, with the latents it decoded; old ones are pruned."""
+    """One folder per request under ``results/<32 hex>``, with the latents it decoded; old ones are pruned.
+
+    A result is created with its latents and pitches alone, so a request answers at once; each
+    of its files (a sound's WAV, its spectrogram, the whole path, the ZIP) is made by the caller's
+    ``render`` the first time it is asked for (:meth:`file`), once, and kept.
+    """
 
     def __init__(self, folder: Path):
         self.folder = folder / "results"
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
+        self._pruned = 0.0
 
-    def create(self, files: dict[str, bytes], latents: np.ndarray, pitches: list[int]) -> str:
+    def create(self, latents: np.ndarray, pitches: list[int], prefix: str, files: dict[str, bytes] | None = None) -> str:
+        """A new result of ``latents`` at ``pitches`` (its sounds named ``<prefix>_NN``), with any ``files`` already made."""
         self._prune()
         result_id = secrets.token_hex(16)
         path = self.folder / result_id
         tmp = self.folder / f".{result_id}"
         tmp.mkdir()
         try:
-            for name, data in files.items():
+            for name, data in (files or {}).items():
                 (tmp / name).write_bytes(data)
-            np.savez(tmp / "latents.npz", latents=np.asarray(latents, np.float32), pitches=np.asarray(pitches))
+            np.savez(tmp / "latents.npz", latents=np.asarray(latents, np.float32), pitches=np.asarray(pitches),
+                     prefix=np.array(prefix))
             tmp.rename(path)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return result_id
 
-    def file(self, result_id: str, name: str) -> Path | None:
-        if not RESULT_ID.match(result_id) or not RESULT_FILE.match(name):
+    def file(self, result_id: str, name: str, render: Callable[[str], bytes | None] | None = None) -> Path | None:
+        """The file ``name`` of a result, made by ``render(name)`` if it is not there yet (``None``: no such file)."""
+        if not RESULT_ID.match(result_id) or not RESULT_FILE.match(name) or not (self.folder / result_id).is_dir():
             return None
         path = self.folder / result_id / name
-        return path if path.is_file() else None
+        if path.is_file() or render is None:
+            return path if path.is_file() else None
+        with self._lock(result_id):  # two requests for the same file make it once
+            if not path.is_file():
+                data = render(name)
+                if data is None:
+                    return None
+                with atomic_path(path) as tmp:
+                    tmp.write_bytes(data)
+        return path
 
-    def latent(self, result_id: str, index: int) -> tuple[np.ndarray, int] | None:
+    def latents(self, result_id: str) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """All latents, pitches and the sounds' name prefix of a result."""
         if not RESULT_ID.match(result_id) or not (self.folder / result_id / "latents.npz").is_file():
             return None
         with np.load(self.folder / result_id / "latents.npz") as z:
-            if not 0 <= index < len(z["latents"]):
-                return None
-            return z["latents"][index], int(z["pitches"][index])
+            return z["latents"], z["pitches"], str(z["prefix"])
+
+    def latent(self, result_id: str, index: int) -> tuple[np.ndarray, int] | None:
+        found = self.latents(result_id)
+        if found is None or not 0 <= index < len(found[0]):
+            return None  # an unknown result, or an index it does not have
+        return found[0][index], int(found[1][index])
+
+    def _lock(self, result_id: str) -> threading.RLock:
+        with self._locks_lock:  # re-entrant: a ZIP is made from files made under the same lock
+            return self._locks.setdefault(result_id, threading.RLock())
 
     def _prune(self) -> None:
-        cutoff = time.time() - RESULT_TTL_S
+        """Remove results older than a day (looked for at most once a minute)."""
+        now = time.time()
+        with self._locks_lock:
+            if now - self._pruned < 60:
+                return
+            self._pruned = now
         for path in self.folder.iterdir():
-            if path.is_dir() and path.stat().st_mtime < cutoff:
+            try:
+                old = RESULT_ID.match(path.name) and path.stat().st_mtime < now - RESULT_TTL_S
+            except FileNotFoundError:  # removed meanwhile by another request
+                continue
+            if old:
                 shutil.rmtree(path, ignore_errors=True)
+                with self._locks_lock:
+                    self._locks.pop(path.name, None)

@@ -302,11 +302,13 @@ $("#random-go").addEventListener("click", async () => {
     const r = await api("POST", "/api/random", { n: Number($("#random-n").value), temperature: Number($("#random-t").value), seed: intOrNull($("#random-seed")), pitch: textOrNull($("#random-pitch")) },
       "Inventing sounds…");
     const out = $("#random-result");
-    out.innerHTML = `<p class="muted">Seed ${r.seed}, temperature ${r.temperature}: the same seed gives the same sounds.</p><div class="steps"></div>`;
+    out.innerHTML = `<p class="muted">Seed ${r.seed}, temperature ${r.temperature}: the same seed gives the same sounds.
+      <a href="${r.zip}" download>Download all (ZIP)</a></p><div class="steps"></div>`;
     for (const s of r.sounds) {
       const div = document.createElement("div");
       div.className = "card random-sound";
-      div.innerHTML = `<b>random ${s.index + 1}</b><audio controls preload="none" src="${s.audio}"></audio><a href="${s.audio}" download>WAV</a> <button class="keep">Keep</button>`;
+      div.innerHTML = `<b>random ${s.index + 1}</b><img alt="spectrogram of random ${s.index + 1}" src="${s.spectrogram}">
+        <audio controls preload="none" src="${s.audio}"></audio><a href="${s.audio}" download>WAV</a> <button class="keep">Keep</button>`;
       const current = { label: `random ${s.index + 1} (seed ${r.seed})`, result: r.id, index: s.index };
       div.querySelector("audio").addEventListener("play", () => setCurrent(current));
       div.querySelector(".keep").addEventListener("click", async (e) => {
