@@ -84,7 +84,7 @@ def test_mix_random_map_play_sfz_keep(client, ids):
     b = client.post("/api/random", json={"n": 3, "temperature": 0.7, "seed": 4}).get_json()
     assert len(a["sounds"]) == 3 and client.get(a["sounds"][1]["audio"]).data == client.get(b["sounds"][1]["audio"]).data
     assert client.get(a["sounds"][2]["spectrogram"]).data[:4] == b"\x89PNG"  # random sounds have pictures too
-    assert sorted(zipfile.ZipFile(io.BytesIO(client.get(a["zip"]).data)).namelist()) == [f"random_0{i}.wav" for i in range(3)]
+    assert sorted(zipfile.ZipFile(io.BytesIO(client.get(a["zip"]).data)).namelist()) == ["all.wav"] + [f"random_0{i}.wav" for i in range(3)]
     assert client.get(a["sounds"][0]["audio"].replace("random_00", "random_07")).status_code == 404  # no such index
     assert client.get(a["sounds"][0]["audio"].replace("random_00", "step_00")).status_code == 404  # nor such a name
     here = client.get("/api/map/decode?x=0.5&y=0.5&pitch=48").get_json()
