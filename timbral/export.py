@@ -186,8 +186,8 @@ def map_png(library, path: str | os.PathLike, *, extra: dict[str, tuple[float, f
 
 def map_html(library, path: str | os.PathLike, *, extra: dict[str, tuple[float, float]] | None = None) -> Path:
     """The library's map as one self-contained interactive page (zoom, pan, hover names; works offline)."""
-    points = [{"id": i, "name": s.name, "family": s.family, "pitch": s.pitch, "x": round(s.x, 5), "y": round(s.y, 5),
-               "source": "library"} for i, s in enumerate(library.sounds)]
+    points = [{"id": s.name, "name": s.title or s.name, "family": s.family, "pitch": s.pitch, "x": round(s.x, 5),
+               "y": round(s.y, 5), "source": "library"} for s in library.sounds]
     points += [{"id": f"extra{i}", "name": label, "family": "", "x": x, "y": y, "source": "yours"}
                for i, (label, (x, y)) in enumerate((extra or {}).items())]
     colours = dict(zip(FAMILIES, FAMILY_COLOURS))

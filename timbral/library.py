@@ -22,9 +22,10 @@ import torch
 
 from .atomic import atomic_path
 from .data.features import feature_store
-from .data.nsynth import DatasetError, audio_path, read_examples
+from .data.nsynth import DatasetError, audio_path, display_name, read_examples
 from .map import TimbreMap
 from .model import TimbreVAE
+from .pitch import note_name
 from .progress import Bar
 
 CACHE_DIR = "library"
@@ -41,17 +42,19 @@ class UnknownSound(KeyError, ValueError):
 class LibrarySound:
     """One note of the library."""
 
-    name: str
+    name: str  # the note's id in its dataset, e.g. bass_acoustic_fluidr3_gm_032-024-050
     instrument: str
     family: str
     pitch: int
     velocity: int
     x: float
     y: float
+    title: str = ""  # for people: "Acoustic Bass C1 · soft · FluidR3_GM"
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "instrument": self.instrument, "family": self.family, "pitch": self.pitch,
-                "velocity": self.velocity, "x": round(self.x, 5), "y": round(self.y, 5)}
+        return {"name": self.name, "title": self.title, "instrument": self.instrument, "family": self.family,
+                "pitch": self.pitch, "note": note_name(self.pitch), "velocity": self.velocity,
+                "x": round(self.x, 5), "y": round(self.y, 5)}
 
 
 class Library:
@@ -62,7 +65,7 @@ class Library:
         self.map = timbre_map
         self.sounds = [
             LibrarySound(n, examples[n]["instrument_str"], examples[n]["instrument_family_str"], int(examples[n]["pitch"]),
-                         int(examples[n]["velocity"]), float(x), float(y))
+                         int(examples[n]["velocity"]), float(x), float(y), display_name(examples[n]))
             for n, (x, y) in zip(names, timbre_map.coords)
         ]
         self._rows = {n: i for i, n in enumerate(names)}
@@ -109,7 +112,7 @@ class Library:
 
     def search(self, *, family: str | None = None, instrument: str | None = None, pitch: int | None = None,
                velocity: int | None = None, q: str | None = None) -> list[LibrarySound]:
-        """Sounds matching every given filter; ``q`` is a case-insensitive part of the name."""
+        """Sounds matching every given filter; ``q`` is a case-insensitive part of the name or the title."""
         q = q.lower() if q else None
         return [
             s for s in self.sounds
@@ -117,7 +120,7 @@ class Library:
             and (instrument is None or s.instrument == instrument)
             and (pitch is None or s.pitch == pitch)
             and (velocity is None or s.velocity == velocity)
-            and (q is None or q in s.name.lower())
+            and (q is None or q in s.name.lower() or q in s.title.lower())
         ]
 
     def _row(self, name: str) -> int:

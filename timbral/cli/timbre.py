@@ -133,7 +133,7 @@ def cmd_library(args) -> None:
     found = lib.search(family=args.family, instrument=args.instrument, pitch=args.pitch, velocity=args.velocity, q=args.query)
     shown = found[: args.limit] if args.limit else found
     for s in shown:
-        print(json.dumps(s.as_dict()) if args.json else f"{s.name:<48} {s.family:<11} pitch {s.pitch:>3}  velocity {s.velocity:>3}")
+        print(json.dumps(s.as_dict()) if args.json else f"{s.name:<48} {s.family:<11} {s.title}")
     if not args.json:
         print(f"{len(found)} of {len(lib)} sounds" + (f" ({len(shown)} shown)" if len(shown) < len(found) else ""))
 

@@ -153,3 +153,20 @@ __all__ = [
     "AudioError", "DatasetError", "audio_path", "iter_notes", "note_metadata", "read_examples",
     "slug", "summary", "write_examples", "write_json", "write_note",
 ]
+
+
+def display_name(meta: dict) -> str:
+    """A note's name for people: instrument, note name, dynamics and where it comes from.
+
+    >>> display_name({"instrument_name": "Acoustic Bass", "pitch": 24, "velocity": 50, "soundfont": "FluidR3_GM.sf2"})
+    'Acoustic Bass C1 · soft · FluidR3_GM'
+    >>> display_name({"instrument_str": "bass_synthetic_033", "pitch": 60, "velocity": 127})
+    'bass synthetic 033 C4 · loud'
+    """
+    from ..pitch import note_name
+
+    instrument = meta.get("instrument_name") or str(meta.get("instrument_str", "sound")).replace("_", " ")
+    velocity = int(meta.get("velocity", 100))
+    dynamics = "soft" if velocity < 64 else "loud" if velocity >= 96 else "medium"
+    origin = Path(meta["soundfont"]).stem if meta.get("soundfont") else None
+    return " · ".join(filter(None, [f"{instrument.strip()} {note_name(int(meta['pitch']))}", dynamics, origin]))

@@ -20,7 +20,7 @@ from ..data.families import FAMILIES, FAMILY_COLOURS
 from ..data.nsynth import slug
 from ..export import audio_bytes, sfz_instrument, spectrogram_png, zip_bytes
 from ..latent import Encoded, interpolation_path, normalise_peak, square_weights, triangle_weights
-from ..pitch import PitchError, note_name, parse_pitch
+from ..pitch import PitchError, parse_pitch
 from .store import ID, clean_name
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -129,7 +129,8 @@ def _entry(sound_id: str) -> dict:
 
 
 def _library_entry(s) -> dict:
-    return {"id": s.name, **s.as_dict(), "note": note_name(s.pitch), "pitched": True, "source": "library"}
+    """A library sound for the page: its friendly ``name`` (instrument, note, dynamics, origin); ``id`` is its note id."""
+    return {"id": s.name, **s.as_dict(), "name": s.title, "pitched": True, "source": "library"}
 
 
 def _encoded(sound_id: str) -> Encoded:

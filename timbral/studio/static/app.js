@@ -116,7 +116,8 @@ document.addEventListener("keydown", (e) => {
 
 // --- sounds and pickers --------------------------------------------------------------------------
 const pitchLabel = (s) => (s.pitched === false ? `unpitched (plays at ${noteName(s.pitch)})` : noteName(s.pitch));
-const label = (s) => `${s.name} · ${s.family} · ${pitchLabel(s)}`;
+const label = (s) => (s.source === "library" ? `${s.name} · ${s.family}` : `${s.name} · ${s.family} · ${pitchLabel(s)}`);
+const matchesText = (s, q) => s.name.toLowerCase().includes(q) || s.id.toLowerCase().includes(q); // friendly name or raw id
 async function loadSounds() {
   const data = await api("GET", "/api/sounds", undefined, "Loading the library…");
   state.sounds = data.sounds;
@@ -142,7 +143,7 @@ class Picker {
   }
   matches() {
     const q = this.search.value.toLowerCase(), fam = this.family.value, pitch = this.pitch.value.trim() === "" ? null : parsePitch(this.pitch.value);
-    return state.sounds.filter((s) => (!q || s.name.toLowerCase().includes(q)) && (!fam || s.family === fam) && (pitch === null || s.pitch === pitch));
+    return state.sounds.filter((s) => (!q || matchesText(s, q)) && (!fam || s.family === fam) && (pitch === null || s.pitch === pitch));
   }
   refresh() {
     const keep = this.list.value, matches = this.matches();
@@ -183,7 +184,7 @@ function pick(s) {
 }
 function filterMap() {
   const fam = $("#map-family").value, q = $("#map-search").value.toLowerCase();
-  view.filter(fam || q ? state.sounds.filter((s) => (!fam || s.family === fam) && (!q || s.name.toLowerCase().includes(q))).map((s) => s.id) : null);
+  view.filter(fam || q ? state.sounds.filter((s) => (!fam || s.family === fam) && (!q || matchesText(s, q))).map((s) => s.id) : null);
 }
 $("#map-family").addEventListener("change", filterMap);
 $("#map-search").addEventListener("input", filterMap);

@@ -1,0 +1,12 @@
+"""The examples in docstrings run and print what they say."""
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("module", ["timbral.pitch", "timbral.progress", "timbral.data.nsynth"])
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
