@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import tempfile
 import threading
 import time
@@ -90,23 +89,16 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from waitress.server import create_server
-
-    from timbral.studio import create_app
+    from timbral.studio import create_app, serving
 
     with tempfile.TemporaryDirectory() as instance:
         app = create_app({"INSTANCE": instance})
         ids = [s.name for s in app.extensions["timbral"].library.sounds]
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = create_server(app, host="127.0.0.1", port=port, threads=args.clients)
-        threading.Thread(target=server.run, daemon=True).start()
-        base = f"http://127.0.0.1:{port}"
-        action(base, "mix", {"sources": ids[:3]})  # warm-up
-        alone = load(base, ids, 1, max(8, args.requests // 8), seed=1)
-        loaded = load(base, ids, args.clients, args.requests, seed=2)
-        server.close()
+        with serving(app, threads=args.clients) as url:
+            base = url.rstrip("/")
+            action(base, "mix", {"sources": ids[:3]})  # warm-up
+            alone = load(base, ids, 1, max(8, args.requests // 8), seed=1)
+            loaded = load(base, ids, args.clients, args.requests, seed=2)
     loaded["throughput_vs_one_client"] = loaded["actions_per_s"] / alone["actions_per_s"]
     if args.json:
         print(json.dumps({"one_client": alone, "loaded": loaded}))

@@ -169,6 +169,7 @@ def test_huge_and_missing_uploads(client):
     ("post", "/api/random", {"seed": -1}, 400),
     ("get", "/api/map/decode?x=abc&y=0.5", None, 400),
     ("get", "/api/map/decode?y=0.5", None, 400),
+    ("get", "/api/map/decode?x=-0.87&y=0.5", None, 400),  # outside the map
     ("get", "/api/play?sound=ID&pitch=300", None, 400),
     ("get", "/api/play?result=00000000000000000000000000000000&index=0", None, 404),
     ("get", "/api/play?result=../../x&index=0", None, 404),

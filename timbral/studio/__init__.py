@@ -9,6 +9,9 @@ Your sounds and every result live in the instance folder (``INSTANCE``); see :mo
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
@@ -70,10 +73,39 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+WAITRESS_OPTIONS = {"max_request_body_size": MAX_UPLOAD_BYTES + 2**16, "ident": "timbral"}
+
+
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> None:
     """Serve with waitress, a production WSGI server."""
     from waitress import serve as waitress_serve
 
     print(f"Timbral studio: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
-    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=MAX_UPLOAD_BYTES + 2**16,
-                   ident="timbral")
+    waitress_serve(app, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
+
+
+@contextmanager
+def serving(app: Flask, threads: int = 4) -> Iterator[str]:
+    """Serve ``app`` with waitress in a background thread on a free loopback port; yields its URL.
+
+    On leaving, the serving loop stops before its sockets close, so no descriptor it polled
+    can be reused by someone else (a pipe of a process pool) while it still reads it.
+    """
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, **WAITRESS_OPTIONS)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=loop, name="timbral-studio", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/"
+    finally:
+        stop.set()
+        thread.join()
+        server.task_dispatcher.shutdown()
+        server.asyncore.close_all(server._map)

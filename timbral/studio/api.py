@@ -352,8 +352,8 @@ def random_sounds():
 
 @bp.get("/map/decode")
 def map_decode():
-    x = _number(request.args.get("x"), "x", -1, 2, whole=False)
-    y = _number(request.args.get("y"), "y", -1, 2, whole=False)
+    x = _number(request.args.get("x"), "x", 0, 1, whole=False)
+    y = _number(request.args.get("y"), "y", 0, 1, whole=False)
     pitch = _pitch(request.args.get("pitch"), default=60)
     t = _timbral()
     result_id, url = _result(t.library.map.decode(x, y)[None], [pitch], "here")

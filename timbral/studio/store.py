@@ -26,6 +26,9 @@ RESULT_ID = re.compile(r"^[0-9a-f]{32}$")
 RESULT_FILE = re.compile(r"^[a-z0-9_]{1,40}\.(wav|png|zip)$")
 RESULT_TTL_S = 24 * 3600
 MAX_NAME = 80
+# np.load parses each array's header with ast.literal_eval, which CPython 3.11 does not make thread-safe
+# ("AST constructor recursion depth mismatch" under concurrent requests): one reader at a time
+_NPZ_READ = threading.Lock()
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sounds (
@@ -189,7 +192,7 @@ class ResultStore:
         """All latents, pitches and the sounds' name prefix of a result."""
         if not RESULT_ID.match(result_id) or not (self.folder / result_id / "latents.npz").is_file():
             return None
-        with np.load(self.folder / result_id / "latents.npz") as z:
+        with _NPZ_READ, np.load(self.folder / result_id / "latents.npz") as z:
             return z["latents"], z["pitches"], str(z["prefix"])
 
     def latent(self, result_id: str, index: int) -> tuple[np.ndarray, int] | None:

@@ -126,6 +126,7 @@ async function loadSounds() {
   renderYours();
   filterMap();
 }
+const LIST_LIMIT = 400; // a picker lists this many matches at most
 class Picker {
   constructor(el, onChange) {
     this.onChange = onChange;
@@ -145,17 +146,24 @@ class Picker {
     const q = this.search.value.toLowerCase(), fam = this.family.value, pitch = this.pitch.value.trim() === "" ? null : parsePitch(this.pitch.value);
     return state.sounds.filter((s) => (!q || matchesText(s, q)) && (!fam || s.family === fam) && (pitch === null || s.pitch === pitch));
   }
-  refresh() {
-    const keep = this.list.value, matches = this.matches();
+  refresh(ensure = null) { // ensure: an id to list even when the filters or the length limit would leave it out
+    const keep = ensure || this.list.value, matches = this.matches();
     const yours = matches.filter((s) => s.source !== "library"), lib = matches.filter((s) => s.source === "library");
+    const shown = [...yours, ...lib].slice(0, LIST_LIMIT);
+    const kept = keep && !shown.some((s) => s.id === keep) && state.sounds.find((s) => s.id === keep);
+    if (kept) shown.unshift(kept);
     this.list.innerHTML = "";
-    for (const s of [...yours, ...lib].slice(0, 400)) this.list.add(new Option((s.source !== "library" ? "★ " : "") + label(s), s.id));
-    if (keep && [...this.list.options].some((o) => o.value === keep)) this.list.value = keep;
+    for (const s of shown) this.list.add(new Option((s.source !== "library" ? "★ " : "") + label(s), s.id));
+    if (matches.length > LIST_LIMIT) {
+      const more = new Option(`… and ${matches.length - LIST_LIMIT} more: search or filter to narrow`, "");
+      more.disabled = true;
+      this.list.add(more);
+    }
+    if (keep && shown.some((s) => s.id === keep)) this.list.value = keep;
     else if (this.list.options.length) this.list.selectedIndex = 0;
   }
   set(id) {
-    if (![...this.list.options].some((o) => o.value === id)) { this.search.value = ""; this.family.value = ""; this.pitch.value = ""; this.refresh(); }
-    this.list.value = id;
+    this.refresh(id);
     this.onChange(this.value());
   }
   value() { return state.sounds.find((s) => s.id === this.list.value) || null; }
@@ -169,6 +177,7 @@ const view = new TimbreMapView($("#map"), {
   },
   onPick: async ({ x, y, point }) => {
     if (point) { pick(point); return; }
+    if (x < 0 || x > 1 || y < 0 || y > 1) return; // outside the map: nothing lives there
     const data = await api("GET", "/api/map/decode?" + qs({ x: x.toFixed(4), y: y.toFixed(4), pitch: 60 }), undefined, "Listening there…");
     state.picked = null;
     $("#picked-name").textContent = `The sound at (${x.toFixed(2)}, ${y.toFixed(2)})`;
@@ -281,11 +290,24 @@ async function mixNow() {
     if (padState.again) { padState.again = false; mixNow(); }
   }
 }
+function insideShape(x, y) { // the nearest point of the triangle or square to (x, y)
+  x = Math.min(1, Math.max(0, x)); y = Math.min(1, Math.max(0, y));
+  if ($("#shape").value !== "3") return [x, y];
+  const [a, b, c] = cornerPositions();
+  const inside = (p, q, r) => (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]) >= 0;
+  if (inside(a, b, [x, y]) && inside(b, c, [x, y]) && inside(c, a, [x, y])) return [x, y];
+  const nearestOn = (p, q) => { // the nearest point of segment pq
+    const dx = q[0] - p[0], dy = q[1] - p[1];
+    const t = Math.min(1, Math.max(0, ((x - p[0]) * dx + (y - p[1]) * dy) / (dx * dx + dy * dy)));
+    return [p[0] + t * dx, p[1] + t * dy];
+  };
+  return [nearestOn(a, b), nearestOn(b, c), nearestOn(c, a)].reduce((best, p) =>
+    Math.hypot(p[0] - x, p[1] - y) < Math.hypot(best[0] - x, best[1] - y) ? p : best);
+}
 function padPoint(e) {
   const r = pad.getBoundingClientRect();
   const sx = (e.clientX - r.left) * pad.width / r.width, sy = (e.clientY - r.top) * pad.height / r.height;
-  padState.x = Math.min(1, Math.max(0, (sx - 20) / (pad.width - 40)));
-  padState.y = Math.min(1, Math.max(0, (pad.height - 20 - sy) / (pad.height - 40)));
+  [padState.x, padState.y] = insideShape((sx - 20) / (pad.width - 40), (pad.height - 20 - sy) / (pad.height - 40));
   drawPad();
   mixNow();
 }
@@ -293,7 +315,7 @@ let padDrag = false;
 pad.addEventListener("pointerdown", (e) => { padDrag = true; pad.setPointerCapture(e.pointerId); padPoint(e); });
 pad.addEventListener("pointermove", (e) => padDrag && padPoint(e));
 pad.addEventListener("pointerup", () => (padDrag = false));
-$("#shape").addEventListener("change", buildCorners);
+$("#shape").addEventListener("change", () => { [padState.x, padState.y] = insideShape(padState.x, padState.y); buildCorners(); });
 
 // --- random --------------------------------------------------------------------------------------
 $("#random-t").addEventListener("input", () => ($("#random-t-out").textContent = Number($("#random-t").value).toFixed(1)));
@@ -388,7 +410,10 @@ $("#sfz").addEventListener("click", async () => {
 });
 
 // --- tabs and start ------------------------------------------------------------------------------
+function hideToast() { $("#toast").style.display = "none"; }
+$("#toast").addEventListener("click", hideToast);
 function showTab(name) {
+  hideToast(); // a message belongs to the tab it came from
   for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("on", b.dataset.tab === name);
   for (const s of document.querySelectorAll(".tab")) s.classList.toggle("on", s.id === name);
   if (name === "explore") view.draw();
