@@ -8,6 +8,7 @@ while the page already shows the progress (``GET /api/status``); tests do it bef
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 
@@ -63,4 +64,4 @@ class Preparation:
     @staticmethod
     def _say(line: str) -> None:
         progress.announce(line)
-        print(f"timbral: {line}", flush=True)
+        print(f"timbral: {line}", file=sys.stderr, flush=True)
