@@ -1,8 +1,10 @@
-"""Data pipeline speed: SoundFont rendering and spectrogram preprocessing, in notes per second.
+"""Data pipeline speed: SoundFont and procedural rendering and spectrogram preprocessing, in notes per second.
 
 Baselines measured in the same run: rendering against real time (a note lasts 4 s), and the
 feature store's batched preprocessing against a plain per-note ``librosa.load`` + ``librosa.stft``
-loop. Run:  .venv/bin/python benchmarks/data.py [--json] [--pitches 36:84:12]
+loop. With ``--dataset DIR`` (a built ``timbral data default``) it also reports that dataset's
+notes, instruments, sources, disk size and build time.
+Run:  .venv/bin/python benchmarks/data.py [--json] [--pitches 36:84:12] [--dataset data/default]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pitches", default="36:84:12", help="pitch grid rendered for every melodic program")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--dataset", type=Path, help="a built dataset to describe (timbral data info)")
     args = parser.parse_args()
 
     import librosa
@@ -29,6 +32,7 @@ def main() -> None:
     from timbral.data.features import feature_store
     from timbral.data.nsynth import audio_path, read_examples
     from timbral.data.render import render_soundfonts
+    from timbral.data.synth import render_synth
     from timbral.spectral import SpectralSettings
 
     results: dict[str, float] = {"cores": os.cpu_count()}
@@ -39,6 +43,11 @@ def main() -> None:
             report = render_soundfonts(default_soundfonts(), out, pitches=args.pitches, velocities="100", workers=workers, progress=False)
             seconds = time.perf_counter() - t
             results[f"render_notes_per_s_{workers}_workers"] = len(report.written) / seconds
+        for workers in (1, 2):
+            t = time.perf_counter()
+            synth = render_synth(Path(tmp) / f"synth{workers}", 57, pitches_per_instrument=8, velocities="50,100",
+                                 workers=workers, progress=False)
+            results[f"synth_notes_per_s_{workers}_workers"] = len(synth.written) / (time.perf_counter() - t)
         n = len(report.written)
         results["notes"] = n
         results["render_x_realtime_2_workers"] = results["render_notes_per_s_2_workers"] * 4.0
@@ -60,16 +69,37 @@ def main() -> None:
     results["features_cold_vs_librosa"] = results["features_cold_notes_per_s"] / results["baseline_librosa_notes_per_s"]
     results["features_cached_vs_cold"] = results["features_cached_notes_per_s"] / results["features_cold_notes_per_s"]
 
+    dataset = describe(args.dataset) if args.dataset else None
     if args.json:
-        print(json.dumps({k: round(v, 2) for k, v in results.items()}))
+        print(json.dumps({**{k: round(v, 2) for k, v in results.items()}, "dataset": dataset}))
         return
     print(f"{int(results['notes'])} notes (2 SoundFonts x 115 programs x pitches {args.pitches}), {results['cores']} cores")
     print(f"{'step':<38}{'notes/s':>10}{'ratio':>10}")
     print(f"{'render, 1 worker':<38}{results['render_notes_per_s_1_workers']:>10.0f}")
     print(f"{'render, 2 workers':<38}{results['render_notes_per_s_2_workers']:>10.0f}{results['render_x_realtime_2_workers']:>9.0f}x real time")
+    for workers in (1, 2):
+        print(f"{f'procedural instruments, {workers} worker(s)':<38}{results[f'synth_notes_per_s_{workers}_workers']:>10.0f}")
     print(f"{'baseline: librosa load + stft loop':<38}{results['baseline_librosa_notes_per_s']:>10.0f}{1:>10.2f}")
     print(f"{'features, cold (feature store)':<38}{results['features_cold_notes_per_s']:>10.0f}{results['features_cold_vs_librosa']:>10.2f}")
     print(f"{'features, cached':<38}{results['features_cached_notes_per_s']:>10.0f}{results['features_cached_notes_per_s'] / results['baseline_librosa_notes_per_s']:>10.0f}")
+
+    if dataset:
+        print(f"{args.dataset}: {dataset['n_notes']} notes, {dataset['n_instruments']} instruments, {dataset['n_sources']} sources, "
+              f"audio {dataset['audio_bytes'] / 1e9:.2f} GB, features {dataset['features_bytes'] / 1e9:.2f} GB, "
+              f"built in {dataset['build_seconds']} s")
+
+
+def describe(folder: Path) -> dict:
+    """What ``timbral data info --json`` says of a dataset."""
+    import contextlib
+    import io
+
+    from timbral.cli import main as timbral
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        timbral(["data", "info", str(folder), "--json"])
+    return json.loads(out.getvalue())
 
 
 if __name__ == "__main__":

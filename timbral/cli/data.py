@@ -46,26 +46,55 @@ def cmd_data_split(args) -> None:
     from ..data.nsynth import read_examples
     from ..data.split import make_split, write_split
 
-    split = make_split(read_examples(args.data), seed=args.seed, valid=args.valid, test=args.test)
+    split = make_split(read_examples(args.data), seed=args.seed, valid=args.valid, test=args.test,
+                       hold_out_source=args.hold_out_source)
     path = write_split(args.data, split)
-    print(f"wrote {path}: " + ", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")))
+    held = f" (test: all of {args.hold_out_source})" if args.hold_out_source else ""
+    print(f"wrote {path}: " + ", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")) + held)
 
 
 def cmd_data_info(args) -> None:
-    from ..data.nsynth import read_examples, summary
+    from ..data.default import BUILD_FILE
+    from ..data.nsynth import AUDIO_DIR, read_examples, source_of, summary
     from ..data.split import read_split
 
     examples = read_examples(args.data)
     split = read_split(args.data)
+    sources: dict[str, dict] = {}
+    for m in examples.values():
+        entry = sources.setdefault(source_of(m), {"notes": 0, "instruments": set()})
+        entry["notes"] += 1
+        entry["instruments"].add(m["instrument_str"])
+    sources = {k: {"notes": v["notes"], "instruments": len(v["instruments"])} for k, v in sorted(sources.items())}
+    build = args.data / BUILD_FILE
+    info = {
+        "n_notes": len(examples),
+        "n_instruments": len({m["instrument_str"] for m in examples.values()}),
+        "n_sources": len(sources),
+        "sources": sources,
+        "families": {f: sum(m["instrument_family_str"] == f for m in examples.values())
+                     for f in sorted({m["instrument_family_str"] for m in examples.values()})},
+        "split_instruments": {s: len(split[s]) for s in ("train", "valid", "test")} if split else None,
+        "held_out_source": split.get("hold_out_source") if split else None,
+        "audio_bytes": _folder_bytes(args.data / AUDIO_DIR),
+        "features_bytes": _folder_bytes(args.data / "features"),
+        "build_seconds": json.loads(build.read_text()).get("seconds") if build.is_file() else None,
+    }
     if args.json:
-        families: dict[str, int] = {}
-        for m in examples.values():
-            families[m["instrument_family_str"]] = families.get(m["instrument_family_str"], 0) + 1
-        sizes = {s: len(split[s]) for s in ("train", "valid", "test")} if split else None
-        print(json.dumps({"n_notes": len(examples), "families": families, "split_instruments": sizes}))
+        print(json.dumps(info))
         return
     print(summary(examples))
-    print("split: " + (", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")) if split else "none"))
+    print(f"{info['n_instruments']} instruments from {info['n_sources']} sources:")
+    for name, v in sources.items():
+        print(f"  {name:<22} {v['instruments']:>5} instruments {v['notes']:>7} notes")
+    print("split: " + (", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")) if split else "none")
+          + (f" (test holds out {info['held_out_source']})" if info["held_out_source"] else ""))
+    print(f"disk: audio {info['audio_bytes'] / 1e9:.2f} GB, feature caches {info['features_bytes'] / 1e9:.2f} GB"
+          + (f"; built in {info['build_seconds']:.0f} s" if info["build_seconds"] else ""))
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
 
 
 def cmd_data_features(args) -> None:
@@ -138,17 +167,22 @@ def add_parsers(sub) -> None:
 
     data = verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default", None)
     dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
-    p = verb(dsub, "default", "Render the default dataset (FluidR3_GM + TimGM6mb, ~11,300 notes) with its split.",
+    p = verb(dsub, "default", "Render the default dataset (5 SoundFonts, their variants and 1,000 procedural "
+             "instruments: ~1,800 instruments, ~28,000 notes, a few minutes) with its split.",
               "timbral data default --out data/default", cmd_data_default)
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
     p = verb(dsub, "split", "Write a seeded train/valid/test split by instrument (split.json).",
-              "timbral data split data/mine --seed 0 --valid 0.1 --test 0.1", cmd_data_split)
+              "timbral data split data/default --hold-out-source OPL-3_FM_128M.sf2", cmd_data_split)
     p.add_argument("data", type=Path)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--valid", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
     p.add_argument("--test", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
-    p = verb(dsub, "info", "Notes per family and the split of a dataset.", "timbral data info data/default --json", cmd_data_info)
+    p.add_argument("--hold-out-source", metavar="NAME",
+                   help="put one whole source in test and nothing else: a SoundFont file name (TimGM6mb.sf2) or "
+                        "timbral-synth (see 'timbral data info')")
+    p = verb(dsub, "info", "Notes, instruments, sources, families, split, disk size and build time of a dataset.",
+             "timbral data info data/default --json", cmd_data_info)
     p.add_argument("data", type=Path)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = verb(dsub, "features", "Compute (or find cached) the log-magnitude spectrograms of a dataset.",

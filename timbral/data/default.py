@@ -1,24 +1,41 @@
-"""The default dataset: two General MIDI SoundFonts rendered on one grid, split by instrument.
+"""The default dataset: about 1,800 instruments from six independent sources, split by instrument.
 
-FluidR3_GM.sf2 comes from Debian's ``fluid-soundfont-gm``; TimGM6mb.sf2 ships inside the
-PyPI package ``pretty_midi``. 115 melodic programs x 2 SoundFonts x 25 pitches x 2 velocities
-gives about 11,300 notes once silent renders are dropped.
+- SoundFonts: FluidR3_GM (Debian ``fluid-soundfont-gm``) and its GS variation banks
+  (``fluid-soundfont-gs``), TimGM6mb (inside the PyPI package ``pretty_midi``), Csound's
+  sf_GMbank (``csound-soundfont``) and a sampled OPL3 FM chip (``opl3-soundfont``): every
+  melodic preset, each set of samples once (:func:`~timbral.data.sf2.distinct_presets`);
+- a variant of each such preset (a darker filter, or a slow swell with vibrato) where it sounds
+  audibly different;
+- 1,000 procedural instruments (:mod:`~timbral.data.synth`).
+
+Every instrument plays 8 pitches spread over its range (or over 24-94 for a SoundFont preset,
+silent keys dropped) at two velocities: about 28,000 notes.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from .families import MELODIC_PROGRAMS
-from .nsynth import read_examples
-from .render import RenderReport, render_soundfonts
+from .nsynth import read_examples, write_json
+from .render import VARIANTS, PresetChoice, RenderReport, render_presets
+from .sf2 import distinct_presets
 from .split import make_split, write_split
+from .synth import render_synth
 
-FLUID_R3 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
-PITCHES = "24:96:3"
+SF2_DIR = Path("/usr/share/sounds/sf2")
+# SoundFont file -> the Debian package that installs it (TimGM6mb comes with pretty_midi)
+DEBIAN_SOUNDFONTS = {"FluidR3_GM.sf2": "fluid-soundfont-gm", "FluidR3_GS.sf2": "fluid-soundfont-gs",
+                     "sf_GMbank.sf2": "csound-soundfont", "OPL-3_FM_128M.sf2": "opl3-soundfont"}
+FLUID_R3 = SF2_DIR / "FluidR3_GM.sf2"
+PITCHES = "24:94:10"
 VELOCITIES = "50,100"
+SYNTH_INSTRUMENTS = 1000
+SYNTH_PITCHES = 8
 SEED = 0
+BUILD_FILE = "build.json"
 
 
 def timbral_home() -> Path:
@@ -41,25 +58,38 @@ def default_data_dir() -> Path:
 
 
 def default_soundfonts() -> list[Path]:
-    """Paths of the two default SoundFonts; a clear error names the package that is missing."""
+    """Paths of the default SoundFonts, in order; a clear error names each package that is missing."""
     import pretty_midi
 
     tim = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
-    missing = []
-    if not FLUID_R3.is_file():
-        missing.append(f"{FLUID_R3} (install Debian's fluid-soundfont-gm; scripts/setup does it)")
+    paths = [SF2_DIR / name for name in DEBIAN_SOUNDFONTS]
+    paths.insert(2, tim)
+    missing = [f"{p} (install Debian's {DEBIAN_SOUNDFONTS[p.name]}; scripts/setup does it)"
+               for p in paths if p != tim and not p.is_file()]
     if not tim.is_file():
         missing.append(f"{tim} (reinstall the PyPI package pretty_midi)")
     if missing:
         raise FileNotFoundError("default SoundFonts missing: " + "; ".join(missing))
-    return [FLUID_R3, tim]
+    return paths
+
+
+def default_presets() -> list[PresetChoice]:
+    """Every distinct melodic preset of the default SoundFonts, then one variant of each (alternating)."""
+    presets = distinct_presets(default_soundfonts(), set(MELODIC_PROGRAMS))
+    paths = {p.name: p for p in default_soundfonts()}
+    chosen = [PresetChoice(str(paths[p.soundfont]), p.bank, p.program) for p in presets]
+    variants = list(VARIANTS)
+    return chosen + [PresetChoice(c.soundfont, c.bank, c.program, variants[i % len(variants)]) for i, c in enumerate(chosen)]
 
 
 def build_default_dataset(out: str | os.PathLike, *, workers: int | None = None, progress: bool = True) -> RenderReport:
-    """Render the default dataset into ``out`` and write its seeded split by instrument."""
-    report = render_soundfonts(
-        default_soundfonts(), out, programs=MELODIC_PROGRAMS, pitches=PITCHES,
-        velocities=VELOCITIES, workers=workers, progress=progress,
-    )
+    """Render the default dataset into ``out``, write its seeded split and ``build.json`` (what it took)."""
+    start = time.monotonic()
+    report = render_presets(default_presets(), out, pitches=PITCHES, velocities=VELOCITIES, workers=workers, progress=progress)
+    synthetic = render_synth(out, SYNTH_INSTRUMENTS, seed=SEED, pitches_per_instrument=SYNTH_PITCHES,
+                             velocities=VELOCITIES, workers=workers, progress=progress)
+    report.written.update(synthetic.written)
     write_split(out, make_split(read_examples(out), seed=SEED))
+    write_json(Path(out) / BUILD_FILE, {"seconds": round(time.monotonic() - start, 1), "cpus": os.cpu_count(),
+                                        "notes_written": len(report.written)})
     return report

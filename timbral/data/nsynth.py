@@ -151,8 +151,18 @@ def summary(examples: dict[str, dict]) -> str:
 
 __all__ = [
     "AudioError", "DatasetError", "audio_path", "iter_notes", "note_metadata", "read_examples",
-    "slug", "summary", "write_examples", "write_json", "write_note",
+    "slug", "source_of", "summary", "write_examples", "write_json", "write_note",
 ]
+
+
+def source_of(meta: dict) -> str:
+    """Where a note comes from, so that a split can hold a whole source out: its SoundFont file,
+    its synthesis engine, else ``imported`` (your own files) or ``nsynth``.
+
+    >>> source_of({"soundfont": "FluidR3_GM.sf2"}), source_of({"synth": "timbral-synth"}), source_of({})
+    ('FluidR3_GM.sf2', 'timbral-synth', 'nsynth')
+    """
+    return meta.get("soundfont") or meta.get("synth") or ("imported" if "original_file" in meta else "nsynth")
 
 
 def display_name(meta: dict) -> str:

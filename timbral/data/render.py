@@ -32,6 +32,15 @@ SILENT_PEAK = 10 ** (-60 / 20)  # quieter than -60 dBFS: nothing sounded
 CLIP_PEAK = 0.999
 
 
+# Variants of a preset, made by offsetting SoundFont generators (units of the SF2 specification):
+# a new instrument where the result is audibly different from the preset (VARIANT_MIN_DB).
+VARIANTS: dict[str, dict[int, float]] = {
+    "dark": {8: -4200.0, 9: 100.0},  # filter cutoff 3.5 octaves lower (cents), 10 dB of resonance (cB)
+    "swell": {34: 8400.0, 38: 1200.0, 6: 30.0, 24: -600.0},  # attack x128, release x2 (timecents); vibrato 30 cents at ~5.8 Hz
+}
+VARIANT_MIN_DB = 4.0  # mean log-spectral difference from the preset at C4, loud
+
+
 class SoundFontError(ValueError):
     """A SoundFont that FluidSynth cannot load."""
 
@@ -83,6 +92,7 @@ class SoundFontSynth:
         self._lib = fluidsynth._fl
         self._lib.fluid_synth_write_float.argtypes = [ctypes.c_void_p, ctypes.c_int] + [
             ctypes.c_void_p, ctypes.c_int, ctypes.c_int] * 2
+        self._lib.fluid_synth_set_gen.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_float]
         self.path = Path(path)
         self.sr = sr
         if not self.path.is_file():
@@ -100,14 +110,16 @@ class SoundFontSynth:
             raise SoundFontError(f"{self.path}: the SoundFont has no melodic presets (bank 0)")
         self.render(first, 60, 100)
 
-    def preset_name(self, program: int) -> str | None:
-        """The name of bank 0's ``program``, or ``None`` where the SoundFont has none."""
-        return self._synth.sfpreset_name(self._sfid, 0, program)
+    def preset_name(self, program: int, bank: int = 0) -> str | None:
+        """The name of the preset at ``bank``/``program``, or ``None`` where the SoundFont has none."""
+        return self._synth.sfpreset_name(self._sfid, bank, program)
 
-    def render(self, program: int, pitch: int, velocity: int) -> np.ndarray:
-        """Hold ``pitch`` for 3 s, release it for 1 s: 4 s of float32 mono."""
+    def render(self, program: int, pitch: int, velocity: int, bank: int = 0, variant: str | None = None) -> np.ndarray:
+        """Hold ``pitch`` for 3 s, release it for 1 s: 4 s of float32 mono (``variant``: see :data:`VARIANTS`)."""
         s = self._synth
-        s.program_select(0, self._sfid, 0, program)
+        s.program_select(0, self._sfid, bank, program)
+        for generator, offset in VARIANTS[variant].items() if variant else ():
+            self._lib.fluid_synth_set_gen(self._synth.synth, 0, generator, offset)
         s.noteon(0, pitch, velocity)
         on = self._write(round(NOTE_ON_SECONDS * self.sr))
         s.noteoff(0, pitch)
@@ -132,19 +144,24 @@ class RenderReport:
     written: dict[str, dict] = field(default_factory=dict)
     dropped: Counter = field(default_factory=Counter)
     missing_presets: list[str] = field(default_factory=list)
+    close_variants: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"wrote {len(self.written)} notes"]
         out += [f"dropped {n} {reason} renders" for reason, n in sorted(self.dropped.items())]
         if self.missing_presets:
             out.append(f"skipped {len(self.missing_presets)} programs the SoundFonts lack: {', '.join(self.missing_presets[:8])}")
+        if self.close_variants:
+            out.append(f"left out {len(self.close_variants)} variants that sound too much like their preset")
         return out
 
 
 @dataclass(frozen=True)
 class _Job:
     soundfont: str
+    bank: int
     program: int
+    variant: str | None
     pitches: tuple[int, ...]
     velocities: tuple[int, ...]
     out: str
@@ -157,18 +174,26 @@ _SYNTHS: dict[str, SoundFontSynth] = {}  # per worker process: each SoundFont is
 def _render_instrument(job: _Job) -> tuple[list[dict], Counter, str | None]:
     key = f"{job.soundfont}@{job.gain}"
     synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, SoundFontSynth(job.soundfont, gain=job.gain))
-    preset = synth.preset_name(job.program)
+    preset = synth.preset_name(job.program, job.bank)
     tag = slug(Path(job.soundfont).stem)
     if preset is None:
-        return [], Counter(), f"{tag}:{job.program}"
+        return [], Counter(), f"{tag}@{job.bank}:{job.program}"
+    if job.variant and _difference_db(synth.render(job.program, 60, 100, job.bank),
+                                      synth.render(job.program, 60, 100, job.bank, job.variant)) < VARIANT_MIN_DB:
+        return [], Counter(), f"{tag}{'_b%03d' % job.bank if job.bank else ''}_{job.program:03d}_{job.variant}"
     _, family, source = GM_PROGRAMS[job.program]
     if family is None:  # a non-melodic program asked for by number: keep it, call it what NSynth would
         family = "mallet"
-    instrument = f"{family}_{source}_{tag}_{job.program:03d}"
+    bank = f"_b{job.bank:03d}" if job.bank else ""
+    instrument = f"{family}_{source}_{tag}{bank}_{job.program:03d}" + (f"_{job.variant}" if job.variant else "")
+    name = (preset.strip() or GM_PROGRAMS[job.program][0]) + (f" ({job.variant})" if job.variant else "")
+    extra = {"bank": job.bank} if job.bank else {}
+    if job.variant:  # the split keeps a variant with its preset: they play the same samples
+        extra.update(variant=job.variant, variant_of=instrument.removesuffix(f"_{job.variant}"))
     notes, dropped = [], Counter()
     for pitch in job.pitches:
         for velocity in job.velocities:
-            y = synth.render(job.program, pitch, velocity)
+            y = synth.render(job.program, pitch, velocity, job.bank, job.variant)
             peak = float(np.max(np.abs(y)))
             if peak < SILENT_PEAK:
                 dropped["silent"] += 1
@@ -177,13 +202,23 @@ def _render_instrument(job: _Job) -> tuple[list[dict], Counter, str | None]:
                 dropped["clipped"] += 1
                 continue
             meta = note_metadata(
-                instrument, family, source, pitch, velocity,
-                instrument_name=preset.strip() or GM_PROGRAMS[job.program][0],
-                soundfont=Path(job.soundfont).name, program=job.program,
+                instrument, family, source, pitch, velocity, instrument_name=name,
+                soundfont=Path(job.soundfont).name, program=job.program, **extra,
             )
             write_note(job.out, meta, y)
             notes.append(meta)
     return notes, dropped, None
+
+
+def _difference_db(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two notes' log spectra (dB, where either sounds within 40 dB of the louder's peak)."""
+    from scipy.signal import stft
+
+    spectra = [20 * np.log10(np.abs(stft(y, nperseg=1024)[2]) + 1e-9) for y in (a, b)]
+    floor = max(s.max() for s in spectra) - 60
+    a_db, b_db = (np.maximum(s, floor) for s in spectra)
+    sounding = np.maximum(a_db, b_db) > floor + 20  # where either really sounds
+    return float(np.mean(np.abs(a_db - b_db)[sounding]))
 
 
 def render_soundfonts(
@@ -197,36 +232,64 @@ def render_soundfonts(
     gain: float = GAIN,
     progress: bool = True,
 ) -> RenderReport:
-    """Render every (SoundFont, GM program, pitch, velocity) into ``out`` in the NSynth layout.
+    """Render every (SoundFont, GM program of bank 0, pitch, velocity) into ``out`` in the NSynth layout.
 
     Notes already in ``out`` are kept (a folder can collect several renders).
     Raises :class:`SoundFontError` before any work if a SoundFont does not load.
     """
-    soundfonts = [str(Path(p).resolve()) for p in soundfonts]
-    if not soundfonts:
+    programs = parse_numbers(programs, 0, 127, "programs")
+    presets = [PresetChoice(str(sf), 0, p) for sf in soundfonts for p in programs]
+    return render_presets(presets, out, pitches=pitches, velocities=velocities, workers=workers, gain=gain, progress=progress)
+
+
+@dataclass(frozen=True)
+class PresetChoice:
+    """One preset to render: SoundFont file, bank, GM program, and a variant of :data:`VARIANTS` or ``None``."""
+
+    soundfont: str
+    bank: int
+    program: int
+    variant: str | None = None
+
+
+def render_presets(
+    presets: Sequence[PresetChoice],
+    out: str | os.PathLike,
+    *,
+    pitches: Sequence[int] = (48, 60, 72),
+    velocities: Sequence[int] = (50, 100),
+    workers: int | None = None,
+    gain: float = GAIN,
+    progress: bool = True,
+) -> RenderReport:
+    """Render every (preset, pitch, velocity) into ``out`` in the NSynth layout (as :func:`render_soundfonts`)."""
+    if not presets:
         raise ValueError("give at least one SoundFont")
     if not 0 < gain <= 10:
         raise ValueError(f"gain must be in (0, 10], got {gain}")
-    for path in soundfonts:
+    unknown = sorted({p.variant for p in presets} - set(VARIANTS) - {None})
+    if unknown:
+        raise ValueError(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+    soundfonts = {p.soundfont: str(Path(p.soundfont).resolve()) for p in presets}
+    for path in soundfonts.values():
         SoundFontSynth(path).close()  # fail fast, with the file's name
-    programs = parse_numbers(programs, 0, 127, "programs")
     pitches = parse_numbers(pitches, 0, 127, "pitches")
     velocities = parse_numbers(velocities, 1, 127, "velocities")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     examples = read_examples(out) if (out / "examples.json").exists() else {}
 
-    jobs = [_Job(sf, p, pitches, velocities, str(out), gain) for sf in soundfonts for p in programs]
+    jobs = [_Job(soundfonts[p.soundfont], p.bank, p.program, p.variant, pitches, velocities, str(out), gain) for p in presets]
     report = RenderReport()
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    bar = Bar(total=len(jobs) * len(pitches) * len(velocities), unit="note", desc="rendering notes", disable=not progress or None)
+    bar = Bar(total=len(jobs) * len(pitches) * len(velocities), unit="note", desc="rendering SoundFont notes", disable=not progress or None)
     # spawn, not fork: a process that has loaded FluidSynth holds its threads' locks
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for (notes, dropped, missing), job in zip(pool.map(_render_instrument, jobs), jobs):
+        for (notes, dropped, skipped), job in zip(pool.map(_render_instrument, jobs, chunksize=4), jobs):
             report.written.update((m["note_str"], m) for m in notes)
             report.dropped.update(dropped)
-            if missing:
-                report.missing_presets.append(missing)
+            if skipped:
+                (report.close_variants if job.variant and "@" not in skipped else report.missing_presets).append(skipped)
             bar.update(len(pitches) * len(velocities))
     bar.close()
     examples.update(report.written)

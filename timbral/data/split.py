@@ -1,7 +1,8 @@
 """Train / valid / test splits **by instrument**: a held-out instrument is never heard in training.
 
-The split is stratified by family (every family with three or more instruments has at
-least one in valid and one in test), seeded, and recorded in ``DIR/split.json``.
+The split is stratified by source and family (every such group with three or more instruments
+has at least one in valid and one in test), seeded, and recorded in ``DIR/split.json``; it can
+also hold a whole source (a SoundFont, a synthesis engine) out for test.
 """
 
 from __future__ import annotations
@@ -13,32 +14,50 @@ from pathlib import Path
 
 import numpy as np
 
-from .nsynth import DatasetError, write_json
+from .nsynth import DatasetError, source_of, write_json
 
 SPLIT_FILE = "split.json"
 SPLITS = ("train", "valid", "test")
 
 
-def make_split(examples: dict[str, dict], *, seed: int = 0, valid: float = 0.1, test: float = 0.1) -> dict:
-    """Assign every instrument of ``examples`` to train, valid or test."""
+def make_split(examples: dict[str, dict], *, seed: int = 0, valid: float = 0.1, test: float = 0.1,
+               hold_out_source: str | None = None) -> dict:
+    """Assign every instrument of ``examples`` to train, valid or test.
+
+    Instruments are drawn per (source, family), so every source and family is heard in each
+    split; a variant of a preset goes where its preset goes. ``hold_out_source`` (a SoundFont
+    file name or synthesis engine, see :func:`~timbral.data.nsynth.source_of`) puts that whole
+    source in test, and nothing else: the rest is shared between train and valid.
+    """
     if not (0 <= valid < 1 and 0 <= test < 1 and valid + test < 1):
         raise ValueError(f"valid and test fractions must be in [0, 1) and sum below 1, got {valid}, {test}")
-    by_family: dict[str, set[str]] = defaultdict(set)
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    members: dict[str, set[str]] = defaultdict(set)  # a preset and its variants
     for meta in examples.values():
-        by_family[meta["instrument_family_str"]].add(meta["instrument_str"])
+        unit = meta.get("variant_of") or meta["instrument_str"]
+        groups[(source_of(meta), meta["instrument_family_str"])].add(unit)
+        members[unit].add(meta["instrument_str"])
+    sources = sorted({source for source, _ in groups})
+    if hold_out_source is not None and hold_out_source not in sources:
+        raise ValueError(f"no source {hold_out_source!r} in the dataset; its sources: {', '.join(sources)}")
     rng = np.random.default_rng(seed)
-    split = {"by": "instrument", "seed": seed, "fractions": {"valid": valid, "test": test}, "train": [], "valid": [], "test": []}
-    for family in sorted(by_family):
-        instruments = sorted(by_family[family])
-        rng.shuffle(instruments)
-        n = len(instruments)
-        n_test = max(1, round(n * test)) if n >= 3 and test > 0 else 0
+    split = {"by": "instrument", "seed": seed, "fractions": {"valid": valid, "test": test},
+             "hold_out_source": hold_out_source, "train": [], "valid": [], "test": []}
+    for source, family in sorted(groups):
+        units = sorted(groups[(source, family)])
+        if source == hold_out_source:
+            split["test"] += units
+            continue
+        rng.shuffle(units)
+        n = len(units)
+        share = 0 if hold_out_source else test
+        n_test = max(1, round(n * share)) if n >= 3 and share > 0 else 0
         n_valid = max(1, round(n * valid)) if n >= 3 and valid > 0 else 0
-        split["test"] += instruments[:n_test]
-        split["valid"] += instruments[n_test : n_test + n_valid]
-        split["train"] += instruments[n_test + n_valid :]
+        split["test"] += units[:n_test]
+        split["valid"] += units[n_test : n_test + n_valid]
+        split["train"] += units[n_test + n_valid :]
     for name in SPLITS:
-        split[name].sort()
+        split[name] = sorted(i for unit in split[name] for i in members[unit])
     return split
 
 
