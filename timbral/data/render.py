@@ -225,21 +225,18 @@ def render_soundfonts(
     soundfonts: Sequence[str | os.PathLike],
     out: str | os.PathLike,
     *,
-    programs: Sequence[int] = MELODIC_PROGRAMS,
-    pitches: Sequence[int] = (48, 60, 72),
-    velocities: Sequence[int] = (50, 100),
-    workers: int | None = None,
-    gain: float = GAIN,
-    progress: bool = True,
+    programs: Sequence[int] | str = MELODIC_PROGRAMS,
+    **options,
 ) -> RenderReport:
     """Render every (SoundFont, GM program of bank 0, pitch, velocity) into ``out`` in the NSynth layout.
 
-    Notes already in ``out`` are kept (a folder can collect several renders).
+    ``options`` are those of :func:`render_presets` (``pitches``, ``velocities``, ``workers``, ``gain``,
+    ``progress``). Notes already in ``out`` are kept (a folder can collect several renders).
     Raises :class:`SoundFontError` before any work if a SoundFont does not load.
     """
     programs = parse_numbers(programs, 0, 127, "programs")
     presets = [PresetChoice(str(sf), 0, p) for sf in soundfonts for p in programs]
-    return render_presets(presets, out, pitches=pitches, velocities=velocities, workers=workers, gain=gain, progress=progress)
+    return render_presets(presets, out, **options)
 
 
 @dataclass(frozen=True)
