@@ -40,12 +40,12 @@ def main() -> None:
         for workers in (1, 2):
             out = Path(tmp) / f"render{workers}"
             t = time.perf_counter()
-            report = render_soundfonts(default_soundfonts(), out, pitches=args.pitches, velocities="100", workers=workers, progress=False)
+            report = render_soundfonts(default_soundfonts(["FluidR3_GM.sf2", "TimGM6mb.sf2"]), out, pitches=args.pitches, velocities="100", workers=workers, progress=False)
             seconds = time.perf_counter() - t
             results[f"render_notes_per_s_{workers}_workers"] = len(report.written) / seconds
         for workers in (1, 2):
             t = time.perf_counter()
-            synth = render_synth(Path(tmp) / f"synth{workers}", 57, pitches_per_instrument=8, velocities="50,100",
+            synth = render_synth(Path(tmp) / f"synth{workers}", 228, pitches_per_instrument=8, velocities="50,100",
                                  workers=workers, progress=False)
             results[f"synth_notes_per_s_{workers}_workers"] = len(synth.written) / (time.perf_counter() - t)
         n = len(report.written)

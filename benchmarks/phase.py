@@ -26,7 +26,7 @@ def held_out_notes(tmp: Path, pitches: str) -> list[Path]:
     from timbral.data.render import render_soundfonts
     from timbral.data.split import make_split
 
-    fonts = [p for p in default_soundfonts() if p.name in ("FluidR3_GM.sf2", "TimGM6mb.sf2")]  # as first measured
+    fonts = default_soundfonts(["FluidR3_GM.sf2", "TimGM6mb.sf2"])  # the two it was first measured on
     # the split depends only on the instruments: a one-pitch render finds them
     render_soundfonts(fonts, tmp / "all", programs=MELODIC_PROGRAMS, pitches="60", velocities="100", progress=False)
     test = make_split(read_examples(tmp / "all"))["test"]

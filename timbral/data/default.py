@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from .families import MELODIC_PROGRAMS
@@ -57,13 +58,15 @@ def default_data_dir() -> Path:
     return timbral_home() / "data" / "default"
 
 
-def default_soundfonts() -> list[Path]:
-    """Paths of the default SoundFonts, in order; a clear error names each package that is missing."""
+def default_soundfonts(names: Sequence[str] | None = None) -> list[Path]:
+    """Paths of the default SoundFonts (or of those ``names``), in order; a clear error names each
+    package that is missing."""
     import pretty_midi
 
     tim = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
     paths = [SF2_DIR / name for name in DEBIAN_SOUNDFONTS]
     paths.insert(2, tim)
+    paths = [p for p in paths if names is None or p.name in names]
     missing = [f"{p} (install Debian's {DEBIAN_SOUNDFONTS[p.name]}; scripts/setup does it)"
                for p in paths if p != tim and not p.is_file()]
     if not tim.is_file():

@@ -105,10 +105,10 @@ class SoundFontSynth:
         if self._sfid < 0:
             raise SoundFontError(f"{self.path}: FluidSynth cannot load it (not a valid SoundFont 2 file)")
         # FluidSynth's very first note differs in its first block; play one so every note renders alike
-        first = next((p for p in range(128) if self.preset_name(p) is not None), None)
+        first = next(((b, p) for b in range(128) for p in range(128) if self.preset_name(p, b) is not None), None)
         if first is None:
-            raise SoundFontError(f"{self.path}: the SoundFont has no melodic presets (bank 0)")
-        self.render(first, 60, 100)
+            raise SoundFontError(f"{self.path}: the SoundFont has no melodic presets")
+        self.render(first[1], 60, 100, bank=first[0])
 
     def preset_name(self, program: int, bank: int = 0) -> str | None:
         """The name of the preset at ``bank``/``program``, or ``None`` where the SoundFont has none."""
