@@ -5,12 +5,16 @@ import numpy as np
 import pytest
 
 from timbral.cli import main
-from timbral.evaluate import evaluate, knn_accuracy, pitch_error_cents, update_card
+from timbral.evaluate import (cross_pitch_retrieval, evaluate, explained_variance, gain_matched, knn_accuracy,
+                              pitch_error_cents, placement_accuracy, update_card)
 from timbral.model import load_model
 from timbral.train import TrainConfig, train
 
-KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "knn_family_accuracy", "pitch_error_cents",
-        "active_latent_dims", "kl", "n_notes"}
+KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "placement_family_accuracy", "placement_chance",
+        "cross_pitch_instrument_retrieval", "cross_pitch_chance", "pitch_explained_variance",
+        "instrument_explained_variance", "reconstruction_gain_matched_sc_db", "reconstruction_gain_matched_lsd_db",
+        "retrieval_baseline_sc_db", "retrieval_baseline_lsd_db", "reconstruction_vs_retrieval_sc_db",
+        "pitch_error_cents", "active_latent_dims", "kl", "n_notes"}
 
 
 @pytest.fixture(scope="module")
@@ -23,16 +27,17 @@ def tiny_model(tiny_dataset, tmp_path_factory):
 def test_evaluate_reports_every_metric(tiny_model, tiny_dataset, capsys):
     assert main(["evaluate", str(tiny_model), str(tiny_dataset), "--json", "--pitch-notes", "3"]) == 0
     m = json.loads(capsys.readouterr().out)
-    assert KEYS <= set(m) and m["n_notes"] == 3 and m["split"] == "test" and m["knn_neighbours"] == "train split"
+    assert KEYS <= set(m) and m["n_notes"] == 3 and m["split"] == "test" and m["reference"] == "train split"
     assert -60 < m["spectral_convergence_db"] < 20 and m["log_spectral_distance_db"] > 0
-    assert 0 <= m["knn_family_accuracy"] <= 1 and 0 <= m["active_latent_dims"] <= 8 and m["kl"] >= 0
+    assert 0 <= m["placement_family_accuracy"] <= 1 and 0 <= m["placement_chance"] <= 1 and 0 <= m["active_latent_dims"] <= 8 and m["kl"] >= 0
 
 
 def test_dataset_without_split_uses_leave_one_out(tiny_model, tiny_dataset, tmp_path):
     copy = tmp_path / "nosplit"
     shutil.copytree(tiny_dataset, copy, ignore=shutil.ignore_patterns("split.json", "features"))
     m = evaluate(load_model(tiny_model), copy, "test", pitch_notes=2, progress=False)
-    assert m["n_notes"] == 15 and m["split"] == "all" and m["knn_neighbours"] == "leave-one-out"
+    assert m["n_notes"] == 15 and m["split"] == "all" and m["reference"] == "leave-one-out"
+    assert "retrieval_baseline_sc_db" not in m  # nothing to retrieve from
 
 
 def test_zero_phase_is_worse_and_card_update(tiny_model, tiny_dataset, tmp_path):
@@ -68,3 +73,59 @@ def test_evaluate_bad_input(tiny_model, tiny_dataset, tmp_path, capsys):
     assert main(["evaluate", str(tiny_model), str(tiny_dataset), "--pitch-notes", "-1"]) == 2
     err = capsys.readouterr().err
     assert "no such model folder" in err and "not an NSynth-layout folder" in err
+
+
+def test_generalisation_metrics_on_known_spaces():
+    rng = np.random.default_rng(0)
+    instruments = np.repeat(np.arange(6), 4)
+    pitches = np.tile([48, 55, 60, 67], 6)
+    timbre = rng.normal(0, 1, (6, 8))[instruments] + rng.normal(0, 0.05, (24, 8))  # latent = instrument
+    assert explained_variance(timbre, instruments) > 0.95 and explained_variance(timbre, pitches) < 0.3
+    hit, chance = cross_pitch_retrieval(timbre, instruments, pitches)
+    assert hit == 1.0 and chance == pytest.approx(3 / 18)  # 3 of the 18 notes at other pitches
+    by_pitch = rng.normal(0, 1, (100, 8))[pitches] + rng.normal(0, 0.05, (24, 8))  # latent = pitch
+    assert explained_variance(by_pitch, pitches) > 0.95
+    assert cross_pitch_retrieval(by_pitch, instruments, pitches)[0] < 0.5
+    families = np.array(["bass", "flute"] * 3)[instruments]  # strings, as folders without the numeric twin carry
+    accuracy, chance = placement_accuracy(timbre, families, timbre + 0.01, families)
+    assert accuracy == 1.0 and chance < 0.8
+    loo, _ = placement_accuracy(timbre, families)
+    assert loo >= 0.5
+
+
+def test_gain_matching_forgives_level_only():
+    from timbral.spectral import SpectralSettings
+
+    mag = np.abs(np.random.default_rng(1).normal(size=(1, 513, 20))).astype(np.float32) + 0.01
+    sc, lsd = gain_matched(mag * 0.01, mag, SpectralSettings())
+    assert sc[0] < -100 and lsd[0] < 1e-3
+    worse, _ = gain_matched(mag[:, ::-1].copy(), mag, SpectralSettings())
+    assert worse[0] > -10
+
+
+def test_string_only_folders_and_another_library(tiny_model, tiny_dataset, tmp_path, capsys):
+    copy = tmp_path / "strings"
+    shutil.copytree(tiny_dataset, copy, ignore=shutil.ignore_patterns("split.json", "features"))
+    examples = json.loads((copy / "examples.json").read_text())
+    for meta in examples.values():
+        del meta["instrument_family"], meta["instrument_source"]  # only the *_str fields, as some folders carry
+    (copy / "examples.json").write_text(json.dumps(examples))
+    assert main(["evaluate", str(tiny_model), str(copy), "--library", str(tiny_dataset), "--json",
+                 "--pitch-notes", "1", "--baseline-notes", "4"]) == 0
+    m = json.loads(capsys.readouterr().out)
+    assert m["reference"].endswith("(train split)") and m["baseline_notes"] == 4 and m["n_notes"] == 15
+    assert np.isfinite(m["retrieval_baseline_sc_db"]) and np.isfinite(m["reconstruction_vs_retrieval_sc_db"])
+    assert main(["evaluate", str(tiny_model), str(copy), "--library", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
+
+
+def test_a_moved_dataset_still_finds_its_split(tiny_model, tiny_dataset, tmp_path):
+    from timbral.data.features import feature_store
+
+    first = tmp_path / "first"
+    shutil.copytree(tiny_dataset, first, ignore=shutil.ignore_patterns("features"))
+    feature_store(first, progress=False)
+    moved = tmp_path / "moved"
+    first.rename(moved)
+    m = evaluate(load_model(tiny_model), moved, "test", pitch_notes=0, baseline_notes=0, progress=False)
+    assert m["reference"] == "train split" and m["n_notes"] == 3

@@ -5,11 +5,25 @@ velocity, turned into audio with the phase reconstruction, and analysed again:
 
 - ``spectral_convergence_db``: median of 20·log10 ‖|STFT(ŷ)| − |STFT(y)|‖ / ‖|STFT(y)|‖ (audio domain)
 - ``log_spectral_distance_db``: median over notes of the mean over frames of the RMS dB difference
-- ``knn_family_accuracy``: k = 5 vote on latent means; neighbours from the train split when the
-  dataset has one (and another split is evaluated), otherwise leave-one-out
 - ``pitch_error_cents``: median |pYIN pitch of the decoded note − requested pitch|
 - ``active_latent_dims``: latent dimensions whose mean varies across notes (variance > 0.01)
 - ``kl``: mean KL divergence to the prior per note (nats)
+
+and how the timbre space generalises to the evaluated notes (held-out instruments, or a folder
+from a source never trained on), against a reference library (the dataset's train split, or
+``library=`` another folder):
+
+- ``placement_family_accuracy``: family vote of the 5 nearest reference latents (k-NN family
+  accuracy; leave-one-out among the notes when there is no reference), with ``placement_chance``
+  (the same vote with the families shuffled)
+- ``cross_pitch_instrument_retrieval``: is a note's nearest note *at another pitch* of the same
+  instrument? with ``cross_pitch_chance`` (the share of such notes among those at other pitches)
+- ``pitch_explained_variance`` / ``instrument_explained_variance``: R² of the latent explained by
+  the group means per pitch / per instrument (timbre should hold instrument, not pitch)
+- ``reconstruction_gain_matched_sc_db`` / ``..._lsd_db`` against ``retrieval_baseline_*``: the model's
+  rebuild versus simply picking the closest reference note at the same pitch, both gain-matched,
+  on up to ``baseline_notes`` notes; ``reconstruction_vs_retrieval_sc_db`` is their difference
+  (negative: the model does better)
 """
 
 from __future__ import annotations
@@ -19,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
+from .progress import Bar
 
 from .atomic import atomic_path
 from .data.features import feature_store
@@ -81,6 +95,91 @@ def pitch_error_cents(audio: np.ndarray, pitch: int, sr: int) -> float:
     return float(abs(1200 * np.log2(np.nanmedian(f0[voiced]) / librosa.midi_to_hz(pitch))))
 
 
+def placement_accuracy(query: np.ndarray, query_families: np.ndarray, ref: np.ndarray | None = None,
+                       ref_families: np.ndarray | None = None, k: int = K, shuffles: int = 10) -> tuple[float, float]:
+    """Family vote of the ``k`` nearest references (leave-one-out without them), and its chance
+    level: the same vote with the references' families shuffled.
+
+    Families are labels of any kind (strings work): they are coded together first.
+    """
+    labels = np.concatenate([query_families, [] if ref_families is None else ref_families])
+    _, codes = np.unique(labels, return_inverse=True)
+    q_codes, r_codes = codes[: len(query_families)], (None if ref is None else codes[len(query_families) :])
+    accuracy = knn_accuracy(query, q_codes, ref, r_codes, k)
+    rng = np.random.default_rng(0)
+    if ref is None:
+        chance = [knn_accuracy(query, q_codes, query, rng.permutation(q_codes), k + 1) for _ in range(shuffles)]
+    else:
+        chance = [knn_accuracy(query, q_codes, ref, rng.permutation(r_codes), k) for _ in range(shuffles)]
+    return accuracy, float(np.mean(chance))
+
+
+def cross_pitch_retrieval(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[float, float]:
+    """Share of notes whose nearest note at another pitch is of the same instrument, and its chance level."""
+    other_pitch = pitches[:, None] != pitches[None, :]
+    d = torch.cdist(torch.from_numpy(z).float(), torch.from_numpy(z).float()).numpy()
+    d[~other_pitch] = np.inf
+    usable = other_pitch.any(axis=1)
+    if not usable.any():
+        return float("nan"), float("nan")
+    same = instruments[:, None] == instruments[None, :]
+    hit = same[np.arange(len(z)), d.argmin(axis=1)]
+    chance = (same & other_pitch).sum(axis=1) / np.maximum(other_pitch.sum(axis=1), 1)
+    return float(hit[usable].mean()), float(chance[usable].mean())
+
+
+def explained_variance(z: np.ndarray, groups: np.ndarray) -> float:
+    """R²: the share of the latent's total variance that the per-group means explain."""
+    total = ((z - z.mean(axis=0)) ** 2).sum()
+    if total == 0:
+        return float("nan")
+    within = sum(((z[groups == g] - z[groups == g].mean(axis=0)) ** 2).sum() for g in np.unique(groups))
+    return float(1 - within / total)
+
+
+def gain_matched(mag_hat: np.ndarray, mag: np.ndarray, settings=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Spectral convergence (dB) per note after the best gain on ``mag_hat``, and with ``settings``
+    the log-spectral distance (dB) too."""
+    gain = (mag_hat * mag).sum(axis=(-2, -1)) / np.maximum((mag_hat**2).sum(axis=(-2, -1)), 1e-12)
+    scaled = mag_hat * gain[..., None, None]
+    err = np.linalg.norm(scaled - mag, axis=(-2, -1)) / np.maximum(np.linalg.norm(mag, axis=(-2, -1)), 1e-12)
+    sc = 20 * np.log10(np.maximum(err, 1e-12))
+    return sc, (log_spectral_distance(scaled, mag, settings) if settings is not None else None)
+
+
+def _magnitudes(store, rows: np.ndarray) -> np.ndarray:
+    """Linear magnitudes of feature-store ``rows`` (read in file order, returned in the order asked)."""
+    rows = np.asarray(rows)
+    order = np.argsort(rows)
+    out = np.empty((len(rows), *store.specs.shape[1:]), np.float32)
+    out[order] = store.specs[rows[order]]
+    return db_to_magnitude(out)
+
+
+def retrieval_baseline(store, rows: np.ndarray, ref_store, ref_rows: np.ndarray, settings,
+                       progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``rows``, the closest reference note at the same pitch (the nearest pitch the
+    reference has), by gain-matched spectral convergence: its (sc_db, lsd_db) against the note."""
+    ref_pitches = np.array([ref_store.index[r]["pitch"] for r in ref_rows])
+    pitches = np.array([store.index[r]["pitch"] for r in rows])
+    sc, lsd = np.empty(len(rows)), np.empty(len(rows))
+    for pitch in Bar(np.unique(pitches), desc="evaluating: closest reference notes", unit="pitch", disable=not progress or None):
+        targets = np.flatnonzero(pitches == pitch)
+        mags = _magnitudes(store, rows[targets])
+        candidates = np.sort(ref_rows[ref_pitches == ref_pitches[np.argmin(np.abs(ref_pitches - pitch))]])
+        best, best_sc = np.zeros(len(targets), int), np.full(len(targets), np.inf)
+        for start in range(0, len(candidates), 128):
+            chunk = _magnitudes(ref_store, candidates[start : start + 128])
+            for t, mag in enumerate(mags):
+                scores, _ = gain_matched(chunk, mag[None])
+                if scores.min() < best_sc[t]:
+                    best_sc[t], best[t] = scores.min(), candidates[start + scores.argmin()]
+        for t, target in enumerate(targets):
+            a, b = gain_matched(_magnitudes(ref_store, [best[t]]), mags[t][None], settings)
+            sc[target], lsd[target] = a[0], b[0]
+    return sc, lsd
+
+
 def log_spectral_distance(mag_hat: np.ndarray, mag: np.ndarray, settings) -> np.ndarray:
     """Per note: mean over frames of sqrt(mean over bins of (dB difference)²)."""
     diff = magnitude_to_db(mag_hat, settings) - magnitude_to_db(mag, settings)
@@ -89,10 +188,17 @@ def log_spectral_distance(mag_hat: np.ndarray, mag: np.ndarray, settings) -> np.
 
 @torch.no_grad()
 def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = "test", *,
-             phase: str = DEFAULT_METHOD, pitch_notes: int = 200, progress: bool = True) -> dict:
-    """All metrics of ``model`` on ``data_dir`` (``split`` ignored when the dataset has none)."""
-    if not isinstance(pitch_notes, int) or pitch_notes < 0:
-        raise ValueError(f"pitch_notes must be a whole number >= 0, got {pitch_notes!r}")
+             library: str | os.PathLike | None = None, phase: str = DEFAULT_METHOD, pitch_notes: int = 200,
+             baseline_notes: int = 200, progress: bool = True) -> dict:
+    """All metrics of ``model`` on ``data_dir`` (``split`` ignored when the dataset has none).
+
+    The reference for placement and the retrieval baseline is ``library`` (its train split if it
+    has one, else all of it), else the dataset's own train split; with neither, placement is
+    leave-one-out and the baseline is left out.
+    """
+    for name, value in (("pitch_notes", pitch_notes), ("baseline_notes", baseline_notes)):
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     settings = model.config.spectral_settings
     store = feature_store(data_dir, settings, progress=progress)
     has_split = read_split(store.dataset) is not None
@@ -103,12 +209,13 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
     meta = [store.index[r] for r in rows]
     pitches = np.array([m["pitch"] for m in meta])
     velocities = np.array([m["velocity"] for m in meta])
-    families = np.array([m.get("instrument_family", -1) for m in meta])
+    families = np.array([m["instrument_family_str"] for m in meta])
+    instruments = np.array([m["instrument_str"] for m in meta])
 
     mu, logvar = encode_rows(model, store, rows)
     sc, lsd, cents = [], [], []
     checked = set(np.linspace(0, len(rows) - 1, min(pitch_notes, len(rows))).round().astype(int).tolist()) if pitch_notes else set()
-    for i in tqdm(range(0, len(rows), BATCH), desc="evaluate", unit="batch", disable=not progress or None):
+    for i in Bar(range(0, len(rows), BATCH), desc="evaluating: rebuilding notes", unit="batch", disable=not progress or None):
         z = torch.from_numpy(mu[i : i + BATCH])
         x_hat = model.decoder(z, torch.from_numpy(pitches[i : i + BATCH]), torch.from_numpy(velocities[i : i + BATCH]))
         mag_hat = db_to_magnitude(model.config.scale.unscale(x_hat)).numpy()
@@ -122,31 +229,71 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
             if i + j in checked:
                 cents.append(pitch_error_cents(audio[j], int(pitches[i + j]), settings.sr))
 
-    if split not in (None, "train"):
-        train_rows = np.array(store.positions("train"))
-        ref, _ = encode_rows(model, store, train_rows)
-        ref_labels = np.array([store.index[r].get("instrument_family", -1) for r in train_rows])
-        knn = knn_accuracy(mu, families, ref, ref_labels)
-        neighbours = "train split"
+    ref_store, ref_rows, reference = _reference(store, split, library, settings, progress)
+    if ref_store is None:
+        placement, chance = placement_accuracy(mu, families)
     else:
-        knn = knn_accuracy(mu, families)
-        neighbours = "leave-one-out"
+        ref_mu, _ = encode_rows(model, ref_store, ref_rows)
+        placement, chance = placement_accuracy(mu, families, ref_mu, np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows]))
+    retrieval, retrieval_chance = cross_pitch_retrieval(mu, instruments, pitches)
     kl = kl_per_dim(torch.from_numpy(mu), torch.from_numpy(logvar)).sum(-1).mean().item()
-    return {
+    metrics = {
         "spectral_convergence_db": float(np.median(sc)),
         "log_spectral_distance_db": float(np.median(lsd)),
-        "knn_family_accuracy": knn,
+        "placement_family_accuracy": placement,
+        "placement_chance": chance,
+        "cross_pitch_instrument_retrieval": retrieval,
+        "cross_pitch_chance": retrieval_chance,
+        "pitch_explained_variance": explained_variance(mu, pitches),
+        "instrument_explained_variance": explained_variance(mu, instruments),
         "pitch_error_cents": float(np.nanmedian(cents)) if np.isfinite(cents).any() else float("nan"),
         "active_latent_dims": int((mu.var(axis=0) > ACTIVE_VARIANCE).sum()),
         "latent_dim": int(mu.shape[1]),
         "kl": float(kl),
         "n_notes": int(len(rows)),
         "split": split or "all",
-        "knn_neighbours": neighbours,
+        "reference": reference,
         "pitch_notes": int(np.isfinite(cents).sum()),
         "phase": phase,
         "dataset": str(data_dir),
     }
+    if ref_store is not None and baseline_notes:
+        picked = np.unique(np.linspace(0, len(rows) - 1, min(baseline_notes, len(rows))).round().astype(int))
+        model_sc, model_lsd = _model_gain_matched(model, store, rows[picked], settings, phase)
+        base_sc, base_lsd = retrieval_baseline(store, rows[picked], ref_store, ref_rows, settings, progress=progress)
+        metrics.update(reconstruction_gain_matched_sc_db=float(np.median(model_sc)),
+                       reconstruction_gain_matched_lsd_db=float(np.median(model_lsd)),
+                       retrieval_baseline_sc_db=float(np.median(base_sc)), retrieval_baseline_lsd_db=float(np.median(base_lsd)),
+                       reconstruction_vs_retrieval_sc_db=float(np.median(model_sc) - np.median(base_sc)),
+                       baseline_notes=int(len(picked)))
+    return metrics
+
+
+def _reference(store, split, library, settings, progress):
+    """(store, rows, description) of the reference notes, or (None, None, "leave-one-out")."""
+    if library is not None:
+        ref_store = feature_store(library, settings, progress=progress)
+        has_split = read_split(ref_store.dataset) is not None
+        return ref_store, np.array(ref_store.positions("train" if has_split else None)), f"{library}" + (" (train split)" if has_split else "")
+    if split not in (None, "train"):
+        return store, np.array(store.positions("train")), "train split"
+    return None, None, "leave-one-out"
+
+
+@torch.no_grad()
+def _model_gain_matched(model: TimbreVAE, store, rows: np.ndarray, settings, phase: str) -> tuple[np.ndarray, np.ndarray]:
+    """Gain-matched (sc_db, lsd_db) of the model's rebuild of ``rows`` (ascending), after phase reconstruction."""
+    sc, lsd = [], []
+    for i in range(0, len(rows), BATCH):
+        chunk = rows[i : i + BATCH]
+        mu, _ = encode_rows(model, store, chunk)
+        meta = [store.index[r] for r in chunk]
+        x_hat = model.decoder(torch.from_numpy(mu), torch.tensor([m["pitch"] for m in meta]), torch.tensor([m["velocity"] for m in meta]))
+        audio = reconstruct(db_to_magnitude(model.config.scale.unscale(x_hat)).numpy(), settings, method=phase, length=settings.n_samples)
+        a, b = gain_matched(stft(audio, settings).abs().numpy(), _magnitudes(store, chunk), settings)
+        sc.extend(a)
+        lsd.extend(b)
+    return np.array(sc), np.array(lsd)
 
 
 def update_card(model_dir: str | os.PathLike, metrics: dict) -> Path:
@@ -166,11 +313,20 @@ def metrics_markdown(metrics: dict) -> str:
     rows = [
         ("spectral convergence, audio domain (median)", f"{metrics['spectral_convergence_db']:.1f} dB", "≤ −15 dB"),
         ("log-spectral distance (median)", f"{metrics['log_spectral_distance_db']:.1f} dB", "reported"),
-        (f"k-NN family accuracy (k=5, neighbours: {metrics['knn_neighbours']})", f"{metrics['knn_family_accuracy']:.3f}", "≥ 0.75"),
+        (f"placement: family vote of the 5 nearest notes of {metrics['reference']} (k-NN family accuracy; chance "
+         f"{metrics['placement_chance']:.2f})", f"{metrics['placement_family_accuracy']:.3f}", "≥ 0.75"),
+        (f"cross-pitch instrument retrieval (chance {metrics['cross_pitch_chance']:.3f})",
+         f"{metrics['cross_pitch_instrument_retrieval']:.3f}", "≥ 10× chance"),
+        ("latent variance explained by pitch / by instrument",
+         f"{metrics['pitch_explained_variance']:.2f} / {metrics['instrument_explained_variance']:.2f}", "pitch ≤ 0.15"),
         (f"pitch error (median over {metrics['pitch_notes']} notes, pYIN)", f"{metrics['pitch_error_cents']:.1f} cents", "≤ 25"),
         ("active latent dimensions", f"{metrics['active_latent_dims']} of {metrics['latent_dim']}", "reported"),
         ("KL to the prior (mean per note)", f"{metrics['kl']:.1f} nats", "reported"),
     ]
+    if "retrieval_baseline_sc_db" in metrics:
+        rows.append((f"gain-matched rebuild vs closest reference note at that pitch (SC, {metrics['baseline_notes']} notes)",
+                     f"{metrics['reconstruction_gain_matched_sc_db']:.1f} vs {metrics['retrieval_baseline_sc_db']:.1f} dB",
+                     "≥ 3 dB better"))
     table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
     return (f"## Evaluation\n\n`timbral evaluate MODEL {metrics['dataset']} --split {metrics['split']}` "
             f"({metrics['n_notes']} notes of held-out instruments, phase: {metrics['phase']})\n\n"

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
-from tqdm import tqdm
+from .progress import Bar
 
 from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
@@ -236,7 +236,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
         _trim_log(out / LOG, start)
-    bar = tqdm(total=cfg.steps, initial=start, unit="step", desc="train", disable=rank != 0 or not progress or None)
+    bar = Bar(total=cfg.steps, initial=start, unit="step", desc="training", disable=rank != 0 or not progress or None)
     began, window_start, window_examples = time.perf_counter() - elapsed, time.perf_counter(), 0
     step = start
     while step < cfg.steps:

@@ -32,7 +32,8 @@ def cmd_evaluate(args) -> None:
     from ..model import load_model
 
     model = load_model(args.model)
-    metrics = evaluate(model, args.data, args.split, phase=args.phase, pitch_notes=args.pitch_notes)
+    metrics = evaluate(model, args.data, args.split, library=args.library, phase=args.phase, pitch_notes=args.pitch_notes,
+                       baseline_notes=args.baseline_notes)
     if args.card:
         update_card(args.model, metrics)
     if args.json:
@@ -76,15 +77,23 @@ def add_parsers(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     _train_flags(p)
 
-    p = verb(sub, "evaluate", "Measure a model: reconstruction (audio domain), family k-NN, pitch accuracy, latent use.",
-              "timbral evaluate models/default data/default --split test --json", cmd_evaluate)
+    p = verb(sub, "evaluate", "Measure a model: reconstruction (audio domain), pitch accuracy, latent use, and how its "
+             "timbre space generalises: family placement, cross-pitch instrument retrieval, pitch- and instrument-"
+             "explained latent variance, rebuild versus the closest reference note.",
+              "timbral evaluate models/default data/default --split test --json\n"
+              "  timbral evaluate models/default data/unseen --library data/default   # a source never trained on", cmd_evaluate)
     p.add_argument("model", type=Path, help="model folder (config.json + weights.safetensors)")
     p.add_argument("data", type=Path, help="any NSynth-layout dataset, with or without split.json")
     p.add_argument("--split", default="test", choices=("train", "valid", "test"),
                    help="notes to evaluate when the dataset has a split (default test)")
     p.add_argument("--phase", default="pghi+fgla", choices=("pghi+fgla", "pghi", "griffinlim", "zero"),
                    help="phase reconstruction of the decoded notes (default pghi+fgla)")
+    p.add_argument("--library", type=Path, metavar="DIR",
+                   help="reference library for placement and the retrieval baseline (its train split if it has one; "
+                        "default: the dataset's own train split)")
     p.add_argument("--pitch-notes", type=int, default=200, help="notes checked with pYIN for pitch error (default 200)")
+    p.add_argument("--baseline-notes", type=int, default=200,
+                   help="notes compared with the closest reference note at their pitch (default 200; 0: skip)")
     p.add_argument("--card", action="store_true", help="write the figures into MODEL/card.md")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 

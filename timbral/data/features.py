@@ -9,6 +9,7 @@ twice and the second run only opens the files. ``specs.npy`` holds float16 dB va
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -81,8 +82,8 @@ def feature_store(
         raise DatasetError(data_dir, "the dataset has no notes")
     cache = Path(cache_dir) if cache_dir else data_dir / CACHE_DIR
     path = cache / store_key(data_dir, settings)
-    if (path / "meta.json").exists():
-        return FeatureStore.open(path)
+    if (path / "meta.json").exists():  # the folder may have moved since: its split is read from where it is now
+        return dataclasses.replace(FeatureStore.open(path), dataset=data_dir)
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".building-"))
     try:
