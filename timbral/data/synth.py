@@ -120,14 +120,18 @@ def _envelope(attack: float, decay: float, sustain: float, release: float) -> np
     a = np.minimum(T32 / max(attack, 1e-3), 1.0)
     held = sustain + (1 - sustain) * np.exp(-np.maximum(T32 - attack, 0) / max(decay, 1e-3))
     env = a * held
-    at_off = env[ON - 1]
-    env[ON:] = at_off * np.exp(-(T32[ON:] - T32[ON]) * (6.9 / max(release, 1e-3)))
+    env[ON:] = env[ON - 1] * _release_curve(release)
     return env
+
+
+def _release_curve(release: float) -> np.ndarray:
+    """From the gate closing to the end: a fall of 60 dB in ``release`` seconds."""
+    return np.exp(-(T32[ON:] - T32[ON]) * (6.9 / max(release, 1e-3)))
 
 
 def _release(y: np.ndarray, release: float) -> np.ndarray:
     """Damp a freely decaying sound after the gate closes (a hand on the string)."""
-    y[ON:] *= np.exp(-(T32[ON:] - T32[ON]) * (6.9 / release))
+    y[ON:] *= _release_curve(release)
     return y
 
 
@@ -139,8 +143,9 @@ def _cycles(f0: float, vibrato_hz: float = 0.0, vibrato_cents: float = 0.0) -> n
     return np.cumsum(np.float32(f0) * np.exp2(cents), dtype=np.float64) / SR
 
 
-def _count(f0: float, ratio_step: float = 1.0) -> int:
-    return int(max(1, min(MAX_PARTIALS, TOP_HZ / (f0 * ratio_step))))
+def _count(f0: float) -> int:
+    """How many harmonics of ``f0`` fit below TOP_HZ (at most MAX_PARTIALS)."""
+    return int(max(1, min(MAX_PARTIALS, TOP_HZ / f0)))
 
 
 HOP = 256  # control rate: envelopes given per 16 ms frame are interpolated to every sample
@@ -358,7 +363,8 @@ def _play_modal(p: dict, f0: float, v: float, rng: np.random.Generator) -> np.nd
 def _design_waveguide(rng: np.random.Generator, family: str) -> dict:
     return dict(t60=rng.uniform(0.3, 2.0), damping=rng.uniform(0.05, 0.45), noise=rng.uniform(0.02, 0.3) if family != "flute" else rng.uniform(0.3, 0.8),
                 drive_tilt=rng.uniform(0.5, 2.0), attack=rng.uniform(0.03, 0.25), release=rng.uniform(0.1, 0.5),
-                vibrato_hz=rng.uniform(4.5, 6.5), vibrato_cents=rng.uniform(0, 25), level=rng.uniform(0.5, 0.9))
+                vibrato_hz=rng.uniform(4.5, 6.5), vibrato_cents=rng.uniform(0, 25), level=rng.uniform(0.5, 0.9),
+                closed_pipe=family == "reed")
 
 
 def _drive(p: dict, f0: float, v: float, rng: np.random.Generator, odd: bool) -> np.ndarray:
@@ -377,7 +383,7 @@ def _play_bowed(p: dict, f0: float, v: float, rng: np.random.Generator) -> np.nd
 
 def _play_blown(p: dict, f0: float, v: float, rng: np.random.Generator) -> np.ndarray:
     period = SR / f0
-    reed = p["noise"] < 0.3  # a reed is a closed pipe: half the loop, inverted, odd harmonics
+    reed = bool(p["closed_pipe"])  # a reed is a closed pipe: half the loop, inverted, odd harmonics
     loop = period / 2 if reed else period
     return _comb(_drive(p, f0, v, rng, odd=reed), loop, _loop_gain(loop, p["t60"] / (1 if reed else 2)), p["damping"], invert=reed)
 
@@ -392,9 +398,8 @@ def _play_noise(p: dict, f0: float, v: float, rng: np.random.Generator) -> np.nd
     colour = p["colour"] * (1.2 - 0.5 * v)
     noise = lfilter([1 - min(colour, 0.95)], [1, -min(colour, 0.95)], rng.standard_normal(N))
     period = SR / f0
-    y = _comb(noise * _envelope(p["attack"], p["decay"], p["sustain"], p["release"]), period,
-              _loop_gain(period, p["feedback_t60"]), p["damping"])
-    return y
+    return _comb(noise * _envelope(p["attack"], p["decay"], p["sustain"], p["release"]), period,
+                 _loop_gain(period, p["feedback_t60"]), p["damping"])
 
 
 VOWELS = np.array([[730, 1090, 2440], [270, 2290, 3010], [300, 870, 2240], [530, 1840, 2480], [570, 840, 2410], [440, 1020, 2240]])
