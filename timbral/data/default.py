@@ -79,8 +79,7 @@ def default_soundfonts(names: Sequence[str] | None = None) -> list[Path]:
 def default_presets() -> list[PresetChoice]:
     """Every distinct melodic preset of the default SoundFonts, then one variant of each (alternating)."""
     presets = distinct_presets(default_soundfonts(), set(MELODIC_PROGRAMS))
-    paths = {p.name: p for p in default_soundfonts()}
-    chosen = [PresetChoice(str(paths[p.soundfont]), p.bank, p.program) for p in presets]
+    chosen = [PresetChoice(p.soundfont, p.bank, p.program) for p in presets]
     variants = list(VARIANTS)
     return chosen + [PresetChoice(c.soundfont, c.bank, c.program, variants[i % len(variants)]) for i, c in enumerate(chosen)]
 

@@ -171,21 +171,23 @@ class _Job:
 _SYNTHS: dict[str, SoundFontSynth] = {}  # per worker process: each SoundFont is loaded once
 
 
-def _render_instrument(job: _Job) -> tuple[list[dict], Counter, str | None]:
+def _render_instrument(job: _Job) -> tuple[list[dict], Counter, str | None, str | None]:
+    """(notes written, renders dropped by reason, the preset if the SoundFont lacks it,
+    the instrument if it is a variant too close to its preset)."""
     key = f"{job.soundfont}@{job.gain}"
     synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, SoundFontSynth(job.soundfont, gain=job.gain))
     preset = synth.preset_name(job.program, job.bank)
     tag = slug(Path(job.soundfont).stem)
     if preset is None:
-        return [], Counter(), f"{tag}@{job.bank}:{job.program}"
-    if job.variant and _difference_db(synth.render(job.program, 60, 100, job.bank),
-                                      synth.render(job.program, 60, 100, job.bank, job.variant)) < VARIANT_MIN_DB:
-        return [], Counter(), f"{tag}{'_b%03d' % job.bank if job.bank else ''}_{job.program:03d}_{job.variant}"
+        return [], Counter(), f"{tag}@{job.bank}:{job.program}", None
     _, family, source = GM_PROGRAMS[job.program]
     if family is None:  # a non-melodic program asked for by number: keep it, call it what NSynth would
         family = "mallet"
     bank = f"_b{job.bank:03d}" if job.bank else ""
     instrument = f"{family}_{source}_{tag}{bank}_{job.program:03d}" + (f"_{job.variant}" if job.variant else "")
+    if job.variant and _difference_db(synth.render(job.program, 60, 100, job.bank),
+                                      synth.render(job.program, 60, 100, job.bank, job.variant)) < VARIANT_MIN_DB:
+        return [], Counter(), None, instrument
     name = (preset.strip() or GM_PROGRAMS[job.program][0]) + (f" ({job.variant})" if job.variant else "")
     extra = {"bank": job.bank} if job.bank else {}
     if job.variant:  # the split keeps a variant with its preset: they play the same samples
@@ -207,7 +209,7 @@ def _render_instrument(job: _Job) -> tuple[list[dict], Counter, str | None]:
             )
             write_note(job.out, meta, y)
             notes.append(meta)
-    return notes, dropped, None
+    return notes, dropped, None, None
 
 
 def _difference_db(a: np.ndarray, b: np.ndarray) -> float:
@@ -282,11 +284,11 @@ def render_presets(
     bar = Bar(total=len(jobs) * len(pitches) * len(velocities), unit="note", desc="rendering SoundFont notes", disable=not progress or None)
     # spawn, not fork: a process that has loaded FluidSynth holds its threads' locks
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for (notes, dropped, skipped), job in zip(pool.map(_render_instrument, jobs, chunksize=4), jobs):
+        for notes, dropped, missing, too_close in pool.map(_render_instrument, jobs, chunksize=4):
             report.written.update((m["note_str"], m) for m in notes)
             report.dropped.update(dropped)
-            if skipped:
-                (report.close_variants if job.variant and "@" not in skipped else report.missing_presets).append(skipped)
+            report.missing_presets.extend(filter(None, [missing]))
+            report.close_variants.extend(filter(None, [too_close]))
             bar.update(len(pitches) * len(velocities))
     bar.close()
     examples.update(report.written)

@@ -26,7 +26,7 @@ GEN_SAMPLE_ID = 53
 class Preset:
     """One preset of a SoundFont and the fingerprint of the samples it plays."""
 
-    soundfont: str
+    soundfont: str  # the file's path, as given
     bank: int
     program: int
     name: str
@@ -95,7 +95,7 @@ def read_presets(path: str | os.PathLike) -> list[Preset]:
                             hashes[s] = sample_hash(s)
                         samples.add(hashes[s])
         label = name.split(b"\0")[0].decode("latin-1").strip()
-        presets.append(Preset(path.name, bank, program, label, frozenset(samples)))
+        presets.append(Preset(str(path), bank, program, label, frozenset(samples)))
     return sorted(presets, key=lambda p: (p.bank, p.program))
 
 
