@@ -213,14 +213,16 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
     instruments = np.array([m["instrument_str"] for m in meta])
 
     mu, logvar = encode_rows(model, store, rows)
-    sc, lsd, cents = [], [], []
-    checked = set(np.linspace(0, len(rows) - 1, min(pitch_notes, len(rows))).round().astype(int).tolist()) if pitch_notes else set()
+    ref_store, ref_rows, reference = _reference(store, split, library, settings, progress)
+    checked = set(_spread(len(rows), pitch_notes))
+    picked = _spread(len(rows), baseline_notes) if ref_store is not None else np.array([], int)
+    sc, lsd, cents, matched_sc, matched_lsd = [], [], [], [], []
     for i in Bar(range(0, len(rows), BATCH), desc="evaluating: rebuilding notes", unit="batch", disable=not progress or None):
         z = torch.from_numpy(mu[i : i + BATCH])
         x_hat = model.decoder(z, torch.from_numpy(pitches[i : i + BATCH]), torch.from_numpy(velocities[i : i + BATCH]))
         mag_hat = db_to_magnitude(model.config.scale.unscale(x_hat)).numpy()
         audio = reconstruct(mag_hat, settings, method=phase, length=settings.n_samples)
-        mag = db_to_magnitude(store.specs[rows[i : i + BATCH]].astype(np.float32))  # rows are ascending
+        mag = _magnitudes(store, rows[i : i + BATCH])
         rebuilt = stft(audio, settings).abs().numpy()
         err = np.linalg.norm(rebuilt - mag, axis=(1, 2)) / np.maximum(np.linalg.norm(mag, axis=(1, 2)), 1e-12)
         sc.extend(20 * np.log10(np.maximum(err, 1e-12)))
@@ -228,8 +230,12 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
         for j in range(len(z)):
             if i + j in checked:
                 cents.append(pitch_error_cents(audio[j], int(pitches[i + j]), settings.sr))
+        in_baseline = picked[(picked >= i) & (picked < i + BATCH)] - i
+        if len(in_baseline):
+            a, b = gain_matched(rebuilt[in_baseline], mag[in_baseline], settings)
+            matched_sc.extend(a)
+            matched_lsd.extend(b)
 
-    ref_store, ref_rows, reference = _reference(store, split, library, settings, progress)
     if ref_store is None:
         placement, chance = placement_accuracy(mu, families)
     else:
@@ -257,16 +263,19 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
         "phase": phase,
         "dataset": str(data_dir),
     }
-    if ref_store is not None and baseline_notes:
-        picked = np.unique(np.linspace(0, len(rows) - 1, min(baseline_notes, len(rows))).round().astype(int))
-        model_sc, model_lsd = _model_gain_matched(model, store, rows[picked], settings, phase)
+    if len(picked):
         base_sc, base_lsd = retrieval_baseline(store, rows[picked], ref_store, ref_rows, settings, progress=progress)
-        metrics.update(reconstruction_gain_matched_sc_db=float(np.median(model_sc)),
-                       reconstruction_gain_matched_lsd_db=float(np.median(model_lsd)),
+        metrics.update(reconstruction_gain_matched_sc_db=float(np.median(matched_sc)),
+                       reconstruction_gain_matched_lsd_db=float(np.median(matched_lsd)),
                        retrieval_baseline_sc_db=float(np.median(base_sc)), retrieval_baseline_lsd_db=float(np.median(base_lsd)),
-                       reconstruction_vs_retrieval_sc_db=float(np.median(model_sc) - np.median(base_sc)),
+                       reconstruction_vs_retrieval_sc_db=float(np.median(matched_sc) - np.median(base_sc)),
                        baseline_notes=int(len(picked)))
     return metrics
+
+
+def _spread(n: int, count: int) -> np.ndarray:
+    """Up to ``count`` positions spread evenly over ``range(n)``."""
+    return np.unique(np.linspace(0, n - 1, min(count, n)).round().astype(int)) if count else np.array([], int)
 
 
 def _reference(store, split, library, settings, progress):
@@ -278,22 +287,6 @@ def _reference(store, split, library, settings, progress):
     if split not in (None, "train"):
         return store, np.array(store.positions("train")), "train split"
     return None, None, "leave-one-out"
-
-
-@torch.no_grad()
-def _model_gain_matched(model: TimbreVAE, store, rows: np.ndarray, settings, phase: str) -> tuple[np.ndarray, np.ndarray]:
-    """Gain-matched (sc_db, lsd_db) of the model's rebuild of ``rows`` (ascending), after phase reconstruction."""
-    sc, lsd = [], []
-    for i in range(0, len(rows), BATCH):
-        chunk = rows[i : i + BATCH]
-        mu, _ = encode_rows(model, store, chunk)
-        meta = [store.index[r] for r in chunk]
-        x_hat = model.decoder(torch.from_numpy(mu), torch.tensor([m["pitch"] for m in meta]), torch.tensor([m["velocity"] for m in meta]))
-        audio = reconstruct(db_to_magnitude(model.config.scale.unscale(x_hat)).numpy(), settings, method=phase, length=settings.n_samples)
-        a, b = gain_matched(stft(audio, settings).abs().numpy(), _magnitudes(store, chunk), settings)
-        sc.extend(a)
-        lsd.extend(b)
-    return np.array(sc), np.array(lsd)
 
 
 def update_card(model_dir: str | os.PathLike, metrics: dict) -> Path:
