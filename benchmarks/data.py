@@ -30,6 +30,7 @@ def main() -> None:
 
     from timbral.data.default import default_soundfonts
     from timbral.data.features import feature_store
+    from timbral.data.info import dataset_info
     from timbral.data.nsynth import audio_path, read_examples
     from timbral.data.render import render_soundfonts
     from timbral.data.synth import render_synth
@@ -69,7 +70,7 @@ def main() -> None:
     results["features_cold_vs_librosa"] = results["features_cold_notes_per_s"] / results["baseline_librosa_notes_per_s"]
     results["features_cached_vs_cold"] = results["features_cached_notes_per_s"] / results["features_cold_notes_per_s"]
 
-    dataset = describe(args.dataset) if args.dataset else None
+    dataset = dataset_info(args.dataset) if args.dataset else None
     if args.json:
         print(json.dumps({**{k: round(v, 2) for k, v in results.items()}, "dataset": dataset}))
         return
@@ -87,19 +88,6 @@ def main() -> None:
         print(f"{args.dataset}: {dataset['n_notes']} notes, {dataset['n_instruments']} instruments, {dataset['n_sources']} sources, "
               f"audio {dataset['audio_bytes'] / 1e9:.2f} GB, features {dataset['features_bytes'] / 1e9:.2f} GB, "
               f"built in {dataset['build_seconds']} s")
-
-
-def describe(folder: Path) -> dict:
-    """What ``timbral data info --json`` says of a dataset."""
-    import contextlib
-    import io
-
-    from timbral.cli import main as timbral
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        timbral(["data", "info", str(folder), "--json"])
-    return json.loads(out.getvalue())
 
 
 if __name__ == "__main__":

@@ -54,47 +54,22 @@ def cmd_data_split(args) -> None:
 
 
 def cmd_data_info(args) -> None:
-    from ..data.default import BUILD_FILE
-    from ..data.nsynth import AUDIO_DIR, read_examples, source_of, summary
-    from ..data.split import read_split
+    from ..data.info import dataset_info
+    from ..data.nsynth import read_examples, summary
 
-    examples = read_examples(args.data)
-    split = read_split(args.data)
-    sources: dict[str, dict] = {}
-    for m in examples.values():
-        entry = sources.setdefault(source_of(m), {"notes": 0, "instruments": set()})
-        entry["notes"] += 1
-        entry["instruments"].add(m["instrument_str"])
-    sources = {k: {"notes": v["notes"], "instruments": len(v["instruments"])} for k, v in sorted(sources.items())}
-    build = args.data / BUILD_FILE
-    info = {
-        "n_notes": len(examples),
-        "n_instruments": len({m["instrument_str"] for m in examples.values()}),
-        "n_sources": len(sources),
-        "sources": sources,
-        "families": {f: sum(m["instrument_family_str"] == f for m in examples.values())
-                     for f in sorted({m["instrument_family_str"] for m in examples.values()})},
-        "split_instruments": {s: len(split[s]) for s in ("train", "valid", "test")} if split else None,
-        "held_out_source": split.get("hold_out_source") if split else None,
-        "audio_bytes": _folder_bytes(args.data / AUDIO_DIR),
-        "features_bytes": _folder_bytes(args.data / "features"),
-        "build_seconds": json.loads(build.read_text()).get("seconds") if build.is_file() else None,
-    }
+    info = dataset_info(args.data)
     if args.json:
         print(json.dumps(info))
         return
-    print(summary(examples))
+    split = info["split_instruments"]
+    print(summary(read_examples(args.data)))
     print(f"{info['n_instruments']} instruments from {info['n_sources']} sources:")
-    for name, v in sources.items():
+    for name, v in info["sources"].items():
         print(f"  {name:<22} {v['instruments']:>5} instruments {v['notes']:>7} notes")
-    print("split: " + (", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")) if split else "none")
+    print("split: " + (", ".join(f"{s} {n} instruments" for s, n in split.items()) if split else "none")
           + (f" (test holds out {info['held_out_source']})" if info["held_out_source"] else ""))
     print(f"disk: audio {info['audio_bytes'] / 1e9:.2f} GB, feature caches {info['features_bytes'] / 1e9:.2f} GB"
           + (f"; built in {info['build_seconds']:.0f} s" if info["build_seconds"] else ""))
-
-
-def _folder_bytes(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
 
 
 def cmd_data_features(args) -> None:

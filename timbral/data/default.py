@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .families import MELODIC_PROGRAMS
+from .info import BUILD_FILE
 from .nsynth import read_examples, write_json
 from .render import VARIANTS, PresetChoice, RenderReport, render_presets
 from .sf2 import distinct_presets
@@ -36,7 +37,6 @@ VELOCITIES = "50,100"
 SYNTH_INSTRUMENTS = 1000
 SYNTH_PITCHES = 8
 SEED = 0
-BUILD_FILE = "build.json"
 
 
 def timbral_home() -> Path:
