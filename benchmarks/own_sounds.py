@@ -77,10 +77,10 @@ def level_invariance(kit: dict) -> dict:
 
     t = Timbral.load()
 
-    def raw_latent(y):  # the previous release: the spectrogram at the recording's own level
-        spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(y, t.settings))).clamp(0, 1)
+    def raw_latent(a):  # the previous release: the spectrogram at the recording's own level
+        spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(a.note, t.settings))).clamp(0, 1)
         with torch.no_grad():
-            return t.model.encoder(spec[None])[0][0].numpy()
+            return t.model.encoder(spec[None], torch.tensor([a.pitch.pitch]))[0][0].numpy()
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,7 +94,7 @@ def level_invariance(kit: dict) -> dict:
                     sf.write(paths[-1], y * 10 ** (db / 20), 16000, subtype=subtype)
                 a, b = (t.encode(p).latent for p in paths)
                 changes["now"].append(np.linalg.norm(a - b) / np.linalg.norm(a))
-                ra, rb = (raw_latent(t.analyse(p).note) for p in paths)
+                ra, rb = (raw_latent(t.analyse(p)) for p in paths)
                 changes["baseline"].append(np.linalg.norm(ra - rb) / np.linalg.norm(ra))
             out[subtype] = {k: {"median": round(float(np.median(v)), 4), "max": round(float(np.max(v)), 4)}
                             for k, v in changes.items()}

@@ -61,7 +61,8 @@ def tiny_model(tmp_path_factory) -> Path:
     from timbral.model import ModelConfig, TimbreVAE, save_model
 
     torch.manual_seed(0)
-    return save_model(TimbreVAE(ModelConfig(latent_dim=8, channels=32)), tmp_path_factory.mktemp("model") / "tiny")
+    config = ModelConfig(latent_dim=8, channels=32, level_normalise=True, encoder_pitch=True)
+    return save_model(TimbreVAE(config), tmp_path_factory.mktemp("model") / "tiny")
 
 
 @pytest.fixture(scope="session")

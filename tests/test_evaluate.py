@@ -14,7 +14,8 @@ KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "placement_family
         "cross_pitch_instrument_retrieval", "cross_pitch_chance", "pitch_explained_variance",
         "instrument_explained_variance", "reconstruction_gain_matched_sc_db", "reconstruction_gain_matched_lsd_db",
         "retrieval_baseline_sc_db", "retrieval_baseline_lsd_db", "reconstruction_vs_retrieval_sc_db",
-        "pitch_error_cents", "active_latent_dims", "kl", "n_notes"}
+        "pitch_error_cents", "active_latent_dims", "kl", "n_notes", "level_max_change", "rebuild_sc_db_at_-30dBFS",
+        "placement_family_accuracy_at_-1dBFS", "cross_pitch_instrument_retrieval_at_-30dBFS", "pitch_explained_variance_at_-1dBFS"}
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +72,21 @@ def test_evaluate_bad_input(tiny_model, tiny_dataset, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nomodel"), str(tiny_dataset)]) == 2
     assert main(["evaluate", str(tiny_model), str(tmp_path / "nodata")]) == 2
     assert main(["evaluate", str(tiny_model), str(tiny_dataset), "--pitch-notes", "-1"]) == 2
+    assert main(["evaluate", str(tiny_model), str(tiny_dataset), "--rebuild-notes", "-3"]) == 2
+    assert main(["evaluate", str(tiny_model), str(tiny_dataset), "--level-notes", "-3"]) == 2
     err = capsys.readouterr().err
     assert "no such model folder" in err and "not an NSynth-layout folder" in err
+    assert "rebuild_notes must be a whole number" in err and "level_notes must be a whole number" in err
+
+
+def test_rebuild_share_and_level_robustness(tiny_model, tiny_dataset):
+    model = load_model(tiny_model)
+    m = evaluate(model, tiny_dataset, "train", rebuild_notes=4, pitch_notes=2, baseline_notes=0, level_notes=6, progress=False)
+    assert m["rebuilt_notes"] == 4 and m["n_notes"] == 9 and m["pitch_notes"] <= 2
+    assert m["level_notes"] == 6  # two whole instruments of three notes
+    loud, quiet = m["rebuild_sc_db_at_-1dBFS"], m["rebuild_sc_db_at_-30dBFS"]
+    assert model.config.level_normalise and abs(loud - quiet) <= 0.1 * abs(loud)  # one level for the encoder
+    assert 0 <= m["level_max_change"] and 0 <= m["placement_family_accuracy_at_-30dBFS"] <= 1
 
 
 def test_generalisation_metrics_on_known_spaces():

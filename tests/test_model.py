@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from timbral.model import ModelConfig, ModelError, TimbreVAE, harmonic_comb, load_model, save_model
+from timbral.model import ModelConfig, ModelError, TimbreVAE, harmonic_comb, load_model, normalise_level, save_model
 from timbral.spectral import SpectralSettings
 
 TINY = dict(latent_dim=8, channels=32)
@@ -76,3 +76,41 @@ def test_bad_model_folders(tmp_path):
     for path, message in cases:
         with pytest.raises(ModelError, match=message):
             load_model(path)
+
+
+@torch.no_grad()
+def test_level_normalised_encoder_ignores_recording_level():
+    from timbral.spectral import log_magnitude
+
+    torch.manual_seed(0)
+    config = ModelConfig(**TINY, level_normalise=True, encoder_pitch=True)
+    model = TimbreVAE(config).eval()
+    t = torch.arange(64000) / 16000
+    note = (torch.sin(2 * torch.pi * 220 * t) * torch.exp(-t) + 0.3 * torch.sin(2 * torch.pi * 660 * t) * torch.exp(-2 * t)).numpy()
+    loud, quiet = (config.scale.scale(torch.from_numpy(log_magnitude(note * g))).clamp(0, 1) for g in (0.9, 0.03))
+    pitch = torch.tensor([57, 57])
+    mu, _ = model.encoder(torch.stack([loud, quiet]), pitch)
+    assert torch.allclose(mu[0], mu[1], atol=0.02 * float(mu[0].abs().max()))
+    raw, _ = TimbreVAE(ModelConfig(**TINY)).eval().encoder(torch.stack([loud, quiet]), pitch)
+    assert not torch.allclose(raw[0], raw[1], atol=0.02 * float(raw[0].abs().max()))  # without it, level moves it
+    floor = torch.zeros(1, 513, 251)
+    assert torch.equal(normalise_level(floor, 30.0, config.scale), floor)  # silence stays silence
+
+
+@torch.no_grad()
+def test_encoder_pitch_is_heard_only_when_on():
+    x = torch.rand(1, 513, 251).repeat(2, 1, 1)
+    pitch = torch.tensor([40, 80])
+    with_pitch, _ = TimbreVAE(ModelConfig(**TINY, encoder_pitch=True)).eval().encoder(x, pitch)
+    without, _ = TimbreVAE(ModelConfig(**TINY)).eval().encoder(x, pitch)
+    assert not torch.allclose(with_pitch[0], with_pitch[1]) and torch.equal(without[0], without[1])
+
+
+@torch.no_grad()
+def test_a_note_can_be_rebuilt_from_another_notes_latent():
+    model = TimbreVAE(ModelConfig(**TINY)).eval()
+    x, p, v = torch.rand(2, 513, 251), torch.tensor([50, 70]), torch.tensor([100, 100])
+    own, mu, _ = model(x, p, v)
+    swapped, _, _ = model(x, p, v, torch.tensor([1, 0]))
+    assert torch.allclose(swapped[0], model.decoder(mu[1:2], p[:1], v[:1])[0], atol=1e-6)
+    assert not torch.equal(own[0], swapped[0])

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import TrainConfig, batch_rows, train
+from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, train
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -93,19 +93,42 @@ def test_batches_are_a_function_of_the_step():
     assert sorted(halves.tolist()) == sorted(batch_rows(rows, 3, 4, 0).tolist())
 
 
+def test_partners_are_other_pitches_of_the_same_instrument(tiny_dataset):
+    from timbral.data.features import feature_store
+
+    store = feature_store(tiny_dataset, progress=False)
+    rows = np.array(store.positions("train"))
+    partners = Partners(store, rows)
+    picked = partners.pick(rows, seed=0, step=3)
+    for r, q in zip(rows, picked):
+        assert store.index[q]["instrument_str"] == store.index[r]["instrument_str"]
+        assert store.index[q]["pitch"] != store.index[r]["pitch"]
+    assert np.array_equal(picked, partners.pick(rows, seed=0, step=3))  # a function of the step: resumable
+    lonely = Partners(store, rows[:1])
+    assert lonely.pick(rows[:1], 0, 0).tolist() == rows[:1].tolist()  # an instrument of one note is its own partner
+
+
+def test_contrastive_loss_rewards_matching_pairs():
+    a = torch.randn(8, 4)
+    assert paired_contrastive(a, a + 0.01 * torch.randn(8, 4)) < paired_contrastive(a, torch.randn(8, 4))
+
+
 def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r"), "--batch-size", "64"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r2"), "--resume"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--lr", "-1"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--lr", "nan"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-pitch", "1.5"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
     bad_config.write_text('{"stepz": 3}')
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
     bad_config.write_text("[1]")
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
     err = capsys.readouterr().err
-    for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings", "JSON object"):
+    for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
+                    "JSON object", "cross_pitch is a share", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0

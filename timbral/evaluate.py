@@ -24,6 +24,8 @@ from a source never trained on), against a reference library (the dataset's trai
   rebuild versus simply picking the closest reference note at the same pitch, both gain-matched,
   on up to ``baseline_notes`` notes; ``reconstruction_vs_retrieval_sc_db`` is their difference
   (negative: the model does better)
+- level robustness: the latent figures and the gain-matched rebuild again with the notes' audio at
+  -1 and -30 dBFS peak (16-bit), and ``level_max_change``, the largest relative change between them
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def encode_rows(model: TimbreVAE, store, rows: np.ndarray) -> tuple[np.ndarray, 
     mus, logvars = [], []
     for i in range(0, len(rows), 64):
         batch = load_batch(store, rows[i : i + 64], bounds, "cpu")
-        mu, logvar = model.encoder(batch["spec"])
+        mu, logvar = model.encoder(batch["spec"], batch["pitch"])
         mus.append(mu)
         logvars.append(logvar)
     return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
@@ -188,16 +190,20 @@ def log_spectral_distance(mag_hat: np.ndarray, mag: np.ndarray, settings) -> np.
 
 @torch.no_grad()
 def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = "test", *,
-             library: str | os.PathLike | None = None, phase: str = DEFAULT_METHOD, pitch_notes: int = 200,
-             baseline_notes: int = 200, progress: bool = True) -> dict:
+             library: str | os.PathLike | None = None, phase: str = DEFAULT_METHOD, rebuild_notes: int | None = None,
+             pitch_notes: int = 200, baseline_notes: int = 200, level_notes: int = 400, progress: bool = True) -> dict:
     """All metrics of ``model`` on ``data_dir`` (``split`` ignored when the dataset has none).
 
+    The latent figures use every note; the rebuild figures up to ``rebuild_notes`` of them
+    (spread evenly; all when ``None``), the pitch check and the retrieval baseline a spread share
+    of those, and level robustness up to ``level_notes`` notes of whole instruments.
     The reference for placement and the retrieval baseline is ``library`` (its train split if it
     has one, else all of it), else the dataset's own train split; with neither, placement is
     leave-one-out and the baseline is left out.
     """
-    for name, value in (("pitch_notes", pitch_notes), ("baseline_notes", baseline_notes)):
-        if not isinstance(value, int) or value < 0:
+    for name, value in (("pitch_notes", pitch_notes), ("baseline_notes", baseline_notes), ("level_notes", level_notes),
+                        ("rebuild_notes", 1 if rebuild_notes is None else rebuild_notes)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     settings = model.config.spectral_settings
     store = feature_store(data_dir, settings, progress=progress)
@@ -214,40 +220,37 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
 
     mu, logvar = encode_rows(model, store, rows)
     ref_store, ref_rows, reference = _reference(store, split, library, settings, progress)
-    checked = set(_spread(len(rows), pitch_notes))
-    picked = _spread(len(rows), baseline_notes) if ref_store is not None else np.array([], int)
+    rebuilt_at = _spread(len(rows), len(rows) if rebuild_notes is None else rebuild_notes)
+    checked = set(rebuilt_at[_spread(len(rebuilt_at), pitch_notes)])
+    picked = rebuilt_at[_spread(len(rebuilt_at), baseline_notes)] if ref_store is not None else np.array([], int)
     sc, lsd, cents, matched_sc, matched_lsd = [], [], [], [], []
-    for i in Bar(range(0, len(rows), BATCH), desc="evaluating: rebuilding notes", unit="batch", disable=not progress or None):
-        z = torch.from_numpy(mu[i : i + BATCH])
-        x_hat = model.decoder(z, torch.from_numpy(pitches[i : i + BATCH]), torch.from_numpy(velocities[i : i + BATCH]))
+    for i in Bar(range(0, len(rebuilt_at), BATCH), desc="evaluating: rebuilding notes", unit="batch", disable=not progress or None):
+        at = rebuilt_at[i : i + BATCH]
+        x_hat = model.decoder(torch.from_numpy(mu[at]), torch.from_numpy(pitches[at]), torch.from_numpy(velocities[at]))
         mag_hat = db_to_magnitude(model.config.scale.unscale(x_hat)).numpy()
         audio = reconstruct(mag_hat, settings, method=phase, length=settings.n_samples)
-        mag = _magnitudes(store, rows[i : i + BATCH])
+        mag = _magnitudes(store, rows[at])
         rebuilt = stft(audio, settings).abs().numpy()
         err = np.linalg.norm(rebuilt - mag, axis=(1, 2)) / np.maximum(np.linalg.norm(mag, axis=(1, 2)), 1e-12)
         sc.extend(20 * np.log10(np.maximum(err, 1e-12)))
         lsd.extend(log_spectral_distance(rebuilt, mag, settings))
-        for j in range(len(z)):
-            if i + j in checked:
-                cents.append(pitch_error_cents(audio[j], int(pitches[i + j]), settings.sr))
-        in_baseline = picked[(picked >= i) & (picked < i + BATCH)] - i
+        cents.extend(pitch_error_cents(audio[j], int(pitches[n]), settings.sr) for j, n in enumerate(at) if n in checked)
+        in_baseline = np.flatnonzero(np.isin(at, picked))
         if len(in_baseline):
             a, b = gain_matched(rebuilt[in_baseline], mag[in_baseline], settings)
             matched_sc.extend(a)
             matched_lsd.extend(b)
 
-    if ref_store is None:
-        placement, chance = placement_accuracy(mu, families)
-    else:
+    ref_mu, ref_families = None, None
+    if ref_store is not None:
         ref_mu, _ = encode_rows(model, ref_store, ref_rows)
-        placement, chance = placement_accuracy(mu, families, ref_mu, np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows]))
+        ref_families = np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows])
     retrieval, retrieval_chance = cross_pitch_retrieval(mu, instruments, pitches)
     kl = kl_per_dim(torch.from_numpy(mu), torch.from_numpy(logvar)).sum(-1).mean().item()
     metrics = {
         "spectral_convergence_db": float(np.median(sc)),
         "log_spectral_distance_db": float(np.median(lsd)),
-        "placement_family_accuracy": placement,
-        "placement_chance": chance,
+        **dict(zip(("placement_family_accuracy", "placement_chance"), placement_accuracy(mu, families, ref_mu, ref_families))),
         "cross_pitch_instrument_retrieval": retrieval,
         "cross_pitch_chance": retrieval_chance,
         "pitch_explained_variance": explained_variance(mu, pitches),
@@ -257,6 +260,7 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
         "latent_dim": int(mu.shape[1]),
         "kl": float(kl),
         "n_notes": int(len(rows)),
+        "rebuilt_notes": int(len(rebuilt_at)),
         "split": split or "all",
         "reference": reference,
         "pitch_notes": int(np.isfinite(cents).sum()),
@@ -270,7 +274,61 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
                        retrieval_baseline_sc_db=float(np.median(base_sc)), retrieval_baseline_lsd_db=float(np.median(base_lsd)),
                        reconstruction_vs_retrieval_sc_db=float(np.median(matched_sc) - np.median(base_sc)),
                        baseline_notes=int(len(picked)))
+    if level_notes:
+        metrics.update(level_robustness(model, store, rows[_whole_instruments(instruments, level_notes)], ref_mu, ref_families))
     return metrics
+
+
+LEVELS_DBFS = (-1.0, -30.0)
+LEVEL_METRICS = ("placement_family_accuracy", "cross_pitch_instrument_retrieval", "pitch_explained_variance", "rebuild_sc_db")
+
+
+@torch.no_grad()
+def level_robustness(model: TimbreVAE, store, rows: np.ndarray, ref_mu: np.ndarray | None = None,
+                     ref_families: np.ndarray | None = None) -> dict:
+    """The latent metrics and the gain-matched rebuild (spectral convergence of the model's
+    spectrogram) with each note's audio peak-normalised to -1 and -30 dBFS and stored as 16-bit,
+    as a user's files would hold it; ``level_max_change`` is the largest relative change of a metric."""
+    from .audio import load_note
+    from .data.nsynth import audio_path
+    from .spectral import log_magnitude
+
+    meta = [store.index[r] for r in rows]
+    pitches, velocities = np.array([m["pitch"] for m in meta]), np.array([m["velocity"] for m in meta])
+    families = np.array([m["instrument_family_str"] for m in meta])
+    instruments = np.array([m["instrument_str"] for m in meta])
+    clean = np.stack([load_note(audio_path(store.dataset, m["note_str"]), trim=False) for m in meta])
+    clean /= np.maximum(np.abs(clean).max(axis=1, keepdims=True), 1e-9)
+    mag = _magnitudes(store, rows)
+    out: dict[str, float] = {}
+    for level in LEVELS_DBFS:
+        audio = np.round(clean * 10 ** (level / 20) * 32767) / 32767  # 16-bit
+        spec = model.config.scale.scale(torch.from_numpy(log_magnitude(audio, model.config.spectral_settings))).clamp(0, 1)
+        mu = torch.cat([model.encoder(spec[i : i + 64], torch.from_numpy(pitches[i : i + 64]))[0] for i in range(0, len(rows), 64)])
+        x_hat = model.decoder(mu, torch.from_numpy(pitches), torch.from_numpy(velocities))
+        rebuild, _ = gain_matched(db_to_magnitude(model.config.scale.unscale(x_hat)).numpy(), mag)
+        mu = mu.numpy()
+        found = {
+            "placement_family_accuracy": placement_accuracy(mu, families, ref_mu, ref_families)[0],
+            "cross_pitch_instrument_retrieval": cross_pitch_retrieval(mu, instruments, pitches)[0],
+            "pitch_explained_variance": explained_variance(mu, pitches),
+            "rebuild_sc_db": float(np.median(rebuild)),
+        }
+        out.update({f"{name}_at_{level:g}dBFS": value for name, value in found.items()})
+    changes = [abs(out[f"{n}_at_{LEVELS_DBFS[0]:g}dBFS"] - out[f"{n}_at_{LEVELS_DBFS[1]:g}dBFS"])
+               / max(abs(out[f"{n}_at_{LEVELS_DBFS[0]:g}dBFS"]), 1e-9) for n in LEVEL_METRICS]
+    return out | {"level_max_change": float(np.nanmax(changes)), "level_notes": int(len(rows))}
+
+
+def _whole_instruments(instruments: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of all the notes of instruments spread over the set, up to ``limit`` notes."""
+    chosen: list[int] = []
+    for name in np.random.default_rng(0).permutation(np.unique(instruments)):
+        members = np.flatnonzero(instruments == name)
+        if len(chosen) + len(members) > limit:
+            break
+        chosen.extend(members)
+    return np.sort(np.array(chosen, int))
 
 
 def _spread(n: int, count: int) -> np.ndarray:
@@ -320,6 +378,9 @@ def metrics_markdown(metrics: dict) -> str:
         rows.append((f"gain-matched rebuild vs closest reference note at that pitch (SC, {metrics['baseline_notes']} notes)",
                      f"{metrics['reconstruction_gain_matched_sc_db']:.1f} vs {metrics['retrieval_baseline_sc_db']:.1f} dB",
                      "≥ 3 dB better"))
+    if "level_max_change" in metrics:
+        rows.append((f"largest change of a metric between inputs at -1 and -30 dBFS ({metrics['level_notes']} notes)",
+                     f"{100 * metrics['level_max_change']:.1f} %", "≤ 10 %"))
     table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
     return (f"## Evaluation\n\n`timbral evaluate MODEL {metrics['dataset']} --split {metrics['split']}` "
             f"({metrics['n_notes']} notes of held-out instruments, phase: {metrics['phase']})\n\n"

@@ -182,7 +182,7 @@ class Timbral:
         level = a.note * np.float32(10 ** (a.gain_db / 20))
         spec = self.model.config.scale.scale(torch.from_numpy(log_magnitude(level, self.settings))).clamp(0, 1)
         with self._lock:
-            mu, _ = self.model.encoder(spec[None])
+            mu, _ = self.model.encoder(spec[None], torch.tensor([a.pitch.pitch]))
         return Encoded(mu[0].numpy(), a.pitch.pitch, a.pitch.pitched, a.remarks)
 
     def resolve(self, sound: Sound, default_pitch: int = 60) -> Encoded:

@@ -2,7 +2,9 @@
 
 The encoder reads a whole note's scaled log-magnitude spectrogram (frequency as channels,
 1-D convolutions over time) and returns the mean and log-variance of a latent vector that
-holds **timbre**. The decoder rebuilds the spectrogram from that vector plus the pitch and
+holds **timbre**. With ``level_normalise`` it first brings the note to one level (a dB shift,
+so how loud a note was recorded cannot move its timbre); with ``encoder_pitch`` it is told the
+note's pitch too, so it can take out what pitch alone explains. The decoder rebuilds the spectrogram from that vector plus the pitch and
 velocity to play it at: pitch enters as continuous Fourier features (any MIDI pitch works,
 also ones never trained on) and as a harmonic comb over the frequency bins, which one
 decoder head uses to place partials exactly where that pitch puts them.
@@ -55,6 +57,8 @@ class ModelConfig:
     # the typical level (spectral.level_db) of a loud training note: a user's sound is brought to it before
     # encoding, so its recording level changes nothing (the default: the default dataset's velocity-100 notes)
     input_level_db: float = INPUT_LEVEL_DB
+    level_normalise: bool = False  # the encoder hears every note at input_level_db
+    encoder_pitch: bool = False  # the encoder is given the note's pitch
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -90,20 +94,38 @@ def harmonic_comb(pitch: torch.Tensor, settings: SpectralSettings, width: float 
     return torch.exp(-0.5 * (distance_bins / width) ** 2)
 
 
+def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds) -> torch.Tensor:
+    """Scaled spectrograms ``(batch, bins, frames)`` shifted in dB so that each one's level
+    (:func:`~timbral.spectral.level_db`) is ``level_db``: what scaling the audio would do, the
+    floor staying the floor."""
+    power = torch.pow(10.0, bounds.unscale(spec) / 10.0).sum(dim=1)
+    level = 10.0 * torch.log10(power.amax(dim=-1).clamp(min=1e-12))
+    shift = ((level_db - level) / (bounds.hi - bounds.lo))[:, None, None]
+    return torch.where(spec > 0, (spec + shift).clamp(0.0, 1.0), spec)
+
+
 class Encoder(nn.Module):
-    def __init__(self, n_bins: int, n_frames: int, channels: int, latent_dim: int):
+    def __init__(self, config: ModelConfig):
         super().__init__()
+        s, channels = config.spectral_settings, config.channels
+        self.config = config
         self.convs = nn.Sequential(
-            nn.Conv1d(n_bins, channels, 8, stride=4, padding=2), nn.GELU(),
+            nn.Conv1d(s.n_bins, channels, 8, stride=4, padding=2), nn.GELU(),
             nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
             nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
         )
         with torch.no_grad():
-            steps = self.convs(torch.zeros(1, n_bins, n_frames)).shape[-1]
-        self.to_latent = nn.Linear(channels * steps, 2 * latent_dim)
+            steps = self.convs(torch.zeros(1, s.n_bins, s.n_frames)).shape[-1]
+        extra = config.pitch_features + 1 if config.encoder_pitch else 0
+        self.to_latent = nn.Linear(channels * steps + extra, 2 * config.latent_dim)
 
-    def forward(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        cfg = self.config
+        if cfg.level_normalise:
+            spec = normalise_level(spec, cfg.input_level_db, cfg.scale)
         h = self.convs(spec).flatten(1)
+        if cfg.encoder_pitch:
+            h = torch.cat([h, pitch_features(pitch, cfg.pitch_features)], dim=-1)
         mu, logvar = self.to_latent(h).chunk(2, dim=-1)
         return mu, logvar.clamp(-12.0, 8.0)
 
@@ -149,16 +171,17 @@ class TimbreVAE(nn.Module):
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        s = config.spectral_settings
         self.config = config
-        self.encoder = Encoder(s.n_bins, s.n_frames, config.channels, config.latent_dim)
+        self.encoder = Encoder(config)
         self.decoder = Decoder(config)
         self.family_head = nn.Linear(config.latent_dim, config.n_families) if config.n_families else None
 
-    def forward(self, spec, pitch, velocity):
-        mu, logvar = self.encoder(spec)
+    def forward(self, spec, pitch, velocity, source: torch.Tensor | None = None):
+        """Rebuild each note from a latent sample (μ in eval mode); with ``source``, note ``i`` is
+        rebuilt from the latent of note ``source[i]`` (another note of its instrument, in training)."""
+        mu, logvar = self.encoder(spec, pitch)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
-        return self.decoder(z, pitch, velocity), mu, logvar
+        return self.decoder(z if source is None else z[source], pitch, velocity), mu, logvar
 
 
 def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

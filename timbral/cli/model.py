@@ -32,8 +32,8 @@ def cmd_evaluate(args) -> None:
     from ..model import load_model
 
     model = load_model(args.model)
-    metrics = evaluate(model, args.data, args.split, library=args.library, phase=args.phase, pitch_notes=args.pitch_notes,
-                       baseline_notes=args.baseline_notes)
+    metrics = evaluate(model, args.data, args.split, library=args.library, phase=args.phase, rebuild_notes=args.rebuild_notes,
+                       pitch_notes=args.pitch_notes, baseline_notes=args.baseline_notes, level_notes=args.level_notes)
     if args.card:
         update_card(args.model, metrics)
     if args.json:
@@ -55,6 +55,11 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "family_weight": "weight of the auxiliary family classifier on the latent mean (0: off)",
         "max_minutes": "stop after this many minutes with a checkpoint and a model (0: no limit)",
         "pitch_conditioning": "condition the decoder on pitch and velocity", "harmonic_template": "use the harmonic comb head",
+        "cross_pitch": "share of notes rebuilt from the latent of another note (other pitch) of their instrument, "
+                       "so the latent holds the instrument, not the pitch (0: off)",
+        "contrastive_weight": "weight of a contrastive loss pulling the latents of one instrument's notes together (0: off)",
+        "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
+        "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
     }
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -91,9 +96,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--library", type=Path, metavar="DIR",
                    help="reference library for placement and the retrieval baseline (its train split if it has one; "
                         "default: the dataset's own train split)")
+    p.add_argument("--rebuild-notes", type=int, metavar="N",
+                   help="decode and rebuild only N notes spread over the set (default: all; latent figures use every note)")
     p.add_argument("--pitch-notes", type=int, default=200, help="notes checked with pYIN for pitch error (default 200)")
     p.add_argument("--baseline-notes", type=int, default=200,
                    help="notes compared with the closest reference note at their pitch (default 200; 0: skip)")
+    p.add_argument("--level-notes", type=int, default=400,
+                   help="notes (of whole instruments) measured again at -1 and -30 dBFS for level robustness (default 400; 0: skip)")
     p.add_argument("--card", action="store_true", help="write the figures into MODEL/card.md")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
