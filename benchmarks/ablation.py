@@ -6,7 +6,7 @@ Trains one short run per arm with ``timbral.train`` on DATA (whose split must ho
 against the train split: family placement, cross-pitch instrument retrieval, pitch-explained
 latent variance, gain-matched rebuild versus the closest reference note, pitch error, level
 robustness. The baseline arm is the previous recipe (every technique off), trained in the same run.
-A finished arm in RUNS is reused (delete its folder to train it again).
+A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again).
 
 Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--json]
 """
@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 OFF = {"cross_pitch": 0.0, "contrastive_weight": 0.0, "encoder_pitch": False, "level_normalise": False}
@@ -41,19 +43,26 @@ COLUMNS = {
 
 
 def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int) -> dict:
-    from timbral.evaluate import evaluate
-    from timbral.model import load_model
-    from timbral.train import TrainConfig, train
-
+    """Train the arm (in its own process, as a user would run it) and evaluate it; both are kept in
+    its run folder and reused."""
     out = runs / name.split(" (")[0].replace(" ", "-")
+    result = out / "ablation.json"
     if not (out / "model" / "config.json").is_file():
-        cfg = TrainConfig(steps=steps, kl_warmup=steps // 3, valid_every=steps // 3, checkpoint_every=steps, **overrides)
-        train(data, out, cfg)
-    with (out / "log.csv").open() as f:
-        minutes = float(list(csv.DictReader(f))[-1]["seconds"]) / 60
-    metrics = evaluate(load_model(out / "model"), data, "test", rebuild_notes=256, pitch_notes=48,
-                       baseline_notes=128, level_notes=320)
-    return {"arm": name, "settings": overrides, "train_minutes": round(minutes, 1), **metrics}
+        settings = {"steps": steps, "kl_warmup": steps // 3, "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
+        flags = [f"--{k.replace('_', '-')}" if v is True else f"--no-{k.replace('_', '-')}" if v is False
+                 else f"--{k.replace('_', '-')}={v}" for k, v in settings.items()]
+        subprocess.run([sys.executable, "-m", "timbral.cli", "train", str(data), "--out", str(out), *flags], check=True)
+        result.unlink(missing_ok=True)
+    if not result.is_file():
+        from timbral.evaluate import evaluate
+        from timbral.model import load_model
+
+        with (out / "log.csv").open() as f:
+            minutes = float(list(csv.DictReader(f))[-1]["seconds"]) / 60
+        metrics = evaluate(load_model(out / "model"), data, "test", rebuild_notes=256, pitch_notes=48,
+                           baseline_notes=128, level_notes=320)
+        result.write_text(json.dumps({"arm": name, "settings": overrides, "train_minutes": round(minutes, 1), **metrics}))
+    return json.loads(result.read_text())
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ import json
 
 from timbral.cli import main
 from timbral.data.default import default_soundfonts
+from timbral.data.nsynth import source_of
 
 
 def test_default_dataset_builds_with_its_split(tmp_path, capsys):
@@ -18,8 +19,10 @@ def test_default_dataset_builds_with_its_split(tmp_path, capsys):
     assert not (train & test or train & valid or valid & test) and split["by"] == "instrument"
     instruments = {m["instrument_str"] for m in examples.values()}
     assert train | valid | test == instruments
-    families = {m["instrument_family_str"] for m in examples.values() if m["instrument_str"] in test}
-    assert len(families) == 12  # every family is heard in test
+    assert split["hold_out_source"] == "OPL-3_FM_128M.sf2"  # test: a whole source never trained on
+    assert {source_of(m) for m in examples.values() if m["instrument_str"] in test} == {"OPL-3_FM_128M.sf2"}
+    families = {m["instrument_family_str"] for m in examples.values() if m["instrument_str"] in valid}
+    assert len(families) == 12  # every family is heard in valid
     assert len(list((out / "audio").iterdir())) == len(examples)
 
     assert main(["data", "info", str(out), "--json"]) == 0

@@ -1,7 +1,11 @@
 """Training: ``timbral train DATA --out RUN``, on a CPU, a GPU, or many under ``torchrun``.
 
 Read top to bottom: settings → data → model → one step → the loop → the outputs.
-Batches are drawn from a seeded permutation per epoch and indexed by the step number, so a
+The recipe is made for a timbre space that generalises: a batch is pairs of notes of one
+instrument at different pitches; part of the notes are rebuilt from their partner's latent
+(so the latent must hold what the instrument's notes share, not the pitch) and a contrastive
+loss pulls a pair's latents together; the encoder hears every note at one level and is told
+its pitch (:class:`~timbral.model.ModelConfig`). Batches are drawn from a seeded permutation per epoch and indexed by the step number, so a
 resumed run (``--resume``) and a run under DistributedDataParallel see exactly the batches an
 uninterrupted single-process run would. The run folder holds ``checkpoint.pt`` (written
 atomically), ``log.csv``, ``loss.png`` and, at the end, the exported model in ``model/``.
@@ -178,6 +182,27 @@ def load_batch(store: FeatureStore, rows: np.ndarray, bounds, device) -> dict[st
     }
 
 
+def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray, bounds, device, share: float) -> dict:
+    """Anchors then their partners; a ``share`` of the notes (drawn with torch's generator) is rebuilt
+    from its partner's latent."""
+    batch = load_batch(store, np.concatenate([anchors, partners]), bounds, device)
+    m = len(anchors)
+    own = torch.arange(2 * m, device=device)
+    swapped = torch.cat([own[m:], own[:m]])
+    batch["source"] = torch.where(torch.rand(2 * m, device=device) < share, swapped, own)
+    batch["pairs"] = m
+    return batch
+
+
+def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None, cfg: TrainConfig, step: int,
+               device, rank: int = 0, world: int = 1) -> dict[str, torch.Tensor]:
+    """This rank's batch of ``step``: plain, or instrument pairs when ``partners`` is given."""
+    if partners is None:
+        return load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
+    anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
+    return paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
+
+
 # --- one step --------------------------------------------------------------------------------
 
 def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[str, torch.Tensor]:
@@ -193,7 +218,7 @@ def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[st
     kl_dims = kl_per_dim(mu.float(), logvar.float()).mean(0)
     kl = kl_dims.sum()
     kl_penalty = torch.clamp(kl_dims, min=cfg.free_bits).sum()
-    family = torch.nn.functional.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
+    family = F.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
     pairs = batch.get("pairs", 0)
     contrastive = paired_contrastive(mu[:pairs].float(), mu[pairs : 2 * pairs].float()) if pairs else torch.zeros(())
     total = l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
@@ -205,18 +230,6 @@ def paired_contrastive(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     logits = F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T / TEMPERATURE
     target = torch.arange(len(a), device=a.device)
     return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
-
-
-def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray, bounds, device, share: float) -> dict:
-    """Anchors then their partners; a ``share`` of the notes (drawn with torch's generator) is rebuilt
-    from its partner's latent."""
-    batch = load_batch(store, np.concatenate([anchors, partners]), bounds, device)
-    m = len(anchors)
-    own = torch.arange(2 * m, device=device)
-    swapped = torch.cat([own[m:], own[:m]])
-    batch["source"] = torch.where(torch.rand(2 * m, device=device) < share, swapped, own)
-    batch["pairs"] = m
-    return batch
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -244,7 +257,9 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     only change ``steps`` and ``max_minutes``.
     """
     out = Path(out)
-    torch.set_flush_denormal(True)  # denormal gradients (the sigmoid's tails) make a CPU step up to 5x slower
+    # denormal numbers in the gradients make a CPU step up to 5x slower; torch's worker threads inherit
+    # this setting when they start, so it takes full effect when training is a process's first torch work
+    torch.set_flush_denormal(True)
     rank, world, device = _setup_distributed()
     checkpoint = None
     if resume:
@@ -306,11 +321,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         lr = learning_rate(cfg, step)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        if partners is None:
-            batch = load_batch(store, batch_rows(train_rows, step, cfg.batch_size, cfg.seed, rank, world), bounds, device)
-        else:
-            anchors = batch_rows(train_rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
-            batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), bounds, device, cfg.cross_pitch)
+        batch = step_batch(store, train_rows, partners, cfg, step, device, rank, world)
         with amp:
             parts = losses(net, batch, cfg, bounds, beta)
         if not torch.isfinite(parts["loss"]):
