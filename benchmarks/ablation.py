@@ -59,8 +59,8 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int) -> d
 
         with (out / "log.csv").open() as f:
             minutes = float(list(csv.DictReader(f))[-1]["seconds"]) / 60
-        metrics = evaluate(load_model(out / "model"), data, "test", rebuild_notes=256, pitch_notes=48,
-                           baseline_notes=128, level_notes=320)
+        metrics = evaluate(load_model(out / "model"), data, "test", rebuild_notes=192, pitch_notes=32,
+                           baseline_notes=96, level_notes=320)
         result.write_text(json.dumps({"arm": name, "settings": overrides, "train_minutes": round(minutes, 1), **metrics}))
     return json.loads(result.read_text())
 

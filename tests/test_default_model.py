@@ -26,6 +26,6 @@ def test_default_model_is_small_and_its_card_matches_it():
     assert size <= 25 * 2**20
     config = json.loads((path / "config.json").read_text())["model"]
     card = (path / "card.md").read_text()
-    for key in ("latent_dim", "channels", "pitch_conditioning", "harmonic_template"):
+    for key in ("latent_dim", "channels", "pitch_conditioning", "harmonic_template", "level_normalise", "encoder_pitch"):
         assert re.search(rf"\| {key} \| {config[key]} \|", card), key
     assert "## Evaluation" in card and "spectral convergence" in card and "min on cpu" in card

@@ -2,12 +2,13 @@
 
 The encoder reads a whole note's scaled log-magnitude spectrogram (frequency as channels,
 1-D convolutions over time) and returns the mean and log-variance of a latent vector that
-holds **timbre**. With ``level_normalise`` it first brings the note to one level (a dB shift,
-so how loud a note was recorded cannot move its timbre); with ``encoder_pitch`` it is told the
-note's pitch too, so it can take out what pitch alone explains. The decoder rebuilds the spectrogram from that vector plus the pitch and
-velocity to play it at: pitch enters as continuous Fourier features (any MIDI pitch works,
-also ones never trained on) and as a harmonic comb over the frequency bins, which one
-decoder head uses to place partials exactly where that pitch puts them.
+holds **timbre**. With ``level_normalise`` it first brings the note to one level and a fixed
+dynamic range (so how loud a note was recorded cannot move its timbre); with ``encoder_pitch``
+it is told the note's pitch too, so it can take out what pitch alone explains. The decoder
+rebuilds the spectrogram from that vector plus the pitch and velocity to play it at: pitch
+enters as continuous Fourier features (any MIDI pitch works, also ones never trained on) and
+as a harmonic comb over the frequency bins, which one decoder head uses to place partials
+exactly where that pitch puts them.
 
 A model folder holds ``config.json`` (every setting, the spectral settings and the
 dataset-level bounds), ``weights.safetensors`` and ``card.md``. Loading never unpickles.
@@ -32,6 +33,7 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.md"
 FORMAT_VERSION = 1
+ENCODER_RANGE_DB = 75.0  # with level_normalise, the encoder hears this much below a note's level (above a 16-bit file's noise at -30 dBFS)
 INPUT_LEVEL_DB = 32.33  # measured with train.input_level on data/default (velocity 100, train split)
 
 
@@ -57,7 +59,7 @@ class ModelConfig:
     # the typical level (spectral.level_db) of a loud training note: a user's sound is brought to it before
     # encoding, so its recording level changes nothing (the default: the default dataset's velocity-100 notes)
     input_level_db: float = INPUT_LEVEL_DB
-    level_normalise: bool = False  # the encoder hears every note at input_level_db
+    level_normalise: bool = False  # the encoder hears every note at input_level_db, over ENCODER_RANGE_DB
     encoder_pitch: bool = False  # the encoder is given the note's pitch
 
     @property
@@ -94,14 +96,16 @@ def harmonic_comb(pitch: torch.Tensor, settings: SpectralSettings, width: float 
     return torch.exp(-0.5 * (distance_bins / width) ** 2)
 
 
-def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds) -> torch.Tensor:
+def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds, range_db: float = ENCODER_RANGE_DB) -> torch.Tensor:
     """Scaled spectrograms ``(batch, bins, frames)`` shifted in dB so that each one's level
-    (:func:`~timbral.spectral.level_db`) is ``level_db``: what scaling the audio would do, the
-    floor staying the floor."""
+    (:func:`~timbral.spectral.level_db`) is ``level_db`` (what scaling the audio would do), keeping
+    only the ``range_db`` below it: a note recorded quietly, whose softest detail sank under the
+    floor or the noise of its file, then looks the same as when recorded loud."""
     power = torch.pow(10.0, bounds.unscale(spec) / 10.0).sum(dim=1)
     level = 10.0 * torch.log10(power.amax(dim=-1).clamp(min=1e-12))
-    shift = ((level_db - level) / (bounds.hi - bounds.lo))[:, None, None]
-    return torch.where(spec > 0, (spec + shift).clamp(0.0, 1.0), spec)
+    shifted = spec + ((level_db - level) / (bounds.hi - bounds.lo))[:, None, None]
+    keep = (spec > 0) & (shifted > bounds.scale(level_db - range_db))
+    return torch.where(keep, shifted.clamp(0.0, 1.0), torch.zeros_like(spec))
 
 
 class Encoder(nn.Module):

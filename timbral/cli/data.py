@@ -144,7 +144,8 @@ def add_parsers(sub) -> None:
     dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
     p = verb(dsub, "default", "Render the default dataset with its split: the distinct presets of FluidR3_GM/GS, TimGM6mb, "
              "Csound's GM bank and a sampled OPL3 chip, an audible variant of each, and 1,000 procedural "
-             "instruments (~1,800 instruments from 5 sources, ~28,800 notes, 3.7 GB, about 80 s on 2 cores).",
+             "instruments (~1,800 instruments from 5 sources, ~28,800 notes, 3.7 GB, about 80 s on 2 cores). "
+             "The split's test part is the whole OPL3 source, never trained on.",
               "timbral data default --out data/default", cmd_data_default)
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
