@@ -20,13 +20,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-OFF = {"cross_pitch": 0.0, "contrastive_weight": 0.0, "encoder_pitch": False, "level_normalise": False}
+OFF = {"cross_pitch": 0.0, "contrastive_weight": 0.0, "noise_floor": 0.0, "encoder_pitch": False, "level_normalise": False}
 ARMS = {
     "recipe": {},
     "no cross-pitch rebuild": {"cross_pitch": 0.0},
     "no contrastive loss": {"contrastive_weight": 0.0},
     "no pitch to the encoder": {"encoder_pitch": False},
     "no level normalisation": {"level_normalise": False},
+    "no noise floor": {"noise_floor": 0.0},
     "previous recipe (all off)": OFF,
 }
 COLUMNS = {

@@ -90,7 +90,7 @@ def level_invariance(kit: dict) -> dict:
                 y = y / np.max(np.abs(y))
                 paths = []
                 for db in (-1, -30):
-                    paths.append(Path(tmp) / f"{kind}_{db}.wav")
+                    paths.append(Path(tmp) / f"{kind}_{'loud' if db == -1 else 'quiet'}.wav")  # no number a name could read as the pitch
                     sf.write(paths[-1], y * 10 ** (db / 20), 16000, subtype=subtype)
                 a, b = (t.encode(p).latent for p in paths)
                 changes["now"].append(np.linalg.norm(a - b) / np.linalg.norm(a))
@@ -105,6 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "default")
     parser.add_argument("--every", type=int, default=37, help="take every Nth note of the dataset (default 37)")
+    parser.add_argument("--level-only", action="store_true", help="only the level invariance (for a new model)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -114,10 +115,13 @@ def main() -> None:
     from timbral.audio import load_note, prepare_note
     from timbral.data.nsynth import read_examples
 
+    kit = {kind: make() for kind, (make, _) in KINDS.items()}
+    if args.level_only:
+        print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit)}, indent=1))
+        return
     examples = read_examples(args.data)
     chosen = sorted(examples.items())[:: args.every]
     dataset = [(load_note(args.data / "audio" / f"{k}.wav", trim=False), m["pitch"]) for k, m in chosen]
-    kit = {kind: make() for kind, (make, _) in KINDS.items()}
     one_shots = [(prepare_note(kit[kind], 16000), expected) for kind, (_, expected) in KINDS.items()]
     figures = {"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots),
                "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit)}

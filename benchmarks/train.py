@@ -62,7 +62,7 @@ def main() -> None:
     rows = np.array(store.positions("train"))
     default = TrainConfig()
     original = TrainConfig(pitch_conditioning=False, harmonic_template=False, family_weight=0.0, cross_pitch=0.0,
-                           contrastive_weight=0.0, level_normalise=False, encoder_pitch=False)
+                           contrastive_weight=0.0, noise_floor=0.0, level_normalise=False, encoder_pitch=False)
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     results = {"threads": torch.get_num_threads(), "batch_size": default.batch_size}
     for device in devices:

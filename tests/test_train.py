@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, train
+from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, train, with_noise_floor
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -113,6 +113,21 @@ def test_contrastive_loss_rewards_matching_pairs():
     assert paired_contrastive(a, a + 0.01 * torch.randn(8, 4)) < paired_contrastive(a, torch.randn(8, 4))
 
 
+def test_noise_floor_lies_far_below_the_note():
+    from timbral.model import spectrogram_level
+    from timbral.spectral import Bounds
+
+    bounds = Bounds(-80.0, 40.0)
+    spec = torch.zeros(4, 513, 251)
+    spec[:, 40, :100] = bounds.scale(torch.tensor(20.0))  # one loud partial, then silence
+    torch.manual_seed(0)
+    assert torch.equal(with_noise_floor(spec, bounds, 0.0), spec)
+    noisy = with_noise_floor(spec, bounds, 1.0)
+    assert torch.allclose(spectrogram_level(noisy, bounds), spectrogram_level(spec, bounds), atol=0.1)
+    tail = bounds.unscale(noisy[:, 100:, 200:])
+    assert (tail > -80).float().mean() > 0.5 and tail.median() < 20.0 - 55  # a floor, 60-85 dB under the note
+
+
 def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r"), "--batch-size", "64"]) == 2
@@ -120,6 +135,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--lr", "-1"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--lr", "nan"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-pitch", "1.5"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--noise-floor", "2"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
     bad_config.write_text('{"stepz": 3}')
@@ -128,7 +144,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
-                    "JSON object", "cross_pitch is a share", "must divide among 1 processes in pairs"):
+                    "JSON object", "cross_pitch is a share", "noise_floor is a share", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0

@@ -34,7 +34,7 @@ WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.md"
 FORMAT_VERSION = 1
 ENCODER_RANGE_DB = 75.0  # with level_normalise, the encoder hears this much below a note's level (above a 16-bit file's noise at -30 dBFS)
-INPUT_LEVEL_DB = 32.33  # measured with train.input_level on data/default (velocity 100, train split)
+INPUT_LEVEL_DB = 38.72  # measured with train.input_level on data/default (velocity 100, train split)
 
 
 class ModelError(ValueError):
@@ -96,14 +96,18 @@ def harmonic_comb(pitch: torch.Tensor, settings: SpectralSettings, width: float 
     return torch.exp(-0.5 * (distance_bins / width) ** 2)
 
 
+def spectrogram_level(spec: torch.Tensor, bounds: Bounds) -> torch.Tensor:
+    """:func:`~timbral.spectral.level_db` of scaled spectrograms ``(batch, bins, frames)``, in torch."""
+    power = torch.pow(10.0, bounds.unscale(spec) / 10.0).sum(dim=1)
+    return 10.0 * torch.log10(power.amax(dim=-1).clamp(min=1e-12))
+
+
 def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds, range_db: float = ENCODER_RANGE_DB) -> torch.Tensor:
     """Scaled spectrograms ``(batch, bins, frames)`` shifted in dB so that each one's level
     (:func:`~timbral.spectral.level_db`) is ``level_db`` (what scaling the audio would do), keeping
     only the ``range_db`` below it: a note recorded quietly, whose softest detail sank under the
     floor or the noise of its file, then looks the same as when recorded loud."""
-    power = torch.pow(10.0, bounds.unscale(spec) / 10.0).sum(dim=1)
-    level = 10.0 * torch.log10(power.amax(dim=-1).clamp(min=1e-12))
-    shifted = spec + ((level_db - level) / (bounds.hi - bounds.lo))[:, None, None]
+    shifted = spec + ((level_db - spectrogram_level(spec, bounds)) / (bounds.hi - bounds.lo))[:, None, None]
     keep = (spec > 0) & (shifted > bounds.scale(level_db - range_db))
     return torch.where(keep, shifted.clamp(0.0, 1.0), torch.zeros_like(spec))
 

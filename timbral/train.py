@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
-from .model import ModelConfig, TimbreVAE, kl_per_dim, save_model
+from .model import ModelConfig, TimbreVAE, kl_per_dim, save_model, spectrogram_level
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 
@@ -38,6 +38,7 @@ LOG = "log.csv"
 LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
               "contrastive", "valid_l1", "valid_sc", "valid_kl")
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
+NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an added noise floor lies
 
 
 @dataclass
@@ -54,6 +55,7 @@ class TrainConfig:
     family_weight: float = 0.05  # auxiliary family classifier on μ (0: none)
     cross_pitch: float = 0.5  # share of notes rebuilt from the latent of another note of their instrument
     contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
+    noise_floor: float = 0.5  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
     seed: int = 0
     checkpoint_every: int = 500
     valid_every: int = 500
@@ -77,14 +79,15 @@ class TrainConfig:
         for name in ("steps", "batch_size", "checkpoint_every", "valid_every", "log_every", "latent_dim", "channels"):
             if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
-        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "max_minutes"):
+        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "max_minutes"):
             value = getattr(cfg, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
         if cfg.lr == 0:
             raise ValueError("lr must be positive")
-        if cfg.cross_pitch > 1:
-            raise ValueError(f"cross_pitch is a share of the batch, at most 1, got {cfg.cross_pitch!r}")
+        for name in ("cross_pitch", "noise_floor"):
+            if getattr(cfg, name) > 1:
+                raise ValueError(f"{name} is a share of the batch, at most 1, got {getattr(cfg, name)!r}")
         return cfg
 
     @property
@@ -158,6 +161,7 @@ class Partners:
         self.position = {r: i for i, r in enumerate(self.rows.tolist())}
 
     def pick(self, rows: np.ndarray, seed: int, step: int) -> np.ndarray:
+        """A partner for each of ``rows``, drawn with ``(seed, step)``: a resumed run draws the same."""
         rng = np.random.default_rng([seed, step, 1])
         partners = []
         for r in rows.tolist():
@@ -196,11 +200,29 @@ def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray,
 
 def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None, cfg: TrainConfig, step: int,
                device, rank: int = 0, world: int = 1) -> dict[str, torch.Tensor]:
-    """This rank's batch of ``step``: plain, or instrument pairs when ``partners`` is given."""
+    """This rank's batch of ``step``: plain, or instrument pairs when ``partners`` is given; with
+    ``cfg.noise_floor``, what the encoder hears of it (``heard``) has noise floors added."""
     if partners is None:
-        return load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
-    anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
-    return paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
+        batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
+    else:
+        anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
+        batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
+    if cfg.noise_floor:
+        batch["heard"] = with_noise_floor(batch["spec"], store.bounds, cfg.noise_floor)
+    return batch
+
+
+def with_noise_floor(spec: torch.Tensor, bounds, share: float) -> torch.Tensor:
+    """A ``share`` of the scaled spectrograms (drawn with torch's generator) with white noise added,
+    each bin 60-85 dB below the note's level (power-domain, Rayleigh-distributed magnitudes): what
+    a quiet take in a 16-bit file or a noisy room adds, which must not move a timbre."""
+    n = len(spec)
+    below = NOISE_FLOOR_DB[0] + (NOISE_FLOOR_DB[1] - NOISE_FLOOR_DB[0]) * torch.rand(n, device=spec.device)
+    per_bin_db = spectrogram_level(spec, bounds) - below
+    noise = torch.empty_like(spec).exponential_() * torch.pow(10.0, per_bin_db / 10.0)[:, None, None]
+    noisy = bounds.scale(10.0 * torch.log10(torch.pow(10.0, bounds.unscale(spec) / 10.0) + noise)).clamp(0.0, 1.0)
+    chosen = (torch.rand(n, device=spec.device) < share)[:, None, None]
+    return torch.where(chosen, noisy, spec)
 
 
 # --- one step --------------------------------------------------------------------------------
@@ -208,7 +230,7 @@ def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None,
 def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[str, torch.Tensor]:
     """Reconstruction (L1 on scaled dB + spectral convergence on linear magnitude), KL, family."""
     x = batch["spec"]
-    x_hat, mu, logvar = model(x, batch["pitch"], batch["velocity"], batch.get("source"))
+    x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
     head = getattr(model, "module", model).family_head
     x_hat = x_hat.float()
     l1 = (x_hat - x).abs().mean()

@@ -58,6 +58,8 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "cross_pitch": "share of notes rebuilt from the latent of another note (other pitch) of their instrument, "
                        "so the latent holds the instrument, not the pitch (0: off)",
         "contrastive_weight": "weight of a contrastive loss pulling the latents of one instrument's notes together (0: off)",
+        "noise_floor": "share of notes the encoder hears over a random noise floor 60-85 dB below them, as in a quiet "
+                       "16-bit take or a noisy room (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
         "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
     }
