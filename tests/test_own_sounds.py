@@ -55,7 +55,8 @@ def test_level_does_not_move_a_sound(t, tmp_path):
         a, b = t.encode(loud), t.encode(quiet)
         assert np.linalg.norm(a.latent - b.latent) <= LEVEL_TOLERANCE * np.linalg.norm(a.latent), kind
         assert a.pitch == b.pitch and a.pitched == b.pitched
-        assert np.allclose(t.encode(y * 0.001).latent, t.encode(y).latent, rtol=0, atol=1e-4 * np.abs(a.latent).max())
+        quiet_float = t.encode(y * 0.001).latent  # float input 60 dB down: no quantisation, so only rounding differs
+        assert np.linalg.norm(quiet_float - t.encode(y).latent) <= 1e-3 * np.linalg.norm(a.latent), kind
 
 
 def test_long_take_starts_at_its_onset_and_says_so(t, kit):
