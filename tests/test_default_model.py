@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -9,6 +10,7 @@ import torch
 from timbral.model import default_model_path, load_model
 from timbral.phase import reconstruct
 from timbral.spectral import db_to_magnitude
+from timbral.train import TrainConfig
 
 
 @torch.no_grad()
@@ -29,3 +31,10 @@ def test_default_model_is_small_and_its_card_matches_it():
     for key in ("latent_dim", "channels", "pitch_conditioning", "harmonic_template", "level_normalise", "encoder_pitch"):
         assert re.search(rf"\| {key} \| {config[key]} \|", card), key
     assert "## Evaluation" in card and "spectral convergence" in card and "min on cpu" in card
+
+
+def test_default_model_was_trained_with_todays_default_settings():
+    """`timbral train data/default`, no flags, must reproduce the shipped model: retrain it when a default changes."""
+    card = (default_model_path() / "card.md").read_text()
+    for key, value in asdict(TrainConfig()).items():
+        assert re.search(rf"\| {key} \| {value} \|", card), f"card's {key} is not today's default {value}"
