@@ -45,7 +45,7 @@ NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an add
 class TrainConfig:
     """Every training setting; ``timbral train`` flags and ``--config FILE`` (JSON) fill it."""
 
-    steps: int = 9000  # about 50 min at batch 32 on 2 CPU cores
+    steps: int = 9000  # about 75 min at batch 32 on 2 CPU cores
     batch_size: int = 32
     lr: float = 1e-3
     beta: float = 3e-4  # KL weight against per-element reconstruction losses
