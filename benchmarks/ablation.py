@@ -6,7 +6,8 @@ Trains one short run per arm with ``timbral.train`` on DATA (whose split must ho
 against the train split: family placement, cross-pitch instrument retrieval, pitch-explained
 latent variance, gain-matched rebuild versus the closest reference note, pitch error, level
 robustness. The baseline arm is the previous recipe (every technique off), trained in the same run;
-three more try stronger weights for the contrastive loss, the family head and the KL term.
+three more try stronger weights for the contrastive loss, the family head and the KL term, and
+one adds random recolouring (new instruments of each family, ``--colour``).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again).
 
 Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--json]
@@ -33,6 +34,7 @@ ARMS = {
     "stronger contrastive loss (x5)": {"contrastive_weight": 0.5},
     "stronger family head (x10)": {"family_weight": 0.5},
     "stronger KL (beta x10)": {"beta": 3e-3},
+    "random recolouring (half the instruments)": {"colour": 0.5},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, train, with_noise_floor
+from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, recoloured, train, with_noise_floor
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -128,6 +128,23 @@ def test_noise_floor_lies_far_below_the_note():
     assert (tail > -80).float().mean() > 0.5 and tail.median() < 20.0 - 55  # a floor, 60-85 dB under the note
 
 
+def test_recolouring_is_one_smooth_eq_per_instrument():
+    from timbral.spectral import Bounds, SpectralSettings
+
+    bounds = Bounds(-80.0, 40.0)
+    spec = torch.full((6, 513, 251), float(bounds.scale(torch.tensor(-20.0))))
+    spec[:, :, 200:] = 0.0  # the dB floor after the note
+    torch.manual_seed(0)
+    assert torch.equal(recoloured(spec, bounds, SpectralSettings(), 0.0, pairs=3), spec)
+    out = recoloured(spec, bounds, SpectralSettings(), 1.0, pairs=3)
+    curve = bounds.unscale(out[:, :, 0]) - bounds.unscale(spec[:, :, 0])  # dB, (notes, bins)
+    assert torch.allclose(curve[:3], curve[3:], atol=1e-4)  # both notes of a pair: one instrument
+    assert not torch.allclose(curve[0], curve[1], atol=0.5)  # pairs: different instruments
+    assert curve.abs().max() < 3.0 * 12 + 3.0 * 4 and curve.abs().max() > 1.0
+    assert curve.diff(dim=1).abs().max() < 4.0  # smooth: no bin jumps more than 4 dB from its neighbour
+    assert torch.equal(out[:, :, 200:], spec[:, :, 200:])  # the floor stays the floor
+
+
 def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r"), "--batch-size", "64"]) == 2
@@ -136,6 +153,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--lr", "nan"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-pitch", "1.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--noise-floor", "2"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--colour", "-0.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
     bad_config.write_text('{"stepz": 3}')
@@ -144,7 +162,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
-                    "JSON object", "cross_pitch is a share", "noise_floor is a share", "must divide among 1 processes in pairs"):
+                    "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import platform
 import time
@@ -39,6 +40,9 @@ LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss"
               "contrastive", "valid_l1", "valid_sc", "valid_kl")
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
 NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an added noise floor lies
+COLOUR_TILT_DB = 3.0  # largest spectral tilt of a recolouring, dB per octave around 1 kHz
+COLOUR_BANDS = 3  # broad resonances or notches per recolouring, each up to ±COLOUR_GAIN_DB
+COLOUR_GAIN_DB = 12.0
 
 
 @dataclass
@@ -56,6 +60,7 @@ class TrainConfig:
     cross_pitch: float = 0.5  # share of notes rebuilt from the latent of another note of their instrument
     contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
     noise_floor: float = 0.5  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
+    colour: float = 0.0  # share of instruments recoloured by a random smooth EQ into a new instrument of their family
     seed: int = 0
     checkpoint_every: int = 500
     valid_every: int = 500
@@ -79,13 +84,14 @@ class TrainConfig:
         for name in ("steps", "batch_size", "checkpoint_every", "valid_every", "log_every", "latent_dim", "channels"):
             if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
-        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "max_minutes"):
+        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "colour",
+                     "max_minutes"):
             value = getattr(cfg, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
         if cfg.lr == 0:
             raise ValueError("lr must be positive")
-        for name in ("cross_pitch", "noise_floor"):
+        for name in ("cross_pitch", "noise_floor", "colour"):
             if getattr(cfg, name) > 1:
                 raise ValueError(f"{name} is a share of the batch, at most 1, got {getattr(cfg, name)!r}")
         return cfg
@@ -201,12 +207,15 @@ def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray,
 def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None, cfg: TrainConfig, step: int,
                device, rank: int = 0, world: int = 1) -> dict[str, torch.Tensor]:
     """This rank's batch of ``step``: plain, or instrument pairs when ``partners`` is given; with
-    ``cfg.noise_floor``, what the encoder hears of it (``heard``) has noise floors added."""
+    ``cfg.colour``, part of its instruments are recoloured; with ``cfg.noise_floor``, what the encoder
+    hears of it (``heard``) has noise floors added."""
     if partners is None:
         batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
     else:
         anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
         batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
+    if cfg.colour:
+        batch["spec"] = recoloured(batch["spec"], store.bounds, store.settings, cfg.colour, batch.get("pairs", 0))
     if cfg.noise_floor:
         batch["heard"] = with_noise_floor(batch["spec"], store.bounds, cfg.noise_floor)
     return batch
@@ -223,6 +232,29 @@ def with_noise_floor(spec: torch.Tensor, bounds, share: float) -> torch.Tensor:
     noisy = bounds.scale(10.0 * torch.log10(torch.pow(10.0, bounds.unscale(spec) / 10.0) + noise)).clamp(0.0, 1.0)
     chosen = (torch.rand(n, device=spec.device) < share)[:, None, None]
     return torch.where(chosen, noisy, spec)
+
+
+def recoloured(spec: torch.Tensor, bounds, settings: SpectralSettings, share: float, pairs: int = 0) -> torch.Tensor:
+    """A ``share`` of the scaled spectrograms (drawn with torch's generator) through a random smooth EQ:
+    a spectral tilt and a few broad resonances or notches on a log-frequency axis, the same for both
+    notes of a pair (the first ``pairs`` notes and the next ``pairs``), so a pair stays one instrument.
+    Each recoloured instrument is a new one of the same family, heard and rebuilt as such: more
+    instruments per family than the SoundFonts hold, against a space that memorises their colour."""
+    n, n_bins, _ = spec.shape
+    groups = torch.arange(n, device=spec.device) % pairs if pairs else torch.arange(n, device=spec.device)
+    g = int(groups.max()) + 1
+    freqs = torch.linspace(0.0, settings.sr / 2, n_bins, device=spec.device).clamp(min=50.0)
+    octave = torch.log2(freqs / 1000.0)  # (n_bins,)
+    low, high = math.log2(150.0 / 1000.0), float(octave[-1])
+    tilt = COLOUR_TILT_DB * (2 * torch.rand(g, 1, device=spec.device) - 1) * octave
+    centre = low + (high - low) * torch.rand(g, COLOUR_BANDS, 1, device=spec.device)
+    width = 0.4 + 0.8 * torch.rand(g, COLOUR_BANDS, 1, device=spec.device)
+    gain = COLOUR_GAIN_DB * (2 * torch.rand(g, COLOUR_BANDS, 1, device=spec.device) - 1)
+    bands = (gain * torch.exp(-0.5 * ((octave - centre) / width) ** 2)).sum(1)
+    curve = (tilt + bands)[groups][:, :, None]  # (n, n_bins, 1) dB
+    chosen = (torch.rand(g, device=spec.device) < share)[groups][:, None, None]
+    above_floor = spec > 0  # the dB floor stays the floor
+    return torch.where(chosen & above_floor, (spec + curve / (bounds.hi - bounds.lo)).clamp(0.0, 1.0), spec)
 
 
 # --- one step --------------------------------------------------------------------------------

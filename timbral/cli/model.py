@@ -60,6 +60,8 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "contrastive_weight": "weight of a contrastive loss pulling the latents of one instrument's notes together (0: off)",
         "noise_floor": "share of notes the encoder hears over a random noise floor 60-85 dB below them, as in a quiet "
                        "16-bit take or a noisy room (0: off)",
+        "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
+                  "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
         "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
     }
