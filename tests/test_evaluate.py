@@ -15,7 +15,8 @@ KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "placement_family
         "instrument_explained_variance", "reconstruction_gain_matched_sc_db", "reconstruction_gain_matched_lsd_db",
         "retrieval_baseline_sc_db", "retrieval_baseline_lsd_db", "reconstruction_vs_retrieval_sc_db",
         "pitch_error_cents", "active_latent_dims", "kl", "n_notes", "level_max_change", "rebuild_sc_db_at_-30dBFS",
-        "placement_family_accuracy_at_-1dBFS", "cross_pitch_instrument_retrieval_at_-30dBFS", "pitch_explained_variance_at_-1dBFS"}
+        "placement_family_accuracy_at_-1dBFS", "cross_pitch_instrument_retrieval_at_-30dBFS", "pitch_explained_variance_at_-1dBFS",
+        "placement_features_baseline", "placement_within_set"}
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,7 @@ def test_evaluate_reports_every_metric(tiny_model, tiny_dataset, capsys):
     assert KEYS <= set(m) and m["n_notes"] == 3 and m["split"] == "test" and m["reference"] == "train split"
     assert -60 < m["spectral_convergence_db"] < 20 and m["log_spectral_distance_db"] > 0
     assert 0 <= m["placement_family_accuracy"] <= 1 and 0 <= m["placement_chance"] <= 1 and 0 <= m["active_latent_dims"] <= 8 and m["kl"] >= 0
+    assert 0 <= m["placement_features_baseline"] <= 1 and 0 <= m["placement_within_set"] <= 1
 
 
 def test_dataset_without_split_uses_leave_one_out(tiny_model, tiny_dataset, tmp_path):
@@ -105,6 +107,19 @@ def test_generalisation_metrics_on_known_spaces():
     assert accuracy == 1.0 and chance < 0.8
     loo, _ = placement_accuracy(timbre, families)
     assert loo >= 0.5
+    alone = np.array(["bass", "flute", "organ", "reed", "brass", "string"])[instruments]  # one instrument per family
+    assert placement_accuracy(timbre, alone)[0] == 1.0  # its own notes at other pitches vote for it
+    assert placement_accuracy(timbre, alone, groups=instruments)[0] == 0.0  # with them left out, nothing can
+
+
+def test_knn_in_chunks_matches_one_pass(monkeypatch):
+    import timbral.evaluate as ev
+
+    rng = np.random.default_rng(2)
+    query, labels = rng.normal(size=(50, 3)), rng.integers(0, 3, 50)
+    whole = knn_accuracy(query, labels, groups=np.arange(50) // 5)
+    monkeypatch.setattr(ev, "KNN_CHUNK", 7)
+    assert knn_accuracy(query, labels, groups=np.arange(50) // 5) == whole
 
 
 def test_gain_matching_forgives_level_only():

@@ -45,6 +45,8 @@ from .phase import DEFAULT_METHOD, reconstruct
 from .spectral import db_to_magnitude, magnitude_to_db, stft
 
 K = 5
+KNN_CHUNK = 1024  # queries per distance matrix
+BANDS = 8  # STFT bins per band of the spectral-statistics baseline
 BATCH = 32
 ACTIVE_VARIANCE = 0.01
 
@@ -65,24 +67,28 @@ def encode_rows(model: TimbreVAE, store, rows: np.ndarray) -> tuple[np.ndarray, 
 
 
 def knn_accuracy(query: np.ndarray, query_labels: np.ndarray, ref: np.ndarray | None = None,
-                 ref_labels: np.ndarray | None = None, k: int = K) -> float:
-    """Share of queries whose k nearest references (Euclidean) vote for their label.
+                 ref_labels: np.ndarray | None = None, k: int = K, groups: np.ndarray | None = None,
+                 ref_groups: np.ndarray | None = None) -> float:
+    """Share of queries whose k nearest references (Euclidean) vote for their label; a reference in
+    the query's group (``ref_groups`` against ``groups``, such as its instrument) is passed over.
 
-    Without references it is leave-one-out among the queries.
+    Without references it is leave-one-out among the queries (each query its own group unless
+    ``groups`` says otherwise).
     """
-    leave_one_out = ref is None
-    ref, ref_labels = (query, query_labels) if leave_one_out else (ref, ref_labels)
-    q, r = torch.from_numpy(query).float(), torch.from_numpy(ref).float()
-    d = torch.cdist(q, r)
-    if leave_one_out:
-        d.fill_diagonal_(float("inf"))
-    k = min(k, len(ref) - int(leave_one_out))
-    if k < 1:
-        return float("nan")
-    nearest = d.topk(k, largest=False).indices.numpy()
-    votes = ref_labels[nearest]
-    predicted = np.array([np.bincount(v).argmax() for v in votes])
-    return float(np.mean(predicted == query_labels))
+    if ref is None:
+        ref, ref_labels = query, query_labels
+        groups = ref_groups = np.arange(len(query)) if groups is None else groups
+    r = torch.from_numpy(ref).float()
+    predicted = np.empty(len(query), int)
+    for start in range(0, len(query), KNN_CHUNK):  # bounded memory on large sets
+        d = torch.cdist(torch.from_numpy(query[start : start + KNN_CHUNK]).float(), r)
+        if groups is not None and ref_groups is not None:
+            d[torch.from_numpy(groups[start : start + KNN_CHUNK, None] == ref_groups[None, :])] = float("inf")
+        nearest = d.topk(min(k, len(ref)), largest=False)
+        for i, (dist, at) in enumerate(zip(nearest.values.numpy(), nearest.indices.numpy())):
+            votes = ref_labels[at[np.isfinite(dist)]]
+            predicted[start + i] = np.bincount(votes).argmax() if len(votes) else -1
+    return float(np.mean(predicted == query_labels)) if len(query) else float("nan")
 
 
 def pitch_error_cents(audio: np.ndarray, pitch: int, sr: int) -> float:
@@ -98,22 +104,24 @@ def pitch_error_cents(audio: np.ndarray, pitch: int, sr: int) -> float:
 
 
 def placement_accuracy(query: np.ndarray, query_families: np.ndarray, ref: np.ndarray | None = None,
-                       ref_families: np.ndarray | None = None, k: int = K, shuffles: int = 10) -> tuple[float, float]:
-    """Family vote of the ``k`` nearest references (leave-one-out without them), and its chance
-    level: the same vote with the references' families shuffled.
+                       ref_families: np.ndarray | None = None, k: int = K, shuffles: int = 10,
+                       groups: np.ndarray | None = None) -> tuple[float, float]:
+    """Family vote of the ``k`` nearest references, and its chance level: the same vote with the
+    references' families shuffled. Without references it is leave-one-out among the queries,
+    leaving out each query's whole group (its instrument, say) when ``groups`` is given.
 
     Families are labels of any kind (strings work): they are coded together first.
     """
     labels = np.concatenate([query_families, [] if ref_families is None else ref_families])
     _, codes = np.unique(labels, return_inverse=True)
-    q_codes, r_codes = codes[: len(query_families)], (None if ref is None else codes[len(query_families) :])
-    accuracy = knn_accuracy(query, q_codes, ref, r_codes, k)
-    rng = np.random.default_rng(0)
+    q_codes, r_codes, ref_groups = codes[: len(query_families)], codes[len(query_families) :], None
     if ref is None:
-        chance = [knn_accuracy(query, q_codes, query, rng.permutation(q_codes), k + 1) for _ in range(shuffles)]
-    else:
-        chance = [knn_accuracy(query, q_codes, ref, rng.permutation(r_codes), k) for _ in range(shuffles)]
-    return accuracy, float(np.mean(chance))
+        ref, r_codes = query, q_codes
+        groups = ref_groups = np.arange(len(query)) if groups is None else groups
+    accuracy = knn_accuracy(query, q_codes, ref, r_codes, k, groups, ref_groups)
+    rng = np.random.default_rng(0)
+    chance = [knn_accuracy(query, q_codes, ref, rng.permutation(r_codes), k, groups, ref_groups) for _ in range(shuffles)]
+    return accuracy, float(np.mean(chance)) if chance else float("nan")
 
 
 def cross_pitch_retrieval(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[float, float]:
@@ -147,6 +155,17 @@ def gain_matched(mag_hat: np.ndarray, mag: np.ndarray, settings=None) -> tuple[n
     err = np.linalg.norm(scaled - mag, axis=(-2, -1)) / np.maximum(np.linalg.norm(mag, axis=(-2, -1)), 1e-12)
     sc = 20 * np.log10(np.maximum(err, 1e-12))
     return sc, (log_spectral_distance(scaled, mag, settings) if settings is not None else None)
+
+
+def spectral_statistics(store, rows: np.ndarray) -> np.ndarray:
+    """The placement baseline's features: mean and standard deviation over time of each note's dB
+    spectrogram in bands of ``BANDS`` bins, the plain statistics a model has to beat."""
+    out = []
+    for start in range(0, len(rows), 256):
+        db = np.asarray(store.specs[rows[start : start + 256]], np.float32)
+        bands = db[:, : db.shape[1] // BANDS * BANDS].reshape(len(db), -1, BANDS, db.shape[2]).mean(axis=2)
+        out.append(np.concatenate([bands.mean(axis=2), bands.std(axis=2)], axis=1))
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
 def _magnitudes(store, rows: np.ndarray) -> np.ndarray:
@@ -245,12 +264,15 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
     if ref_store is not None:
         ref_mu, _ = encode_rows(model, ref_store, ref_rows)
         ref_families = np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows])
+        stats = spectral_statistics(store, rows), spectral_statistics(ref_store, ref_rows)
+        features_baseline = placement_accuracy(stats[0], families, stats[1], ref_families, shuffles=0)[0]
     retrieval, retrieval_chance = cross_pitch_retrieval(mu, instruments, pitches)
     kl = kl_per_dim(torch.from_numpy(mu), torch.from_numpy(logvar)).sum(-1).mean().item()
     metrics = {
         "spectral_convergence_db": float(np.median(sc)),
         "log_spectral_distance_db": float(np.median(lsd)),
         **dict(zip(("placement_family_accuracy", "placement_chance"), placement_accuracy(mu, families, ref_mu, ref_families))),
+        "placement_within_set": placement_accuracy(mu, families, groups=instruments, shuffles=0)[0],
         "cross_pitch_instrument_retrieval": retrieval,
         "cross_pitch_chance": retrieval_chance,
         "pitch_explained_variance": explained_variance(mu, pitches),
@@ -268,6 +290,8 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
         "phase": phase,
         "dataset": str(data_dir),
     }
+    if ref_store is not None:
+        metrics["placement_features_baseline"] = features_baseline
     if len(picked):
         base_sc, base_lsd = retrieval_baseline(store, rows[picked], ref_store, ref_rows, settings, progress=progress)
         metrics.update(reconstruction_gain_matched_sc_db=float(np.median(matched_sc)),
@@ -369,6 +393,10 @@ def metrics_markdown(metrics: dict) -> str:
         (f"placement: family vote of the 5 nearest notes of {metrics['reference']} (k-NN family accuracy; chance "
          f"{metrics['placement_chance']:.2f})", f"{metrics['placement_family_accuracy']:.3f}",
          "≥ 0.6 on an unseen source, ≥ 0.75 on unseen instruments"),
+        *([("… the same vote on plain spectral statistics (band means and spreads of the dB spectrogram)",
+            f"{metrics['placement_features_baseline']:.3f}", "a baseline to beat")] if "placement_features_baseline" in metrics else []),
+        ("… the same vote among the set's own other instruments (no other source)",
+         f"{metrics['placement_within_set']:.3f}", "reported: what this latent reaches without a change of source"),
         (f"cross-pitch instrument retrieval (chance {metrics['cross_pitch_chance']:.3f})",
          f"{metrics['cross_pitch_instrument_retrieval']:.3f}", "≥ 10× chance"),
         ("latent variance explained by pitch / by instrument",
