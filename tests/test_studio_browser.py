@@ -178,11 +178,15 @@ def test_layout_picking_and_the_map_at_1280x720(browser, big_studio_url, tmp_pat
     canvas = b.find_element(By.ID, "map")
     for family in families:
         xy = b.execute_script("""const c = document.querySelector('#map');
-            for (const p of state.sounds.filter(s => s.family === arguments[0])) {
-              const [x, y] = view.toScreen(p.x, p.y);
-              // a point that stays the nearest within 2 px: the click lands on whole pixels, inside the border
-              const clear = [-2, 0, 2].every(dx => [-2, 0, 2].every(dy => view.nearest(x + dx, y + dy) === p));
-              if (x > 5 && y > 5 && x < c.clientWidth - 5 && y < c.clientHeight - 5 && clear) return [x, y, p.id];
+            view.reset();
+            for (const zoom of [1, 4, 16, 64]) {  // as a user would, zoom in on points that overlap at first
+              for (const p of state.sounds.filter(s => s.family === arguments[0])) {
+                if (zoom > 1) { view.zoom = zoom; view.cx = p.x; view.cy = p.y; view.draw(); }
+                const [x, y] = view.toScreen(p.x, p.y);
+                // a point that stays the nearest within 2 px: the click lands on whole pixels, inside the border
+                const clear = [-2, 0, 2].every(dx => [-2, 0, 2].every(dy => view.nearest(x + dx, y + dy) === p));
+                if (x > 5 && y > 5 && x < c.clientWidth - 5 && y < c.clientHeight - 5 && clear) return [x, y, p.id];
+              }
             }""", family)
         assert xy, family
         ActionChains(b).move_to_element_with_offset(canvas, xy[0] - canvas.size["width"] / 2,
@@ -194,6 +198,7 @@ def test_layout_picking_and_the_map_at_1280x720(browser, big_studio_url, tmp_pat
             assert (xy[2] in got) if use == "corner" else (got == xy[2]), (family, use, got)
 
     # a click outside the map (left of its square) does nothing
+    b.execute_script("view.reset()")
     before = b.find_element(By.ID, "current-name").text
     decodes = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/map/decode')).length"
     requests = b.execute_script(decodes)
