@@ -58,7 +58,8 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int) -> d
         settings = {"steps": steps, "kl_warmup": steps // 3, "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
         flags = [f"--{k.replace('_', '-')}" if v is True else f"--no-{k.replace('_', '-')}" if v is False
                  else f"--{k.replace('_', '-')}={v}" for k, v in settings.items()]
-        subprocess.run([sys.executable, "-m", "timbral.cli", "train", str(data), "--out", str(out), *flags], check=True)
+        subprocess.run([sys.executable, "-m", "timbral.cli", "train", str(data), "--out", str(out), *flags], check=True,
+                       stdout=sys.stderr)  # its messages stay out of the --json output
         result.unlink(missing_ok=True)
     if not result.is_file():
         from timbral.evaluate import evaluate
