@@ -264,8 +264,6 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
     if ref_store is not None:
         ref_mu, _ = encode_rows(model, ref_store, ref_rows)
         ref_families = np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows])
-        stats = spectral_statistics(store, rows), spectral_statistics(ref_store, ref_rows)
-        features_baseline = placement_accuracy(stats[0], families, stats[1], ref_families, shuffles=0)[0]
     retrieval, retrieval_chance = cross_pitch_retrieval(mu, instruments, pitches)
     kl = kl_per_dim(torch.from_numpy(mu), torch.from_numpy(logvar)).sum(-1).mean().item()
     metrics = {
@@ -291,7 +289,8 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
         "dataset": str(data_dir),
     }
     if ref_store is not None:
-        metrics["placement_features_baseline"] = features_baseline
+        metrics["placement_features_baseline"] = placement_accuracy(
+            spectral_statistics(store, rows), families, spectral_statistics(ref_store, ref_rows), ref_families, shuffles=0)[0]
     if len(picked):
         base_sc, base_lsd = retrieval_baseline(store, rows[picked], ref_store, ref_rows, settings, progress=progress)
         metrics.update(reconstruction_gain_matched_sc_db=float(np.median(matched_sc)),

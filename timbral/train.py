@@ -241,8 +241,8 @@ def recoloured(spec: torch.Tensor, bounds, settings: SpectralSettings, share: fl
     Each recoloured instrument is a new one of the same family, heard and rebuilt as such: more
     instruments per family than the SoundFonts hold, against a space that memorises their colour."""
     n, n_bins, _ = spec.shape
-    groups = torch.arange(n, device=spec.device) % pairs if pairs else torch.arange(n, device=spec.device)
-    g = int(groups.max()) + 1
+    g = pairs or n  # instruments: a pair shares one curve
+    groups = torch.arange(n, device=spec.device) % g
     freqs = torch.linspace(0.0, settings.sr / 2, n_bins, device=spec.device).clamp(min=50.0)
     octave = torch.log2(freqs / 1000.0)  # (n_bins,)
     low, high = math.log2(150.0 / 1000.0), float(octave[-1])
