@@ -35,6 +35,7 @@ ARMS = {
     "stronger family head (x10)": {"family_weight": 0.5},
     "stronger KL (beta x10)": {"beta": 3e-3},
     "random recolouring (half the instruments)": {"colour": 0.5},
+    "level ramp (no step at the window's bottom)": {"level_ramp": True},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",

@@ -7,9 +7,10 @@ marimba, a long noisy take). Baseline: the previous release's rule, pYIN over th
 refuses a sound unless 20 % of *all* its frames are voiced. Reported: share exactly right, right
 up to an octave, refused (baseline) or unpitched (now), and milliseconds per note.
 
-Level invariance, with the default model: the relative latent change between -1 dBFS and
+Level invariance: the relative latent change between -1 dBFS and
 -30 dBFS copies of each one-shot written as 24-bit and as 16-bit WAV, with the input level
-normalisation (now) and without it (baseline). Run:  .venv/bin/python benchmarks/own_sounds.py [--json]
+normalisation (now) and without it (baseline), for the shipped model or ``--model DIR``.
+Run:  .venv/bin/python benchmarks/own_sounds.py [--level-only] [--model DIR] [--json]
 """
 
 from __future__ import annotations
@@ -68,14 +69,14 @@ def detect_all(notes: list[tuple[np.ndarray, int | None]]) -> dict:
     return results
 
 
-def level_invariance(kit: dict) -> dict:
+def level_invariance(kit: dict, model: Path | None = None) -> dict:
     import soundfile as sf
     import torch
 
     from timbral import Timbral
     from timbral.spectral import log_magnitude
 
-    t = Timbral.load()
+    t = Timbral.load(model)
 
     def raw_latent(a):  # the previous release: the spectrogram at the recording's own level
         spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(a.note, t.settings))).clamp(0, 1)
@@ -106,6 +107,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "default")
     parser.add_argument("--every", type=int, default=37, help="take every Nth note of the dataset (default 37)")
     parser.add_argument("--level-only", action="store_true", help="only the level invariance (for a new model)")
+    parser.add_argument("--model", type=Path, help="model folder for the level invariance (default: the shipped model)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -117,14 +119,14 @@ def main() -> None:
 
     kit = {kind: make() for kind, (make, _) in KINDS.items()}
     if args.level_only:
-        print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit)}, indent=1))
+        print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model)}, indent=1))
         return
     examples = read_examples(args.data)
     chosen = sorted(examples.items())[:: args.every]
     dataset = [(load_note(args.data / "audio" / f"{k}.wav", trim=False), m["pitch"]) for k, m in chosen]
     one_shots = [(prepare_note(kit[kind], 16000), expected) for kind, (_, expected) in KINDS.items()]
     figures = {"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots),
-               "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit)}
+               "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model)}
     if args.json:
         print(json.dumps(figures, indent=1))
         return

@@ -3,7 +3,8 @@ import json
 import pytest
 import torch
 
-from timbral.model import ModelConfig, ModelError, TimbreVAE, harmonic_comb, load_model, normalise_level, save_model
+from timbral.model import (ENCODER_RANGE_DB, ModelConfig, ModelError, TimbreVAE, harmonic_comb, level_ramp, load_model,
+                           normalise_level, save_model)
 from timbral.spectral import SpectralSettings
 
 TINY = dict(latent_dim=8, channels=32)
@@ -95,6 +96,29 @@ def test_level_normalised_encoder_ignores_recording_level():
     assert not torch.allclose(raw[0], raw[1], atol=0.02 * float(raw[0].abs().max()))  # without it, level moves it
     floor = torch.zeros(1, 513, 251)
     assert torch.equal(normalise_level(floor, 30.0, config.scale), floor)  # silence stays silence
+
+
+@torch.no_grad()
+def test_level_ramp_has_no_step_at_the_bottom_of_the_window():
+    from timbral.spectral import log_magnitude
+
+    scale = ModelConfig().scale
+    t = torch.arange(64000) / 16000
+    note = (torch.sin(2 * torch.pi * 220 * t) * torch.exp(-3 * t)).numpy()
+    loud, quiet = (scale.scale(torch.from_numpy(log_magnitude(note * g))).clamp(0, 1) for g in (0.3, 0.03))  # both under the bounds' top
+    heard = level_ramp(torch.stack([loud, quiet]), scale)
+    kept = (heard[0] > 0) & (heard[1] > 0)
+    assert kept.sum() > 1000 and torch.allclose(heard[0][kept], heard[1][kept], atol=1e-3)  # level changes nothing
+    assert 0.95 <= float(heard.max()) <= 1.0
+    edge = torch.zeros(1, 513, 251)
+    edge[0, 0, 0], edge[0, 10, 0] = scale.scale(torch.tensor(40.0)), scale.scale(torch.tensor(40.0 - ENCODER_RANGE_DB + 1.0))
+    assert float(level_ramp(edge, scale)[0, 10, 0]) < 0.02  # a bin a hair above the window's bottom is heard as almost nothing
+    assert float(normalise_level(edge, 40.0, scale)[0, 10, 0]) > 0.3  # where the plain window has a step
+    floor = torch.zeros(1, 513, 251)
+    assert torch.equal(level_ramp(floor, scale), floor)  # silence stays silence
+    model = TimbreVAE(ModelConfig(**TINY, level_normalise=True, level_ramp=True)).eval()
+    mu, _ = model.encoder(torch.stack([loud, quiet]), torch.tensor([57, 57]))
+    assert torch.allclose(mu[0], mu[1], atol=0.02 * float(mu[0].abs().max()))
 
 
 @torch.no_grad()

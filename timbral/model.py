@@ -60,6 +60,7 @@ class ModelConfig:
     # encoding, so its recording level changes nothing (the default: the default dataset's velocity-100 notes)
     input_level_db: float = INPUT_LEVEL_DB
     level_normalise: bool = False  # the encoder hears every note at input_level_db, over ENCODER_RANGE_DB
+    level_ramp: bool = False  # with level_normalise: each bin as its height above the window's bottom (no step there)
     encoder_pitch: bool = False  # the encoder is given the note's pitch
 
     @property
@@ -112,6 +113,15 @@ def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds, range_d
     return torch.where(keep, shifted.clamp(0.0, 1.0), torch.zeros_like(spec))
 
 
+def level_ramp(spec: torch.Tensor, bounds: Bounds, range_db: float = ENCODER_RANGE_DB) -> torch.Tensor:
+    """Scaled spectrograms ``(batch, bins, frames)`` as each bin's height in dB above ``range_db`` below
+    the note's level, over ``range_db``: 0 at the window's bottom, 1 at the level. Like
+    :func:`normalise_level` the recording level changes nothing, but a bin that crosses the bottom
+    (the noise of a quiet 16-bit take) moves the input by a little instead of a step of a third."""
+    above = bounds.unscale(spec) - spectrogram_level(spec, bounds)[:, None, None] + range_db
+    return torch.where(spec > 0, (above / range_db).clamp(0.0, 1.0), torch.zeros_like(spec))
+
+
 class Encoder(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -130,7 +140,7 @@ class Encoder(nn.Module):
     def forward(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         cfg = self.config
         if cfg.level_normalise:
-            spec = normalise_level(spec, cfg.input_level_db, cfg.scale)
+            spec = level_ramp(spec, cfg.scale) if cfg.level_ramp else normalise_level(spec, cfg.input_level_db, cfg.scale)
         h = self.convs(spec).flatten(1)
         if cfg.encoder_pitch:
             h = torch.cat([h, pitch_features(pitch, cfg.pitch_features)], dim=-1)

@@ -71,6 +71,7 @@ class TrainConfig:
     pitch_conditioning: bool = True
     harmonic_template: bool = True
     level_normalise: bool = True  # the encoder hears every note at one level
+    level_ramp: bool = False  # ... each bin as its height above the window's bottom, without a step there
     encoder_pitch: bool = True  # the encoder is told the note's pitch
     n_fft: int = 1024
     hop_length: int = 256
@@ -346,7 +347,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         harmonic_template=cfg.harmonic_template, spectral=settings.to_dict(), bounds=vars(store.bounds),
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
         input_level_db=input_level(store, train_rows), level_normalise=cfg.level_normalise,
-        encoder_pitch=cfg.encoder_pitch,
+        level_ramp=cfg.level_ramp, encoder_pitch=cfg.encoder_pitch,
     )
     partners = Partners(store, train_rows) if cfg.paired else None
     torch.manual_seed(cfg.seed)

@@ -40,6 +40,8 @@ def cmd_evaluate(args) -> None:
         print(json.dumps(metrics))
         return
     for key, value in metrics.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:.3f}" for k, v in value.items())
         print(f"{key:<26} {value:.3f}" if isinstance(value, float) else f"{key:<26} {value}")
 
 
@@ -63,6 +65,8 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
                   "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
+        "level_ramp": "with level normalisation, the encoder hears each frequency as its height above 75 dB below "
+                      "the note's level, so the noise of a quiet 16-bit take moves a sound less",
         "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
     }
     for f in fields(TrainConfig):
