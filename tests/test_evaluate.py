@@ -6,7 +6,7 @@ import pytest
 
 from timbral.cli import main
 from timbral.evaluate import (cross_pitch_retrieval, evaluate, explained_variance, gain_matched, knn_accuracy,
-                              pitch_error_cents, placement_accuracy, update_card)
+                              pitch_error_cents, placement_accuracy, placement_by_family, update_card)
 from timbral.model import load_model
 from timbral.train import TrainConfig, train
 
@@ -16,7 +16,7 @@ KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "placement_family
         "retrieval_baseline_sc_db", "retrieval_baseline_lsd_db", "reconstruction_vs_retrieval_sc_db",
         "pitch_error_cents", "active_latent_dims", "kl", "n_notes", "level_max_change", "rebuild_sc_db_at_-30dBFS",
         "placement_family_accuracy_at_-1dBFS", "cross_pitch_instrument_retrieval_at_-30dBFS", "pitch_explained_variance_at_-1dBFS",
-        "placement_features_baseline", "placement_within_set"}
+        "placement_features_baseline", "placement_within_set", "placement_by_family"}
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ def test_evaluate_reports_every_metric(tiny_model, tiny_dataset, capsys):
     assert -60 < m["spectral_convergence_db"] < 20 and m["log_spectral_distance_db"] > 0
     assert 0 <= m["placement_family_accuracy"] <= 1 and 0 <= m["placement_chance"] <= 1 and 0 <= m["active_latent_dims"] <= 8 and m["kl"] >= 0
     assert 0 <= m["placement_features_baseline"] <= 1 and 0 <= m["placement_within_set"] <= 1
+    assert m["placement_by_family"] and all(0 <= v <= 1 for v in m["placement_by_family"].values())
 
 
 def test_dataset_without_split_uses_leave_one_out(tiny_model, tiny_dataset, tmp_path):
@@ -54,7 +55,7 @@ def test_zero_phase_is_worse_and_card_update(tiny_model, tiny_dataset, tmp_path)
     (folder / "card.md").write_text((folder / "card.md").read_text() + "\n## Notes\nhand-written\n")
     update_card(folder, good)  # replaces the section, never duplicates it, keeps what follows
     card = (folder / "card.md").read_text()
-    assert card.count("## Evaluation") == 1 and "k-NN family accuracy" in card and card.startswith("# Timbral model card")
+    assert card.count("## Evaluation") == 1 and "k-NN family accuracy" in card and "| … per family |" in card and card.startswith("# Timbral model card")
     assert card.rstrip().endswith("## Notes\nhand-written")
 
 
@@ -110,6 +111,12 @@ def test_generalisation_metrics_on_known_spaces():
     alone = np.array(["bass", "flute", "organ", "reed", "brass", "string"])[instruments]  # one instrument per family
     assert placement_accuracy(timbre, alone)[0] == 1.0  # its own notes at other pitches vote for it
     assert placement_accuracy(timbre, alone, groups=instruments)[0] == 0.0  # with them left out, nothing can
+    mistaken = np.where(families == "flute", "organ", families)  # a family the references never place right
+    by_family = placement_by_family(timbre, mistaken, timbre + 0.01, families)
+    assert by_family == {"bass": 1.0, "organ": 0.0}
+    counts = np.array([np.sum(mistaken == f) for f in by_family])
+    assert np.dot(list(by_family.values()), counts) / counts.sum() == placement_accuracy(timbre, mistaken, timbre + 0.01, families)[0]
+    assert set(placement_by_family(timbre, families)) == {"bass", "flute"}  # leave-one-out without references
 
 
 def test_knn_in_chunks_matches_one_pass(monkeypatch):

@@ -66,18 +66,10 @@ def encode_rows(model: TimbreVAE, store, rows: np.ndarray) -> tuple[np.ndarray, 
     return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
 
 
-def knn_accuracy(query: np.ndarray, query_labels: np.ndarray, ref: np.ndarray | None = None,
-                 ref_labels: np.ndarray | None = None, k: int = K, groups: np.ndarray | None = None,
-                 ref_groups: np.ndarray | None = None) -> float:
-    """Share of queries whose k nearest references (Euclidean) vote for their label; a reference in
-    the query's group (``ref_groups`` against ``groups``, such as its instrument) is passed over.
-
-    Without references it is leave-one-out among the queries (each query its own group unless
-    ``groups`` says otherwise).
-    """
-    if ref is None:
-        ref, ref_labels = query, query_labels
-        groups = ref_groups = np.arange(len(query)) if groups is None else groups
+def knn_predict(query: np.ndarray, ref: np.ndarray, ref_labels: np.ndarray, k: int = K, groups: np.ndarray | None = None,
+                ref_groups: np.ndarray | None = None) -> np.ndarray:
+    """The label the ``k`` nearest references (Euclidean) vote for, per query (-1 when none is left);
+    a reference in the query's group (``ref_groups`` against ``groups``, such as its instrument) is passed over."""
     r = torch.from_numpy(ref).float()
     predicted = np.empty(len(query), int)
     for start in range(0, len(query), KNN_CHUNK):  # bounded memory on large sets
@@ -88,6 +80,21 @@ def knn_accuracy(query: np.ndarray, query_labels: np.ndarray, ref: np.ndarray | 
         for i, (dist, at) in enumerate(zip(nearest.values.numpy(), nearest.indices.numpy())):
             votes = ref_labels[at[np.isfinite(dist)]]
             predicted[start + i] = np.bincount(votes).argmax() if len(votes) else -1
+    return predicted
+
+
+def knn_accuracy(query: np.ndarray, query_labels: np.ndarray, ref: np.ndarray | None = None,
+                 ref_labels: np.ndarray | None = None, k: int = K, groups: np.ndarray | None = None,
+                 ref_groups: np.ndarray | None = None) -> float:
+    """Share of queries whose k nearest references vote for their label (see :func:`knn_predict`).
+
+    Without references it is leave-one-out among the queries (each query its own group unless
+    ``groups`` says otherwise).
+    """
+    if ref is None:
+        ref, ref_labels = query, query_labels
+        groups = ref_groups = np.arange(len(query)) if groups is None else groups
+    predicted = knn_predict(query, ref, ref_labels, k, groups, ref_groups)
     return float(np.mean(predicted == query_labels)) if len(query) else float("nan")
 
 
@@ -112,9 +119,8 @@ def placement_accuracy(query: np.ndarray, query_families: np.ndarray, ref: np.nd
 
     Families are labels of any kind (strings work): they are coded together first.
     """
-    labels = np.concatenate([query_families, [] if ref_families is None else ref_families])
-    _, codes = np.unique(labels, return_inverse=True)
-    q_codes, r_codes, ref_groups = codes[: len(query_families)], codes[len(query_families) :], None
+    _, q_codes, r_codes = _family_codes(query_families, ref_families)
+    ref_groups = None
     if ref is None:
         ref, r_codes = query, q_codes
         groups = ref_groups = np.arange(len(query)) if groups is None else groups
@@ -122,6 +128,26 @@ def placement_accuracy(query: np.ndarray, query_families: np.ndarray, ref: np.nd
     rng = np.random.default_rng(0)
     chance = [knn_accuracy(query, q_codes, ref, rng.permutation(r_codes), k, groups, ref_groups) for _ in range(shuffles)]
     return accuracy, float(np.mean(chance)) if chance else float("nan")
+
+
+def placement_by_family(query: np.ndarray, query_families: np.ndarray, ref: np.ndarray | None = None,
+                        ref_families: np.ndarray | None = None, k: int = K) -> dict[str, float]:
+    """:func:`placement_accuracy` for each family of the queries on its own: which families a space
+    places among their kind, and which it mistakes for another."""
+    names, q_codes, r_codes = _family_codes(query_families, ref_families)
+    if ref is None:
+        every = np.arange(len(query))
+        predicted = knn_predict(query, query, q_codes, k, every, every)
+    else:
+        predicted = knn_predict(query, ref, r_codes, k)
+    return {str(names[c]): float(np.mean(predicted[q_codes == c] == c)) for c in np.unique(q_codes)}
+
+
+def _family_codes(query_families: np.ndarray, ref_families: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The family names, and the queries' and references' families coded together as their indices."""
+    labels = np.concatenate([query_families, [] if ref_families is None else ref_families])
+    names, codes = np.unique(labels, return_inverse=True)
+    return names, codes[: len(query_families)], codes[len(query_families) :]
 
 
 def cross_pitch_retrieval(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[float, float]:
@@ -270,6 +296,7 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
         "spectral_convergence_db": float(np.median(sc)),
         "log_spectral_distance_db": float(np.median(lsd)),
         **dict(zip(("placement_family_accuracy", "placement_chance"), placement_accuracy(mu, families, ref_mu, ref_families))),
+        "placement_by_family": placement_by_family(mu, families, ref_mu, ref_families),
         "placement_within_set": placement_accuracy(mu, families, groups=instruments, shuffles=0)[0],
         "cross_pitch_instrument_retrieval": retrieval,
         "cross_pitch_chance": retrieval_chance,
@@ -392,6 +419,7 @@ def metrics_markdown(metrics: dict) -> str:
         (f"placement: family vote of the 5 nearest notes of {metrics['reference']} (k-NN family accuracy; chance "
          f"{metrics['placement_chance']:.2f})", f"{metrics['placement_family_accuracy']:.3f}",
          "≥ 0.6 on an unseen source, ≥ 0.75 on unseen instruments"),
+        ("… per family", " · ".join(f"{name} {value:.2f}" for name, value in metrics["placement_by_family"].items()), "reported"),
         *([("… the same vote on plain spectral statistics (band means and spreads of the dB spectrogram)",
             f"{metrics['placement_features_baseline']:.3f}", "a baseline to beat")] if "placement_features_baseline" in metrics else []),
         ("… the same vote among the set's own other instruments (no other source)",
