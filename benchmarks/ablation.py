@@ -6,8 +6,9 @@ Trains one short run per arm with ``timbral.train`` on DATA (whose split must ho
 against the train split: family placement, cross-pitch instrument retrieval, pitch-explained
 latent variance, gain-matched rebuild versus the closest reference note, pitch error, level
 robustness. The baseline arm is the previous recipe (every technique off), trained in the same run;
-three more try stronger weights for the contrastive loss, the family head and the KL term, and
-one adds random recolouring (new instruments of each family, ``--colour``).
+three more try stronger weights for the contrastive loss, the family head and the KL term;
+one adds random recolouring (new instruments of each family, ``--colour``) and one the level ramp
+(``--level-ramp``: no step at the bottom of the encoder's window).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again).
 
 Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--json]
