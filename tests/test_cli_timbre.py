@@ -70,7 +70,14 @@ def test_encode_library_map_sfz_reconstruct(run, names, tmp_path):
     assert code == 0 and sorted(zipfile.ZipFile(tmp_path / "mine.zip").namelist()) == [
         "mine_c4.sfz", "samples/048_v100.wav", "samples/060_v100.wav", "samples/072_v100.wav"]
     code, out, _ = run("reconstruct", mine, tmp_path / "rec.wav", "--json")
-    assert code == 0 and json.loads(out)["pitch"] == 60 and sf.info(tmp_path / "rec.wav").duration == 4.0
+    rebuilt = json.loads(out)
+    assert code == 0 and rebuilt["pitch"] == 60 and sf.info(tmp_path / "rec.wav").duration == 4.0
+    code, out, _ = run("reconstruct", mine, tmp_path / "fit.wav", "--fit", "40", "--json")
+    fitted = json.loads(out)
+    assert code == 0 and "latent fitted to the sound (40 steps)" in fitted["remarks"]
+    assert fitted["spectral_convergence_db"] < rebuilt["spectral_convergence_db"]  # closer to your sound
+    code, out, _ = run("encode", mine, "--fit", "--json")
+    assert code == 0 and "latent fitted to the sound (100 steps)" in json.loads(out)["remarks"]
 
 
 @pytest.mark.parametrize("argv,message", [
@@ -83,6 +90,8 @@ def test_encode_library_map_sfz_reconstruct(run, names, tmp_path):
     (["export-sfz", "x.wav", "--out", "x.zip", "--pitches", "200"], "--pitches"),
     (["random", "--temperature", "nan", "--out", "o"], "temperature"),
     (["random", "--pitch", "H9", "--out", "o"], "note name"),
+    (["encode", "no_such-060-100", "--fit", "-3"], "fit steps"),
+    (["reconstruct", "x.wav", "o", "--fit", "many"], None),
 ])
 def test_bad_input_is_a_clear_error(run, argv, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -27,6 +27,18 @@ def test_encode_file_and_array_with_pitch(t, tmp_path):
     assert np.allclose(t.encode(path, pitch=57).latent, e.latent)
 
 
+def test_a_fitted_latent_is_flagged_and_a_bad_step_count_refused(t, tmp_path):
+    path = tmp_path / "a.wav"
+    sf.write(path, tone(220, seconds=3), SR)
+    plain, fitted = t.encode(path), t.encode(path, fit=10)
+    assert fitted.pitch == plain.pitch and fitted.remarks[-1] == "latent fitted to the sound (10 steps)"
+    assert not np.allclose(fitted.latent, plain.latent) and np.all(np.isfinite(fitted.latent))
+    assert np.allclose(t.encode(path, fit=0).latent, plain.latent)
+    for steps in (-1, 2.5, None, 10**6):
+        with pytest.raises(ValueError, match="fit steps"):
+            t.encode(path, fit=steps)
+
+
 def test_decode_is_4s_normalised_and_deterministic(t):
     z = np.zeros(8, np.float32)
     y = t.decode(z, 60)

@@ -3,8 +3,8 @@ import json
 import pytest
 import torch
 
-from timbral.model import (ENCODER_RANGE_DB, ModelConfig, ModelError, TimbreVAE, harmonic_comb, level_ramp, load_model,
-                           normalise_level, save_model)
+from timbral.model import (ENCODER_RANGE_DB, MAX_FIT_STEPS, ModelConfig, ModelError, TimbreVAE, fit_latents, harmonic_comb,
+                           level_ramp, load_model, normalise_level, reconstruction_losses, save_model)
 from timbral.spectral import SpectralSettings
 
 TINY = dict(latent_dim=8, channels=32)
@@ -138,3 +138,23 @@ def test_a_note_can_be_rebuilt_from_another_notes_latent():
     swapped, _, _ = model(x, p, v, torch.tensor([1, 0]))
     assert torch.allclose(swapped[0], model.decoder(mu[1:2], p[:1], v[:1])[0], atol=1e-6)
     assert not torch.equal(own[0], swapped[0])
+
+
+def test_fitting_latents_brings_the_rebuild_closer_and_leaves_the_model_alone():
+    torch.manual_seed(0)
+    model = TimbreVAE(ModelConfig(**TINY)).eval()
+    p, v = torch.tensor([50, 70]), torch.tensor([100, 100])
+    with torch.no_grad():
+        x = model.decoder(2 * torch.randn(2, 8), p, v)  # notes this decoder can make exactly
+        mu, _ = model.encoder(x, p)
+    weights = [w.clone() for w in model.parameters()]
+    z = fit_latents(model, x, p, v, mu, steps=30)
+    with torch.no_grad():
+        loss = lambda z: sum(reconstruction_losses(model.decoder(z, p, v), x, model.config.scale))  # noqa: E731
+        assert loss(z) < 0.8 * loss(mu)
+    assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
+    assert all(w.grad is None for w in model.parameters()) and not z.requires_grad
+    assert torch.equal(fit_latents(model, x, p, v, mu, steps=0), mu)
+    for steps in (-1, 1.5, True, "10", MAX_FIT_STEPS + 1):
+        with pytest.raises(ValueError, match="fit steps"):
+            fit_latents(model, x, p, v, mu, steps=steps)

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
-from .model import ModelConfig, TimbreVAE, kl_per_dim, save_model, spectrogram_level
+from .model import ModelConfig, TimbreVAE, kl_per_dim, reconstruction_losses, save_model, spectrogram_level
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 
@@ -265,11 +265,7 @@ def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[st
     x = batch["spec"]
     x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
     head = getattr(model, "module", model).family_head
-    x_hat = x_hat.float()
-    l1 = (x_hat - x).abs().mean()
-    to_mag = lambda s: torch.pow(10.0, bounds.unscale(s) / 20.0)  # noqa: E731
-    mag, mag_hat = to_mag(x), to_mag(x_hat)
-    sc = (torch.linalg.vector_norm(mag_hat - mag, dim=(1, 2)) / torch.linalg.vector_norm(mag, dim=(1, 2)).clamp(min=1e-6)).mean()
+    l1, sc = reconstruction_losses(x_hat.float(), x, bounds)
     kl_dims = kl_per_dim(mu.float(), logvar.float()).mean(0)
     kl = kl_dims.sum()
     kl_penalty = torch.clamp(kl_dims, min=cfg.free_bits).sum()

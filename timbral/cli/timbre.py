@@ -28,7 +28,7 @@ def cmd_encode(args) -> None:
 
     t = _timbral(args)
     for sound in args.sounds:
-        e = t.encode(sound, args.pitch)
+        e = t.encode(sound, args.pitch, fit=args.fit)
         row = {"sound": sound, "pitch": e.pitch, "note": note_name(e.pitch), "pitched": e.pitched,
                "remarks": list(e.remarks), "latent": [round(float(v), 5) for v in e.latent]}
         if t.has_library:
@@ -160,7 +160,7 @@ def cmd_reconstruct(args) -> None:
 
     t = _timbral(args)
     a = t.analyse(args.input, args.pitch)
-    e = t.encode(a)
+    e = t.encode(a, fit=args.fit)
     out = t.decode(e, e.pitch)  # your sound is brought to the model's input level: a velocity-100 note
     write_sound(args.out, out, bits=args.bits)
     y = a.note
@@ -171,6 +171,15 @@ def cmd_reconstruct(args) -> None:
     else:
         print(f"{args.out}: as the model hears {args.input}; spectral convergence {sc:.1f} dB"
               + "".join(f"\n  {r}" for r in e.remarks))
+
+
+def _fit_flag(p: argparse.ArgumentParser) -> None:
+    from ..model import FIT_STEPS, MAX_FIT_STEPS
+
+    p.add_argument("--fit", type=int, nargs="?", const=FIT_STEPS, default=0, metavar="STEPS",
+                   help=f"fit the latent to your sound so the model rebuilds it more closely: {FIT_STEPS} steps "
+                        f"(about a second) when no number is given, up to {MAX_FIT_STEPS}; the fitted latent sits "
+                        "further from where the encoder put it, so the map places it less surely (default: off)")
 
 
 def _pitch(text: str) -> int:
@@ -204,6 +213,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected; "
                                                 "a sound with no clear pitch is taken as unpitched at C4)")
     p.add_argument("--json", action="store_true", help="one JSON line per sound")
+    _fit_flag(p)
     _model_flags(p)
 
     p = verb(sub, "interpolate", "Blend two sounds: the path from Sound 1 to Sound 2 in N steps, endpoints included.",
@@ -278,5 +288,6 @@ def add_parsers(sub) -> None:
     p.add_argument("out", type=Path, metavar="OUT", help="a .wav or .flac file")
     p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _fit_flag(p)
     _audio_flags(p, folder=False)
     _model_flags(p)
