@@ -92,6 +92,21 @@ def test_rebuild_share_and_level_robustness(tiny_model, tiny_dataset):
     assert 0 <= m["level_max_change"] and 0 <= m["placement_family_accuracy_at_-30dBFS"] <= 1
 
 
+def test_fitted_rebuild_is_closer_and_reported(tiny_model, tiny_dataset, tmp_path):
+    model = load_model(tiny_model)
+    m = evaluate(model, tiny_dataset, "valid", pitch_notes=0, baseline_notes=3, level_notes=0, fit_steps=30, progress=False)
+    assert m["fit_steps"] == 30 and m["fitted_latent_shift"] > 0 and "fitted_latents" not in m
+    assert m["fitted_gain_matched_sc_db"] <= m["reconstruction_gain_matched_sc_db"] + 0.01  # (closer: tests/test_model.py)
+    assert m["fitted_vs_retrieval_sc_db"] == pytest.approx(m["fitted_gain_matched_sc_db"] - m["retrieval_baseline_sc_db"])
+    assert 0 <= m["fitted_placement_before"] <= 1 and 0 <= m["fitted_placement_after"] <= 1
+    folder = tmp_path / "m"
+    shutil.copytree(tiny_model, folder)
+    assert "rebuilt from latents fitted to them (30 steps" in update_card(folder, m).read_text()
+    assert "fit_steps" not in evaluate(model, tiny_dataset, "valid", pitch_notes=0, level_notes=0, progress=False)
+    with pytest.raises(ValueError, match="fit_steps"):
+        evaluate(model, tiny_dataset, "valid", fit_steps=-1, progress=False)
+
+
 def test_generalisation_metrics_on_known_spaces():
     rng = np.random.default_rng(0)
     instruments = np.repeat(np.arange(6), 4)

@@ -24,6 +24,11 @@ from a source never trained on), against a reference library (the dataset's trai
   rebuild versus simply picking the closest reference note at the same pitch, both gain-matched,
   on up to ``baseline_notes`` notes; ``reconstruction_vs_retrieval_sc_db`` is their difference
   (negative: the model does better)
+- with ``fit_steps``, the same notes rebuilt from latents fitted to them (``fit_latents``, the
+  way ``timbral reconstruct --fit`` rebuilds your own sounds): ``fitted_gain_matched_sc_db`` /
+  ``..._lsd_db``, ``fitted_vs_retrieval_sc_db``, how far fitting moved the latents
+  (``fitted_latent_shift``, relative to their length) and their family vote before and after
+  (``fitted_placement_before`` / ``..._after``)
 - level robustness: the latent figures and the gain-matched rebuild again with the notes' audio at
   -1 and -30 dBFS peak (16-bit), and ``level_max_change``, the largest relative change between them
 """
@@ -40,7 +45,7 @@ from .progress import Bar
 from .atomic import atomic_path
 from .data.features import feature_store
 from .data.split import read_split
-from .model import TimbreVAE, kl_per_dim
+from .model import TimbreVAE, fit_latents, kl_per_dim
 from .phase import DEFAULT_METHOD, reconstruct
 from .spectral import db_to_magnitude, magnitude_to_db, stft
 
@@ -236,18 +241,20 @@ def log_spectral_distance(mag_hat: np.ndarray, mag: np.ndarray, settings) -> np.
 @torch.no_grad()
 def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = "test", *,
              library: str | os.PathLike | None = None, phase: str = DEFAULT_METHOD, rebuild_notes: int | None = None,
-             pitch_notes: int = 200, baseline_notes: int = 200, level_notes: int = 400, progress: bool = True) -> dict:
+             pitch_notes: int = 200, baseline_notes: int = 200, level_notes: int = 400, fit_steps: int = 0,
+             progress: bool = True) -> dict:
     """All metrics of ``model`` on ``data_dir`` (``split`` ignored when the dataset has none).
 
     The latent figures use every note; the rebuild figures up to ``rebuild_notes`` of them
     (spread evenly; all when ``None``), the pitch check and the retrieval baseline a spread share
-    of those, and level robustness up to ``level_notes`` notes of whole instruments.
+    of those (and the fitted rebuild, with ``fit_steps``, the baseline's notes), and level robustness
+    up to ``level_notes`` notes of whole instruments.
     The reference for placement and the retrieval baseline is ``library`` (its train split if it
     has one, else all of it), else the dataset's own train split; with neither, placement is
     leave-one-out and the baseline is left out.
     """
     for name, value in (("pitch_notes", pitch_notes), ("baseline_notes", baseline_notes), ("level_notes", level_notes),
-                        ("rebuild_notes", 1 if rebuild_notes is None else rebuild_notes)):
+                        ("fit_steps", fit_steps), ("rebuild_notes", 1 if rebuild_notes is None else rebuild_notes)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     settings = model.config.spectral_settings
@@ -325,9 +332,41 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
                        retrieval_baseline_sc_db=float(np.median(base_sc)), retrieval_baseline_lsd_db=float(np.median(base_lsd)),
                        reconstruction_vs_retrieval_sc_db=float(np.median(matched_sc) - np.median(base_sc)),
                        baseline_notes=int(len(picked)))
+        if fit_steps:
+            metrics.update(fitted_rebuild(model, store, rows[picked], mu[picked], fit_steps, phase, progress))
+            metrics["fitted_vs_retrieval_sc_db"] = float(metrics["fitted_gain_matched_sc_db"] - np.median(base_sc))
+            before, after = (placement_accuracy(z, families[picked], ref_mu, ref_families, shuffles=0)[0]
+                             for z in (mu[picked], metrics.pop("fitted_latents")))
+            metrics.update(fitted_placement_before=before, fitted_placement_after=after, fit_steps=fit_steps)
     if level_notes:
         metrics.update(level_robustness(model, store, rows[_whole_instruments(instruments, level_notes)], ref_mu, ref_families))
     return metrics
+
+
+def fitted_rebuild(model: TimbreVAE, store, rows: np.ndarray, mu: np.ndarray, steps: int, phase: str = DEFAULT_METHOD,
+                   progress: bool = False) -> dict:
+    """The notes of ``rows`` rebuilt (through the phase reconstruction) from their encoder latents ``mu``
+    fitted to them for ``steps``: median gain-matched SC and LSD, median relative latent shift, and the
+    fitted latents (``fitted_latents``)."""
+    from .train import load_batch
+
+    settings = model.config.spectral_settings
+    sc, lsd, fitted = [], [], []
+    for i in Bar(range(0, len(rows), BATCH), desc="evaluating: fitting latents", unit="batch", disable=not progress or None):
+        batch = load_batch(store, rows[i : i + BATCH], model.config.scale, "cpu")
+        z = fit_latents(model, batch["spec"], batch["pitch"], batch["velocity"], torch.from_numpy(mu[i : i + BATCH]), steps)
+        with torch.no_grad():
+            x_hat = model.decoder(z, batch["pitch"], batch["velocity"])
+        audio = reconstruct(db_to_magnitude(model.config.scale.unscale(x_hat)).numpy(), settings, method=phase,
+                            length=settings.n_samples)
+        a, b = gain_matched(stft(audio, settings).abs().numpy(), _magnitudes(store, rows[i : i + BATCH]), settings)
+        sc.extend(a)
+        lsd.extend(b)
+        fitted.append(z.numpy())
+    z = np.concatenate(fitted)
+    shift = np.linalg.norm(z - mu, axis=1) / np.maximum(np.linalg.norm(mu, axis=1), 1e-9)
+    return {"fitted_gain_matched_sc_db": float(np.median(sc)), "fitted_gain_matched_lsd_db": float(np.median(lsd)),
+            "fitted_latent_shift": float(np.median(shift)), "fitted_latents": z}
 
 
 LEVELS_DBFS = (-1.0, -30.0)
@@ -436,12 +475,20 @@ def metrics_markdown(metrics: dict) -> str:
         rows.append((f"gain-matched rebuild vs closest reference note at that pitch (SC, {metrics['baseline_notes']} notes)",
                      f"{metrics['reconstruction_gain_matched_sc_db']:.1f} vs {metrics['retrieval_baseline_sc_db']:.1f} dB",
                      "≥ 3 dB better"))
+    if "fit_steps" in metrics:
+        rows.append((f"… the same notes rebuilt from latents fitted to them ({metrics['fit_steps']} steps, `--fit`): SC vs "
+                     "the closest reference note; LSD; their family vote before → after; how far the latents moved",
+                     f"{metrics['fitted_gain_matched_sc_db']:.1f} vs {metrics['retrieval_baseline_sc_db']:.1f} dB; "
+                     f"{metrics['fitted_gain_matched_lsd_db']:.1f} dB; {metrics['fitted_placement_before']:.2f} → "
+                     f"{metrics['fitted_placement_after']:.2f}; {metrics['fitted_latent_shift']:.2f} of their length",
+                     "≥ 3 dB better; LSD ≤ 10 dB"))
     if "level_max_change" in metrics:
         rows.append((f"largest change of a metric between inputs at -1 and -30 dBFS ({metrics['level_notes']} notes)",
                      f"{100 * metrics['level_max_change']:.1f} %", "≤ 10 %"))
     table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
     notes = (f"all of {metrics['held_out_source']}, a source never trained on" if metrics.get("held_out_source")
              else "instruments never trained on")
-    return (f"## Evaluation\n\n`timbral evaluate MODEL {metrics['dataset']} --split {metrics['split']}` "
+    fit = f" --fit {metrics['fit_steps']}" if "fit_steps" in metrics else ""
+    return (f"## Evaluation\n\n`timbral evaluate MODEL {metrics['dataset']} --split {metrics['split']}{fit}` "
             f"({metrics['n_notes']} notes: {notes}; phase: {metrics['phase']})\n\n"
             f"| metric | value | target |\n|---|---:|---|\n{table}\n")

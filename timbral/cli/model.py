@@ -33,7 +33,8 @@ def cmd_evaluate(args) -> None:
 
     model = load_model(args.model)
     metrics = evaluate(model, args.data, args.split, library=args.library, phase=args.phase, rebuild_notes=args.rebuild_notes,
-                       pitch_notes=args.pitch_notes, baseline_notes=args.baseline_notes, level_notes=args.level_notes)
+                       pitch_notes=args.pitch_notes, baseline_notes=args.baseline_notes, level_notes=args.level_notes,
+                       fit_steps=args.fit)
     if args.card:
         update_card(args.model, metrics)
     if args.json:
@@ -66,7 +67,8 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
                   "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
         "level_ramp": "with level normalisation, the encoder hears each frequency as its height above 75 dB below "
-                      "the note's level, so the noise of a quiet 16-bit take moves a sound less",
+                      "the note's level, with no step there (an experiment: in the ablation it did not keep a quiet 16-bit "
+                      "take any closer to a loud one)",
         "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
     }
     for f in fields(TrainConfig):
@@ -111,6 +113,9 @@ def add_parsers(sub) -> None:
                    help="notes compared with the closest reference note at their pitch (default 200; 0: skip)")
     p.add_argument("--level-notes", type=int, default=400,
                    help="notes (of whole instruments) measured again at -1 and -30 dBFS for level robustness (default 400; 0: skip)")
+    p.add_argument("--fit", type=int, default=0, metavar="STEPS",
+                   help="also rebuild the baseline's notes from latents fitted to them for STEPS steps, as "
+                        "`timbral reconstruct --fit` does (100 is the default there; 0: skip, the default)")
     p.add_argument("--card", action="store_true", help="write the figures into MODEL/card.md")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
