@@ -106,7 +106,9 @@ def test_upload_rename_delete_and_persistence(make_app, tmp_path):
     sound = r.get_json()
     assert sound["pitch"] == 57 and sound["family"] == "yours" and 0 <= sound["x"] <= 1
     assert upload(client, wav(tone(330, 3), fmt="FLAC"), "no note here.flac", name="fifth").get_json()["pitch"] == 64  # pYIN
-    assert upload(client, wav(tone(330, 3)), "odd.wav", pitch="70").get_json()["pitch"] == 70
+    assert "latent fitted to the sound (100 steps)" in sound["remarks"]  # by default
+    odd = upload(client, wav(tone(330, 3)), "odd.wav", pitch="70", fit="0").get_json()
+    assert odd["pitch"] == 70 and not any("fitted" in r for r in odd["remarks"])
     assert client.patch(f"/api/sounds/{sound['id']}", json={"name": "my voice"}).get_json()["name"] == "my voice"
     blend = client.post("/api/blend", json={"a": sound["id"], "b": client.get("/api/sounds").get_json()["sounds"][0]["id"], "steps": 2})
     assert blend.status_code == 200
@@ -126,15 +128,17 @@ def test_upload_rename_delete_and_persistence(make_app, tmp_path):
     (None, "truncated.wav", "truncated"),
     (None, "silent.wav", "silent"),
     (None, "loud.wav", "pitch must be a MIDI note"),
+    (None, "fit.wav", "fit must be a whole number from 0 to 2000"),
 ])
 def test_bad_uploads_are_422_or_400_and_store_nothing(client, data, filename, message):
     if filename == "truncated.wav":
         data = wav(tone(220, 3)).getvalue()[:50]  # the header and not one whole frame
     elif filename == "silent.wav":
         data = wav(np.zeros(SR * 2, np.float32)).getvalue()
-    elif filename == "loud.wav":
+    elif filename in ("loud.wav", "fit.wav"):
         data = wav(tone(220, 2)).getvalue()
-    r = upload(client, io.BytesIO(data), filename, **({"pitch": "H9"} if filename == "loud.wav" else {}))
+    form = {"loud.wav": {"pitch": "H9"}, "fit.wav": {"fit": "-5"}}.get(filename, {})
+    r = upload(client, io.BytesIO(data), filename, **form)
     assert r.status_code in (400, 422) and message in r.get_json()["error"], r.get_json()
     assert client.get("/api/sounds?source=yours").get_json()["total"] == 0
 

@@ -83,6 +83,7 @@ def test_a_user_session(browser, studio_url, tmp_path):
     wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 1")
     assert b.execute_script("return document.querySelector('#your-list input').value") == "my voice_A3"
     assert wait(b, "return view.points.filter(p => p.source === 'upload').length") == 1  # placed on the map
+    assert b.find_element(By.ID, "upload-fit").is_selected()  # fitted by default
 
     b.find_element(By.CSS_SELECTOR, "[data-tab=mix]").click()
     pad = b.find_element(By.ID, "pad")

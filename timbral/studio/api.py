@@ -20,6 +20,7 @@ from ..data.families import FAMILIES, FAMILY_COLOURS
 from ..data.nsynth import slug
 from ..export import audio_bytes, sfz_instrument, spectrogram_png, zip_bytes
 from ..latent import Encoded, interpolation_path, normalise_peak, square_weights, triangle_weights
+from ..model import FIT_STEPS, MAX_FIT_STEPS
 from ..pitch import PitchError, parse_pitch
 from .store import ID, clean_name
 
@@ -233,6 +234,7 @@ def upload_sound():
     if not data:
         raise ApiError(400, f"{filename}: the file is empty")
     pitch = _pitch(request.form.get("pitch"), default=-1)
+    fit = _number(request.form.get("fit"), "fit", 0, MAX_FIT_STEPS, whole=True, default=FIT_STEPS)
     t = _timbral()
     with tempfile.TemporaryDirectory() as tmp:  # decoded from content: the name and extension are not trusted
         path = Path(tmp) / "upload"
@@ -241,9 +243,10 @@ def upload_sound():
             analysis = t.analyse(path, None if pitch < 0 else pitch, name=filename)
         except AudioError as e:
             raise ApiError(422, f"{filename}: {e.reason}") from None
-    e = t.encode(analysis)
+    heard = t.encode(analysis)  # placed on the map where the encoder hears it, among its neighbours
+    e = t.encode(analysis, fit=fit)  # and played from the latent fitted to it, closer to the sound itself
     sound = _sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=e.pitch,
-                          pitched=e.pitched, velocity=100, xy=t.library.map.place(e.latent), latent=e.latent,
+                          pitched=e.pitched, velocity=100, xy=t.library.map.place(heard.latent), latent=e.latent,
                           wav=audio_bytes(normalise_peak(analysis.note)))
     return jsonify(sound.as_dict() | {"remarks": list(e.remarks)}), 201
 

@@ -354,6 +354,7 @@ async function upload(files) {
     const form = new FormData();
     form.append("file", file);
     if (textOrNull($("#upload-pitch"))) form.append("pitch", textOrNull($("#upload-pitch")));
+    if (!$("#upload-fit").checked) form.append("fit", "0");  // else the studio's default fitting
     const s = await api("POST", "/api/sounds", form, `Analysing ${file.name}…`).catch(() => null);
     if (s) toast(`${s.name}: ${s.remarks.join("; ")}. Placed on the map.`, s.pitched ? "info" : "notice");
   }
