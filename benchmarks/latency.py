@@ -3,7 +3,8 @@
 Measures, each as the median of several runs with fresh latents (the decode cache never hits):
 one 4 s note decoded and phase-rebuilt (target ≤ 50 ms), split into decoder and phase time;
 an 11-step interpolation end to end between two library sounds (target ≤ 0.5 s), and between
-two audio files (encoding included); notes/s for a batch of 64; and a cached repeat. The
+two audio files (encoding included); encoding a file plainly and with its latent fitted to it
+(``fit=100``, as the studio takes an upload); notes/s for a batch of 64; and a cached repeat. The
 baseline, timed in the same run, is the same note rebuilt with ``librosa.griffinlim``
 (32 iterations) from the decoded magnitude. Run:  .venv/bin/python benchmarks/latency.py [--json]
 """
@@ -39,6 +40,7 @@ def main() -> None:
 
     from timbral import Timbral
     from timbral.audio import SAMPLE_RATE, write_audio
+    from timbral.model import FIT_STEPS
     from timbral.spectral import db_to_magnitude
 
     t = Timbral.load()
@@ -72,6 +74,9 @@ def main() -> None:
                              * np.exp(-np.arange(4 * SAMPLE_RATE) / SAMPLE_RATE)) for i in range(2 * args.repeats)]
         figures["interpolate_11_files_s"] = median_seconds(
             lambda i: t.interpolate(t.encode(files[2 * i], 48), t.encode(files[2 * i + 1], 48), steps=11), args.repeats)
+        fits = max(3, args.repeats // 6)
+        figures["encode_file_ms"] = 1000 * median_seconds(lambda i: t.encode(files[i], 48), args.repeats)
+        figures["encode_file_fit100_s"] = median_seconds(lambda i: t.encode(files[i], 48, fit=FIT_STEPS), fits)
     repeat = fresh()
     t.decode_batch(repeat, [60])
     figures["cached_note_ms"] = 1000 * median_seconds(lambda _: t.decode_batch(repeat, [60]), args.repeats)
@@ -89,6 +94,8 @@ def main() -> None:
           f"(ours is {figures['one_note_speedup_vs_librosa_gl32']:.1f}x faster, decoder included)")
     print(f"11-step interpolation {figures['interpolate_11_library_s']:7.3f} s   between library sounds (target <= 0.5 s)")
     print(f"                      {figures['interpolate_11_files_s']:7.3f} s   between two audio files, encoding included")
+    print(f"encoding a file       {figures['encode_file_ms']:7.1f} ms  plain; {figures['encode_file_fit100_s']:.2f} s with "
+          f"the latent fitted to it ({FIT_STEPS} steps)")
     print(f"cached note           {figures['cached_note_ms']:7.3f} ms")
     print(f"batch of 64           {figures['batch64_notes_per_s']:7.1f} notes/s ({figures['batch64_realtime_factor']:.0f}x real time)")
 
