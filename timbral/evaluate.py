@@ -333,10 +333,10 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
                        reconstruction_vs_retrieval_sc_db=float(np.median(matched_sc) - np.median(base_sc)),
                        baseline_notes=int(len(picked)))
         if fit_steps:
-            metrics.update(fitted_rebuild(model, store, rows[picked], mu[picked], fit_steps, phase, progress))
-            metrics["fitted_vs_retrieval_sc_db"] = float(metrics["fitted_gain_matched_sc_db"] - np.median(base_sc))
-            before, after = (placement_accuracy(z, families[picked], ref_mu, ref_families, shuffles=0)[0]
-                             for z in (mu[picked], metrics.pop("fitted_latents")))
+            fitted, z = fitted_rebuild(model, store, rows[picked], mu[picked], fit_steps, phase, progress)
+            metrics.update(fitted, fitted_vs_retrieval_sc_db=float(fitted["fitted_gain_matched_sc_db"] - np.median(base_sc)))
+            before, after = (placement_accuracy(latents, families[picked], ref_mu, ref_families, shuffles=0)[0]
+                             for latents in (mu[picked], z))
             metrics.update(fitted_placement_before=before, fitted_placement_after=after, fit_steps=fit_steps)
     if level_notes:
         metrics.update(level_robustness(model, store, rows[_whole_instruments(instruments, level_notes)], ref_mu, ref_families))
@@ -344,10 +344,10 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
 
 
 def fitted_rebuild(model: TimbreVAE, store, rows: np.ndarray, mu: np.ndarray, steps: int, phase: str = DEFAULT_METHOD,
-                   progress: bool = False) -> dict:
+                   progress: bool = False) -> tuple[dict, np.ndarray]:
     """The notes of ``rows`` rebuilt (through the phase reconstruction) from their encoder latents ``mu``
-    fitted to them for ``steps``: median gain-matched SC and LSD, median relative latent shift, and the
-    fitted latents (``fitted_latents``)."""
+    fitted to them for ``steps``: (median gain-matched SC and LSD and median relative latent shift,
+    the fitted latents)."""
     from .train import load_batch
 
     settings = model.config.spectral_settings
@@ -366,7 +366,7 @@ def fitted_rebuild(model: TimbreVAE, store, rows: np.ndarray, mu: np.ndarray, st
     z = np.concatenate(fitted)
     shift = np.linalg.norm(z - mu, axis=1) / np.maximum(np.linalg.norm(mu, axis=1), 1e-9)
     return {"fitted_gain_matched_sc_db": float(np.median(sc)), "fitted_gain_matched_lsd_db": float(np.median(lsd)),
-            "fitted_latent_shift": float(np.median(shift)), "fitted_latents": z}
+            "fitted_latent_shift": float(np.median(shift))}, z
 
 
 LEVELS_DBFS = (-1.0, -30.0)

@@ -220,11 +220,10 @@ def reconstruction_losses(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) 
     return (x_hat - x).abs().mean(), sc.mean()
 
 
-def check_fit_steps(steps) -> int:
-    """``steps`` for :func:`fit_latents`, or a ValueError that says what is allowed."""
+def check_fit_steps(steps) -> None:
+    """A ValueError that says what is allowed unless ``steps`` suits :func:`fit_latents`."""
     if not isinstance(steps, int) or isinstance(steps, bool) or not 0 <= steps <= MAX_FIT_STEPS:
         raise ValueError(f"fit steps must be a whole number from 0 to {MAX_FIT_STEPS}, got {steps!r}")
-    return steps
 
 
 def fit_latents(model: TimbreVAE, spec: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor, z: torch.Tensor,

@@ -244,7 +244,7 @@ def upload_sound():
         except AudioError as e:
             raise ApiError(422, f"{filename}: {e.reason}") from None
     heard = t.encode(analysis)  # placed on the map where the encoder hears it, among its neighbours
-    e = t.encode(analysis, fit=fit)  # and played from the latent fitted to it, closer to the sound itself
+    e = t.encode(analysis, fit=fit) if fit else heard  # and played from the latent fitted to it, closer to the sound
     sound = _sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=e.pitch,
                           pitched=e.pitched, velocity=100, xy=t.library.map.place(heard.latent), latent=e.latent,
                           wav=audio_bytes(normalise_peak(analysis.note)))
