@@ -176,10 +176,19 @@ def cmd_reconstruct(args) -> None:
 def _fit_flag(p: argparse.ArgumentParser) -> None:
     from ..model import FIT_STEPS, MAX_FIT_STEPS
 
-    p.add_argument("--fit", type=int, nargs="?", const=FIT_STEPS, default=0, metavar="STEPS",
+    p.add_argument("--fit", type=_fit_steps, nargs="?", const=FIT_STEPS, default=0, metavar="STEPS",
                    help=f"fit the latent to your sound so the model rebuilds it more closely: {FIT_STEPS} steps "
                         f"(about a second) when no number is given, up to {MAX_FIT_STEPS}; the fitted latent sits "
                         "further from where the encoder put it, so the map places it less surely (default: off)")
+
+
+def _fit_steps(text: str) -> int:
+    """``--fit``'s optional number; anything else was most likely a sound it swallowed."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of steps: put --fit after your sounds, or write "
+                                         "--fit=STEPS") from None
 
 
 def _pitch(text: str) -> int:
