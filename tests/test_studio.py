@@ -122,6 +122,33 @@ def test_upload_rename_delete_and_persistence(make_app, tmp_path):
     assert not (tmp_path / "instance" / "sounds" / f"{sound['id']}.wav").exists()
 
 
+def test_an_upload_given_its_true_pitch_is_heard_again_at_it(make_app, tmp_path):
+    from timbral.studio.store import SoundStore
+
+    client = make_app().test_client()
+    store = SoundStore(tmp_path / "instance")
+    sound = upload(client, wav(tone(220, 3)), "hum.wav", fit="20").get_json()  # pYIN: A3 (57)
+    before = store.get(sound["id"]).latent
+    assert client.patch(f"/api/sounds/{sound['id']}", json={"pitch": "A3", "fit": "many"}).status_code == 400
+    assert np.array_equal(store.get(sound["id"]).latent, before)  # a refused edit changes nothing
+    patched = client.patch(f"/api/sounds/{sound['id']}", json={"pitch": "A2", "fit": 20}).get_json()
+    assert patched["pitch"] == 45 and patched["pitched"]
+    again = upload(client, wav(tone(220, 3)), "hum.wav", pitch="A2", fit="20").get_json()  # as if it came in as A2
+    after, fresh = store.get(sound["id"]).latent, store.get(again["id"]).latent
+    assert not np.allclose(after, before, atol=1e-3)  # heard again at its pitch ...
+    assert np.linalg.norm(after - fresh) < 0.1 * np.linalg.norm(after - before)  # ... as a fresh upload at A2 is
+    assert (patched["x"], patched["y"]) == pytest.approx((again["x"], again["y"]), abs=1e-3)
+    kept = client.post("/api/keep", json={"result": client.post("/api/random", json={"count": 1}).get_json()["id"],
+                                          "index": 0}).get_json()
+    kept_latent = store.get(kept["id"]).latent
+    assert client.patch(f"/api/sounds/{kept['id']}", json={"pitch": 40}).get_json()["pitch"] == 40
+    assert np.array_equal(store.get(kept["id"]).latent, kept_latent)  # a made sound's timbre is its latent: kept
+    store.audio_path(sound["id"]).write_bytes(b"not audio")
+    lost = client.patch(f"/api/sounds/{sound['id']}", json={"pitch": 50})
+    assert lost.status_code == 409 and "cannot be read" in lost.get_json()["error"]
+    assert store.get(sound["id"]).pitch == 45
+
+
 @pytest.mark.parametrize("data,filename,message", [
     (b"", "empty.wav", "empty"),
     (b"this is not audio at all" * 50, "notes.wav", "notes"),

@@ -19,7 +19,7 @@ from ..audio import AudioError
 from ..data.families import FAMILIES, FAMILY_COLOURS
 from ..data.nsynth import slug
 from ..export import audio_bytes, sfz_instrument, spectrogram_png, zip_bytes
-from ..latent import Encoded, interpolation_path, normalise_peak, square_weights, triangle_weights
+from ..latent import Analysis, Encoded, interpolation_path, normalise_peak, square_weights, triangle_weights
 from ..model import FIT_STEPS, MAX_FIT_STEPS
 from ..pitch import PitchError, parse_pitch
 from .store import ID, clean_name
@@ -243,17 +243,26 @@ def upload_sound():
             analysis = t.analyse(path, None if pitch < 0 else pitch, name=filename)
         except AudioError as e:
             raise ApiError(422, f"{filename}: {e.reason}") from None
-    heard = t.encode(analysis)  # placed on the map where the encoder hears it, among its neighbours
-    e = t.encode(analysis, fit=fit) if fit else heard  # and played from the latent fitted to it, closer to the sound
+    e, xy = _timbre_of(analysis, fit)
     sound = _sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=e.pitch,
-                          pitched=e.pitched, velocity=100, xy=t.library.map.place(heard.latent), latent=e.latent,
-                          wav=audio_bytes(normalise_peak(analysis.note)))
+                          pitched=e.pitched, velocity=100, xy=xy, latent=e.latent, wav=audio_bytes(normalise_peak(analysis.note)))
     return jsonify(sound.as_dict() | {"remarks": list(e.remarks)}), 201
+
+
+def _timbre_of(analysis: Analysis, fit: int) -> tuple[Encoded, tuple[float, float]]:
+    """An upload's timbre: placed on the map where the encoder hears it, among its neighbours, and
+    played from the latent fitted to it for ``fit`` steps (closer to the sound; 0: the same latent)."""
+    t = _timbral()
+    heard = t.encode(analysis)
+    return (t.encode(analysis, fit=fit) if fit else heard), t.library.map.place(heard.latent)
 
 
 @bp.patch("/sounds/<sound_id>")
 def edit_sound(sound_id: str):
-    """Rename one of your sounds (``{"name"}``) and/or set its pitch (``{"pitch"}``: a number or note name)."""
+    """Rename one of your sounds (``{"name"}``) and/or set its pitch (``{"pitch"}``: a number or note name).
+
+    An upload given a new pitch is heard again at it (the encoder and the fit depend on the pitch;
+    ``{"fit"}`` steps as for an upload), so it plays and sits on the map as the note it is."""
     sound_id = _sound_id(sound_id)
     body = _body()
     name, pitch = body.get("name"), body.get("pitch")
@@ -262,11 +271,20 @@ def edit_sound(sound_id: str):
     if name is not None and (not isinstance(name, str) or not clean_name(name, "")):
         raise ApiError(400, "a new 'name' must be non-empty text")
     pitch = None if pitch is None else _pitch(pitch)
+    fit = _number(body.get("fit"), "fit", 0, MAX_FIT_STEPS, whole=True, default=FIT_STEPS)
     if sound_id in _timbral().library:
         raise ApiError(403, "library sounds cannot be changed; keep a copy to name it")
-    sound = _sounds().update(sound_id, name=None if name is None else clean_name(name, ""), pitch=pitch)
+    sound = _sounds().get(sound_id)
     if sound is None:
         raise ApiError(404, f"no sound with id {sound_id!r}")
+    latent = xy = None
+    if pitch is not None and sound.source == "upload":
+        try:
+            e, xy = _timbre_of(_timbral().analyse(_sounds().audio_path(sound_id), pitch), fit)
+        except AudioError as err:  # its stored audio is gone or damaged: nothing is changed
+            raise ApiError(409, f"{sound.name}: its audio cannot be read again ({err.reason})") from None
+        latent = e.latent
+    sound = _sounds().update(sound_id, name=None if name is None else clean_name(name, ""), pitch=pitch, latent=latent, xy=xy)
     return jsonify(sound.as_dict())
 
 

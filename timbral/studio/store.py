@@ -119,13 +119,19 @@ class SoundStore:
         with self._connect() as db:
             return [_sound(r) for r in db.execute("SELECT * FROM sounds ORDER BY created")]
 
-    def update(self, sound_id: str, *, name: str | None = None, pitch: int | None = None) -> UserSound | None:
-        """Rename a sound and/or set its pitch (a pitch set by you makes it pitched); ``None`` if there is none."""
+    def update(self, sound_id: str, *, name: str | None = None, pitch: int | None = None, latent: np.ndarray | None = None,
+               xy: tuple[float, float] | None = None) -> UserSound | None:
+        """Rename a sound, set its pitch (a pitch set by you makes it pitched) and/or its timbre and place,
+        in one transaction; ``None`` if there is none."""
         with self._connect() as db:
             if name is not None:
                 db.execute("UPDATE sounds SET name = ? WHERE id = ?", (name, sound_id))
             if pitch is not None:
                 db.execute("UPDATE sounds SET pitch = ?, pitched = 1 WHERE id = ?", (pitch, sound_id))
+            if latent is not None:
+                db.execute("UPDATE sounds SET latent = ? WHERE id = ?", (np.asarray(latent, np.float32).tobytes(), sound_id))
+            if xy is not None:
+                db.execute("UPDATE sounds SET x = ?, y = ? WHERE id = ?", (float(xy[0]), float(xy[1]), sound_id))
         return self.get(sound_id)
 
     def delete(self, sound_id: str) -> bool:
