@@ -7,8 +7,9 @@ against the train split: family placement, cross-pitch instrument retrieval, pit
 latent variance, gain-matched rebuild versus the closest reference note, pitch error, level
 robustness. The baseline arm is the previous recipe (every technique off), trained in the same run;
 three more try stronger weights for the contrastive loss, the family head and the KL term;
-one adds random recolouring (new instruments of each family, ``--colour``) and one the level ramp
-(``--level-ramp``: no step at the bottom of the encoder's window).
+one adds random recolouring (new instruments of each family, ``--colour``), one the level ramp
+(``--level-ramp``: no step at the bottom of the encoder's window) and one quiet 16-bit takes
+(``--quiet-takes``: the encoder hears notes as quiet 16-bit files).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again).
 
 Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--json]
@@ -37,6 +38,8 @@ ARMS = {
     "stronger KL (beta x10)": {"beta": 3e-3},
     "random recolouring (half the instruments)": {"colour": 0.5},
     "level ramp (no step at the window's bottom)": {"level_ramp": True},
+    "quiet 16-bit takes (half the notes)": {"quiet_takes": 0.5},
+    "quiet takes held to the clean latent": {"quiet_takes": 0.5, "invariance_weight": 1.0},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",

@@ -9,7 +9,8 @@ up to an octave, refused (baseline) or unpitched (now), and milliseconds per not
 
 Level invariance: the relative latent change between -1 dBFS and
 -30 dBFS copies of each one-shot written as 24-bit and as 16-bit WAV, with the input level
-normalisation (now) and without it (baseline), for the shipped model or ``--model DIR``.
+normalisation (now) and without it (baseline), for the shipped model or ``--model DIR``; and
+between each chosen dataset note and a quiet 16-bit take of it (-30 dBFS peak, rounded to 16 bits).
 Run:  .venv/bin/python benchmarks/own_sounds.py [--level-only] [--model DIR] [--json]
 """
 
@@ -102,6 +103,24 @@ def level_invariance(kit: dict, model: Path | None = None) -> dict:
     return out
 
 
+def take_change(notes: list[tuple[np.ndarray, int]], model: Path | None = None) -> dict:
+    """Relative latent change between each note and its quiet 16-bit take (-30 dBFS peak), median and max."""
+    import torch
+
+    from timbral import Timbral
+    from timbral.audio import quantised
+    from timbral.spectral import log_magnitude
+
+    t = Timbral.load(model)
+    y = np.stack([note for note, _ in notes])
+    pitch = torch.tensor([p for _, p in notes])
+    with torch.no_grad():
+        a, b = (t.model.encoder(t.model.config.scale.scale(torch.from_numpy(log_magnitude(v, t.settings))).clamp(0, 1), pitch)[0]
+                for v in (y, quantised(y, np.full(len(y), -30.0))))
+    change = ((a - b).norm(dim=1) / a.norm(dim=1)).numpy()
+    return {"median": round(float(np.median(change)), 4), "max": round(float(np.max(change)), 4), "notes": len(notes)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "default")
@@ -118,15 +137,16 @@ def main() -> None:
     from timbral.data.nsynth import read_examples
 
     kit = {kind: make() for kind, (make, _) in KINDS.items()}
-    if args.level_only:
-        print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model)}, indent=1))
-        return
     examples = read_examples(args.data)
     chosen = sorted(examples.items())[:: args.every]
     dataset = [(load_note(args.data / "audio" / f"{k}.wav", trim=False), m["pitch"]) for k, m in chosen]
+    takes = {"dataset_notes_vs_quiet_16_bit_takes": take_change(dataset, args.model)}
+    if args.level_only:
+        print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model), **takes}, indent=1))
+        return
     one_shots = [(prepare_note(kit[kind], 16000), expected) for kind, (_, expected) in KINDS.items()]
     figures = {"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots),
-               "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model)}
+               "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model), **takes}
     if args.json:
         print(json.dumps(figures, indent=1))
         return
@@ -141,6 +161,8 @@ def main() -> None:
     for subtype, f in figures["latent_change_minus1_vs_minus30_dbfs"].items():
         print(f"  {subtype}: now median {f['now']['median']:.4f} max {f['now']['max']:.4f};  "
               f"baseline median {f['baseline']['median']:.4f} max {f['baseline']['max']:.4f}")
+    f = takes["dataset_notes_vs_quiet_16_bit_takes"]
+    print(f"  dataset notes against their quiet 16-bit takes: median {f['median']:.4f} max {f['max']:.4f} ({f['notes']} notes)")
 
 
 if __name__ == "__main__":

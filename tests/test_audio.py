@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from timbral.audio import AudioError, fix_length, load_note, note_onset, prepare_note, read_audio, write_audio
+from timbral.audio import AudioError, fix_length, load_note, note_onset, prepare_note, quantised, read_audio, write_audio
 from conftest import SR, tone, write
 
 N = 4 * SR
@@ -131,3 +131,17 @@ def test_write_audio_formats_and_refusals(tmp_path):
         write_audio(tmp_path / "x.mp3", y)
     with pytest.raises(AudioError, match="sample format"):
         write_audio(tmp_path / "x.wav", y, subtype="PCM_8")
+
+
+def test_quantised_is_what_a_quiet_16_bit_file_holds(tmp_path):
+    y = tone(seconds=1)
+    gain = 10 ** (-30 / 20) / np.max(np.abs(y))
+    path = write_audio(tmp_path / "quiet.wav", y * gain, subtype="PCM_16")  # a take at -30 dBFS peak
+    from_file = read_audio(path)[0][:, 0] / gain
+    step = 1 / 32767 / gain  # one 16-bit step at this level (the file's rounding rule may differ by one)
+    assert np.max(np.abs(quantised(y, -30.0) - from_file)) <= 1.1 * step
+    assert np.max(np.abs(quantised(y, -30.0) - y)) <= 0.51 * step
+    assert np.max(np.abs(quantised(y, -30.0) - y)) > 1e-4  # rounding a quiet take is audible in the tail ...
+    assert np.max(np.abs(quantised(y, -1.0) - y)) < 1e-4  # ... and far smaller at full level
+    both = quantised(np.stack([y, y]), [-30.0, -1.0])  # one level per row
+    assert np.array_equal(both[0], quantised(y, -30.0)) and np.array_equal(both[1], quantised(y, -1.0))

@@ -159,6 +159,17 @@ def fix_length(y: np.ndarray, n: int) -> np.ndarray:
     return np.pad(y, (0, n - len(y)))
 
 
+def quantised(y: np.ndarray, peak_dbfs, bits: int = 16) -> np.ndarray:
+    """``y`` ``(samples,)`` or ``(n, samples)`` as a ``bits``-bit file recorded at ``peak_dbfs`` peak
+    (one level per row) would hold it, brought back to ``y``'s own level: the rounding a quiet
+    take adds, tied to the sound's own partials rather than a white floor."""
+    y = np.asarray(y, dtype=np.float64)
+    peak = np.max(np.abs(y), axis=-1, keepdims=True)
+    gain = 10.0 ** (np.asarray(peak_dbfs, dtype=np.float64).reshape(-1, *([1] * (y.ndim > 1))) / 20) / np.maximum(peak, 1e-12)
+    full_scale = 2 ** (bits - 1) - 1
+    return (np.round(y * gain * full_scale) / full_scale / gain).astype(np.float32)
+
+
 def write_audio(path: str | os.PathLike, y: np.ndarray, sr: int = SAMPLE_RATE, subtype: str = "PCM_16") -> Path:
     """Write mono audio atomically: WAV (``PCM_16``/``PCM_24``) or FLAC, chosen by the suffix.
 

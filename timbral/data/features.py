@@ -58,6 +58,22 @@ class FeatureStore:
         chosen = set(notes_in_split(examples, read_split(self.dataset), split))
         return [i for i, m in enumerate(self.index) if m["note_str"] in chosen]
 
+    def audio(self, rows) -> np.ndarray:
+        """The audio of ``rows`` ``(n, samples)``, as their spectrograms were computed from it."""
+        return note_audio(self.dataset, [self.index[r]["note_str"] for r in rows], self.settings)
+
+
+def note_audio(data_dir: Path, names: list[str], settings: SpectralSettings) -> np.ndarray:
+    """The dataset's notes ``names`` read at the settings' rate and length, untrimmed: ``(n, samples)``."""
+    from ..audio import prepare_note, read_audio
+
+    notes = []
+    for name in names:
+        path = audio_path(data_dir, name)
+        y, sr = read_audio(path)
+        notes.append(prepare_note(y, sr, path, target_sr=settings.sr, duration=settings.duration, trim=False, allow_silent=True))
+    return np.stack(notes)
+
 
 def store_key(data_dir: Path, settings: SpectralSettings) -> str:
     digest = hashlib.sha1((data_dir / EXAMPLES).read_bytes()).hexdigest()[:12]
@@ -99,19 +115,12 @@ def feature_store(
 
 
 def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path, progress: bool) -> None:
-    from ..audio import prepare_note, read_audio
-
     names = sorted(examples)
     specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=(len(names), settings.n_bins, settings.n_frames))
     hi = -np.inf
     for start in Bar(range(0, len(names), BATCH), desc="computing spectrograms", unit="batch", disable=not progress or None):
-        batch = []
-        for name in names[start : start + BATCH]:
-            path = audio_path(data_dir, name)
-            y, sr = read_audio(path)
-            batch.append(prepare_note(y, sr, path, target_sr=settings.sr, duration=settings.duration, trim=False, allow_silent=True))
-        db = log_magnitude(np.stack(batch), settings)
-        specs[start : start + len(batch)] = db
+        db = log_magnitude(note_audio(data_dir, names[start : start + BATCH], settings), settings)
+        specs[start : start + len(db)] = db
         hi = max(hi, float(db.max()))
     specs.flush()
     index = [{f: examples[n][f] for f in INDEX_FIELDS if f in examples[n]} for n in names]
