@@ -40,6 +40,7 @@ ARMS = {
     "level ramp (no step at the window's bottom)": {"level_ramp": True},
     "quiet 16-bit takes (half the notes)": {"quiet_takes": 0.5},
     "quiet takes held to the clean latent": {"quiet_takes": 0.5, "invariance_weight": 1.0},
+    "encoder window 55 dB (instead of 75)": {"encoder_range_db": 55.0},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",

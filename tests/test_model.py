@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -96,6 +97,28 @@ def test_level_normalised_encoder_ignores_recording_level():
     assert not torch.allclose(raw[0], raw[1], atol=0.02 * float(raw[0].abs().max()))  # without it, level moves it
     floor = torch.zeros(1, 513, 251)
     assert torch.equal(normalise_level(floor, 30.0, config.scale), floor)  # silence stays silence
+
+
+@torch.no_grad()
+def test_a_narrower_encoder_window_does_not_hear_a_quiet_files_rounding():
+    from timbral.audio import quantised
+    from timbral.spectral import log_magnitude
+
+    t = torch.arange(64000) / 16000
+    note = (torch.sin(2 * torch.pi * 220 * t) * torch.exp(-2 * t)).numpy()  # decays 70 dB in 4 s
+    scale = ModelConfig().scale
+    x = scale.scale(torch.from_numpy(np.stack([log_magnitude(y) for y in (note, quantised(note, -30.0))]))).clamp(0, 1)
+    change = {}  # what the encoder hears of a 16-bit take at -30 dBFS peak, against the clean note
+    for window in (75.0, 55.0):
+        heard = normalise_level(x, 30.0, scale, window)
+        change[window] = float((heard[0] - heard[1]).abs().mean() / heard[0].abs().mean())
+    assert change[75.0] > 0.05 and change[55.0] < 0.01
+    narrow = TimbreVAE(ModelConfig(**TINY, level_normalise=True, encoder_range_db=55.0)).eval()
+    plain = TimbreVAE(ModelConfig(**TINY))
+    plain.load_state_dict(narrow.state_dict())  # the same weights, fed by hand
+    pitch = torch.tensor([57, 57])
+    by_hand = plain.encoder(normalise_level(x, narrow.config.input_level_db, scale, 55.0), pitch)[0]
+    assert torch.allclose(narrow.encoder(x, pitch)[0], by_hand, atol=1e-6)  # the model's window is the one it was given
 
 
 @torch.no_grad()

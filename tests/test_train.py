@@ -215,6 +215,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--colour", "-0.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--quiet-takes", "1.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--invariance-weight", "inf"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-range-db", "5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
     bad_config.write_text('{"stepz": 3}')
@@ -224,7 +225,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
                     "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be",
-                    "quiet_takes is a share", "invariance_weight must be", "must divide among 1 processes in pairs"):
+                    "quiet_takes is a share", "invariance_weight must be", "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0

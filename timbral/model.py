@@ -33,7 +33,7 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.md"
 FORMAT_VERSION = 1
-ENCODER_RANGE_DB = 75.0  # with level_normalise, the encoder hears this much below a note's level (above a 16-bit file's noise at -30 dBFS)
+ENCODER_RANGE_DB = 75.0  # with level_normalise, the encoder hears this much below a note's level (a model's default)
 INPUT_LEVEL_DB = 38.72  # measured with train.input_level on data/default (velocity 100, train split)
 FIT_STEPS = 100  # latent fitting (fit_latents), measured on OPL3: SC -3.6 -> -6.9 dB in 100 steps, -7.5 in 300
 FIT_LR = 0.05
@@ -62,7 +62,8 @@ class ModelConfig:
     # the typical level (spectral.level_db) of a loud training note: a user's sound is brought to it before
     # encoding, so its recording level changes nothing (the default: the default dataset's velocity-100 notes)
     input_level_db: float = INPUT_LEVEL_DB
-    level_normalise: bool = False  # the encoder hears every note at input_level_db, over ENCODER_RANGE_DB
+    level_normalise: bool = False  # the encoder hears every note at input_level_db, over encoder_range_db
+    encoder_range_db: float = ENCODER_RANGE_DB  # with level_normalise: how far below the note's level it hears
     level_ramp: bool = False  # with level_normalise: each bin as its height above the window's bottom (no step there)
     encoder_pitch: bool = False  # the encoder is given the note's pitch
 
@@ -143,7 +144,8 @@ class Encoder(nn.Module):
     def forward(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         cfg = self.config
         if cfg.level_normalise:
-            spec = level_ramp(spec, cfg.scale) if cfg.level_ramp else normalise_level(spec, cfg.input_level_db, cfg.scale)
+            spec = (level_ramp(spec, cfg.scale, cfg.encoder_range_db) if cfg.level_ramp
+                    else normalise_level(spec, cfg.input_level_db, cfg.scale, cfg.encoder_range_db))
         h = self.convs(spec).flatten(1)
         if cfg.encoder_pitch:
             h = torch.cat([h, pitch_features(pitch, cfg.pitch_features)], dim=-1)

@@ -76,6 +76,7 @@ class TrainConfig:
     harmonic_template: bool = True
     level_normalise: bool = True  # the encoder hears every note at one level
     level_ramp: bool = False  # ... each bin as its height above the window's bottom, without a step there
+    encoder_range_db: float = 75.0  # ... over this many dB below the note's level
     encoder_pitch: bool = True  # the encoder is told the note's pitch
     n_fft: int = 1024
     hop_length: int = 256
@@ -97,6 +98,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
         if cfg.lr == 0:
             raise ValueError("lr must be positive")
+        if not (isinstance(cfg.encoder_range_db, (int, float)) and 20 <= cfg.encoder_range_db <= 120):
+            raise ValueError(f"encoder_range_db must be 20-120 dB, got {cfg.encoder_range_db!r}")
         for name in ("cross_pitch", "noise_floor", "quiet_takes", "colour"):
             if getattr(cfg, name) > 1:
                 raise ValueError(f"{name} is a share of the batch, at most 1, got {getattr(cfg, name)!r}")
@@ -389,7 +392,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         harmonic_template=cfg.harmonic_template, spectral=settings.to_dict(), bounds=vars(store.bounds),
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
         input_level_db=input_level(store, train_rows), level_normalise=cfg.level_normalise,
-        level_ramp=cfg.level_ramp, encoder_pitch=cfg.encoder_pitch,
+        level_ramp=cfg.level_ramp, encoder_range_db=cfg.encoder_range_db, encoder_pitch=cfg.encoder_pitch,
     )
     partners = Partners(store, train_rows) if cfg.paired else None
     torch.manual_seed(cfg.seed)
