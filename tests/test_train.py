@@ -14,8 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import (Partners, TrainConfig, batch_rows, paired_contrastive, recoloured, step_batch, take_invariance, train,
-                           with_noise_floor, with_quiet_takes)
+from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, recoloured, train, with_noise_floor
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -146,64 +145,6 @@ def test_recolouring_is_one_smooth_eq_per_instrument():
     assert torch.equal(out[:, :, 200:], spec[:, :, 200:])  # the floor stays the floor
 
 
-def test_quiet_takes_are_the_notes_as_quiet_16_bit_files(tiny_dataset):
-    from timbral.audio import quantised
-    from timbral.data.features import feature_store
-    from timbral.spectral import log_magnitude
-
-    store = feature_store(tiny_dataset, progress=False)
-    rows = np.arange(len(store.index))
-    spec = store.bounds.scale(torch.from_numpy(np.asarray(store.specs[rows], np.float32))).clamp(0.0, 1.0)
-    assert torch.equal(with_quiet_takes(spec, store, rows, 0.0), spec)
-    torch.manual_seed(0)
-    heard = with_quiet_takes(spec, store, rows, 1.0)
-    torch.manual_seed(0)  # the same draws: the peak levels, then the choice
-    peak = -45.0 + 30.0 * torch.rand(len(rows))
-    for row in (0, len(rows) - 1):
-        take = log_magnitude(quantised(store.audio([row]), peak[row : row + 1].numpy()), store.settings)[0]
-        assert torch.allclose(heard[row], store.bounds.scale(torch.from_numpy(take)).clamp(0.0, 1.0), atol=1e-5)
-    db, clean = store.bounds.unscale(heard), store.bounds.unscale(spec)
-    loud = clean > clean.amax(dim=(1, 2), keepdim=True) - 30  # the note's body: the same
-    assert (db - clean)[loud].abs().median() < 0.1
-    quiet = (clean < clean.amax(dim=(1, 2), keepdim=True) - 90) & (clean > -79)  # far under the note: changed
-    assert (db - clean)[quiet].abs().median() > 3.0
-
-
-def test_a_quiet_take_is_recoloured_with_its_note(tiny_dataset):
-    from timbral.data.features import feature_store
-
-    store = feature_store(tiny_dataset, progress=False)
-    rows = np.array(store.positions("train"))
-    cfg = TrainConfig(batch_size=4, quiet_takes=1.0, colour=1.0, noise_floor=0.0)
-    torch.manual_seed(0)
-    batch = step_batch(store, rows, Partners(store, rows), cfg, 0, "cpu")
-    torch.manual_seed(0)
-    plain = step_batch(store, rows, Partners(store, rows), TrainConfig(batch_size=4, noise_floor=0.0), 0, "cpu")
-    heard, spec, before = (store.bounds.unscale(b) for b in (batch["heard"], batch["spec"], plain["spec"]))
-    loud = before > before.amax(dim=(1, 2), keepdim=True) - 30
-    assert (spec - before)[loud].abs().median() > 0.5  # recoloured ...
-    assert (heard - spec)[loud].abs().median() < 0.1  # ... and the quiet take with it, by the same curve
-
-
-def test_invariance_pulls_only_the_takes_to_their_clean_latents():
-    from timbral.model import ModelConfig, TimbreVAE
-
-    model = TimbreVAE(ModelConfig(latent_dim=8, channels=16))
-    spec = torch.rand(4, 513, 251)
-    batch = {"spec": spec, "heard": spec.clone(), "pitch": torch.tensor([48, 60, 72, 60])}
-    with torch.no_grad():
-        clean = model.encoder(spec, batch["pitch"])[0]
-    assert take_invariance(model, batch, clean) == 0  # every note heard clean
-    batch["heard"][1] = spec[1] * 0.5  # one take
-    mu = clean.clone().requires_grad_(True)
-    moved = mu + torch.eye(4, 8)[1] * clean[1].norm()  # the take's latent one length away
-    loss = take_invariance(model, batch, moved)
-    assert torch.isclose(loss, torch.tensor(1.0), atol=1e-5)  # relative squared distance, over the takes only
-    loss.backward()
-    assert mu.grad[1].abs().sum() > 0 and mu.grad[[0, 2, 3]].abs().sum() == 0
-    assert all(p.grad is None for p in model.parameters())  # the clean latents are a fixed target
-
-
 def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r"), "--batch-size", "64"]) == 2
@@ -213,8 +154,6 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-pitch", "1.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--noise-floor", "2"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--colour", "-0.5"]) == 2
-    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--quiet-takes", "1.5"]) == 2
-    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--invariance-weight", "inf"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-range-db", "5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
@@ -225,7 +164,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
                     "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be",
-                    "quiet_takes is a share", "invariance_weight must be", "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs"):
+                    "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0

@@ -28,20 +28,18 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from .atomic import atomic_path
-from .audio import quantised
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
 from .model import ModelConfig, TimbreVAE, kl_per_dim, reconstruction_losses, save_model, spectrogram_level
 from .progress import Bar
-from .spectral import SpectralSettings, level_db, log_magnitude
+from .spectral import SpectralSettings, level_db
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
 LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
-              "contrastive", "invariance", "valid_l1", "valid_sc", "valid_kl")
+              "contrastive", "valid_l1", "valid_sc", "valid_kl")
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
 NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an added noise floor lies
-QUIET_TAKE_DBFS = (-45.0, -15.0)  # peak levels of the quiet 16-bit takes the encoder hears
 COLOUR_TILT_DB = 3.0  # largest spectral tilt of a recolouring, dB per octave around 1 kHz
 COLOUR_BANDS = 3  # broad resonances or notches per recolouring, each up to ±COLOUR_GAIN_DB
 COLOUR_GAIN_DB = 12.0
@@ -61,9 +59,7 @@ class TrainConfig:
     family_weight: float = 0.05  # auxiliary family classifier on μ (0: none)
     cross_pitch: float = 0.5  # share of notes rebuilt from the latent of another note of their instrument
     contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
-    invariance_weight: float = 0.0  # pulls the latent of a quiet or noisy take to the clean note's (0: none)
     noise_floor: float = 0.5  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
-    quiet_takes: float = 0.0  # share of notes the encoder hears as a quiet 16-bit recording (rounding on their own partials)
     colour: float = 0.0  # share of instruments recoloured by a random smooth EQ into a new instrument of their family
     seed: int = 0
     checkpoint_every: int = 500
@@ -90,9 +86,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "checkpoint_every", "valid_every", "log_every", "latent_dim", "channels"):
             if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
-        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "invariance_weight",
-                     "noise_floor", "quiet_takes",
-                     "colour", "max_minutes"):
+        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "colour",
+                     "max_minutes"):
             value = getattr(cfg, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
@@ -100,7 +95,7 @@ class TrainConfig:
             raise ValueError("lr must be positive")
         if not (isinstance(cfg.encoder_range_db, (int, float)) and 20 <= cfg.encoder_range_db <= 120):
             raise ValueError(f"encoder_range_db must be 20-120 dB, got {cfg.encoder_range_db!r}")
-        for name in ("cross_pitch", "noise_floor", "quiet_takes", "colour"):
+        for name in ("cross_pitch", "noise_floor", "colour"):
             if getattr(cfg, name) > 1:
                 raise ValueError(f"{name} is a share of the batch, at most 1, got {getattr(cfg, name)!r}")
         return cfg
@@ -188,13 +183,12 @@ class Partners:
 
 
 def load_batch(store: FeatureStore, rows: np.ndarray, bounds, device) -> dict[str, torch.Tensor]:
-    """Scaled spectrograms and labels of ``rows`` (kept as ``rows``), on ``device``."""
+    """Scaled spectrograms and labels of ``rows``, on ``device``."""
     order = np.argsort(rows)  # memory-mapped reads in file order
     specs = np.empty((len(rows), *store.specs.shape[1:]), np.float32)
     specs[order] = store.specs[rows[order]]
     meta = [store.index[r] for r in rows]
     return {
-        "rows": rows,
         "spec": bounds.scale(torch.from_numpy(specs)).clamp(0.0, 1.0).to(device),
         "pitch": torch.tensor([m["pitch"] for m in meta], device=device),
         "velocity": torch.tensor([m["velocity"] for m in meta], device=device),
@@ -217,41 +211,18 @@ def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray,
 def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None, cfg: TrainConfig, step: int,
                device, rank: int = 0, world: int = 1) -> dict[str, torch.Tensor]:
     """This rank's batch of ``step``: plain, or instrument pairs when ``partners`` is given; with
-    ``cfg.colour``, part of its instruments are recoloured; what the encoder hears of it (``heard``)
-    holds quiet 16-bit takes with ``cfg.quiet_takes`` and noise floors with ``cfg.noise_floor``."""
+    ``cfg.colour``, part of its instruments are recoloured; with ``cfg.noise_floor``, what the encoder
+    hears of it (``heard``) has noise floors added."""
     if partners is None:
         batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
     else:
         anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
         batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
-    heard = with_quiet_takes(batch["spec"], store, batch["rows"], cfg.quiet_takes) if cfg.quiet_takes else None
-    if cfg.colour:  # a note and its quiet take through one curve: rows equal modulo the instruments share it
-        n = len(batch["spec"])
-        both = recoloured(batch["spec"] if heard is None else torch.cat([batch["spec"], heard]), store.bounds,
-                          store.settings, cfg.colour, batch.get("pairs", 0) or n)
-        batch["spec"], heard = both[:n], None if heard is None else both[n:]
+    if cfg.colour:
+        batch["spec"] = recoloured(batch["spec"], store.bounds, store.settings, cfg.colour, batch.get("pairs", 0))
     if cfg.noise_floor:
-        heard = with_noise_floor(batch["spec"] if heard is None else heard, store.bounds, cfg.noise_floor)
-    if heard is not None:
-        batch["heard"] = heard
+        batch["heard"] = with_noise_floor(batch["spec"], store.bounds, cfg.noise_floor)
     return batch
-
-
-def with_quiet_takes(spec: torch.Tensor, store: FeatureStore, rows: np.ndarray, share: float) -> torch.Tensor:
-    """A ``share`` of the scaled spectrograms (drawn with torch's generator) replaced by a quiet 16-bit
-    recording of the note: its audio at a random peak 15-45 dB below full scale, rounded to 16 bits
-    (:func:`~timbral.audio.quantised`). The rounding sits on the note's own partials and fading tail,
-    where a white noise floor does not reach, and must not move a timbre."""
-    n = len(spec)
-    peak = QUIET_TAKE_DBFS[0] + (QUIET_TAKE_DBFS[1] - QUIET_TAKE_DBFS[0]) * torch.rand(n)
-    chosen = torch.nonzero(torch.rand(n) < share).flatten()
-    if not len(chosen):
-        return spec
-    audio = quantised(store.audio(rows[chosen.numpy()]), peak[chosen].numpy())
-    quiet = store.bounds.scale(torch.from_numpy(log_magnitude(audio, store.settings))).clamp(0.0, 1.0)
-    heard = spec.clone()
-    heard[chosen.to(spec.device)] = quiet.to(spec.device)
-    return heard
 
 
 def with_noise_floor(spec: torch.Tensor, bounds, share: float) -> torch.Tensor:
@@ -269,8 +240,8 @@ def with_noise_floor(spec: torch.Tensor, bounds, share: float) -> torch.Tensor:
 
 def recoloured(spec: torch.Tensor, bounds, settings: SpectralSettings, share: float, pairs: int = 0) -> torch.Tensor:
     """A ``share`` of the scaled spectrograms (drawn with torch's generator) through a random smooth EQ:
-    a spectral tilt and a few broad resonances or notches on a log-frequency axis, the same for all
-    notes whose rows are equal modulo ``pairs`` (both notes of a pair), so a pair stays one instrument.
+    a spectral tilt and a few broad resonances or notches on a log-frequency axis, the same for both
+    notes of a pair (the first ``pairs`` notes and the next ``pairs``), so a pair stays one instrument.
     Each recoloured instrument is a new one of the same family, heard and rebuilt as such: more
     instruments per family than the SoundFonts hold, against a space that memorises their colour."""
     n, n_bins, _ = spec.shape
@@ -293,8 +264,7 @@ def recoloured(spec: torch.Tensor, bounds, settings: SpectralSettings, share: fl
 # --- one step --------------------------------------------------------------------------------
 
 def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[str, torch.Tensor]:
-    """Reconstruction (L1 on scaled dB + spectral convergence on linear magnitude), KL, family,
-    contrastive and invariance."""
+    """Reconstruction (L1 on scaled dB + spectral convergence on linear magnitude), KL, family."""
     x = batch["spec"]
     x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
     head = getattr(model, "module", model).family_head
@@ -305,24 +275,8 @@ def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[st
     family = F.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
     pairs = batch.get("pairs", 0)
     contrastive = paired_contrastive(mu[:pairs].float(), mu[pairs : 2 * pairs].float()) if pairs else torch.zeros(())
-    invariance = take_invariance(model, batch, mu.float()) if cfg.invariance_weight else torch.zeros(())
-    total = (l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
-             + cfg.invariance_weight * invariance)
-    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family, "contrastive": contrastive,
-            "invariance": invariance}
-
-
-def take_invariance(model, batch: dict, mu: torch.Tensor) -> torch.Tensor:
-    """How far the latent means ``mu`` of the notes heard as quiet or noisy takes lie from those of the
-    clean notes: the mean squared distance over the mean squared length of the clean latents (one
-    ratio per batch, steady where a single latent is short). The clean latents are the fixed target,
-    so only the takes move. Zero when the encoder heard every note clean."""
-    altered = torch.nonzero((batch["heard"] != batch["spec"]).flatten(1).any(1)).flatten() if "heard" in batch else []
-    if not len(altered):
-        return torch.zeros((), device=mu.device)
-    with torch.no_grad():
-        clean = getattr(model, "module", model).encoder(batch["spec"][altered], batch["pitch"][altered])[0].float()
-    return ((mu[altered] - clean) ** 2).sum(1).mean() / (clean**2).sum(1).mean().clamp(min=1e-6)
+    total = l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
+    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family, "contrastive": contrastive}
 
 
 def paired_contrastive(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

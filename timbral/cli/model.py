@@ -61,12 +61,8 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "cross_pitch": "share of notes rebuilt from the latent of another note (other pitch) of their instrument, "
                        "so the latent holds the instrument, not the pitch (0: off)",
         "contrastive_weight": "weight of a contrastive loss pulling the latents of one instrument's notes together (0: off)",
-        "invariance_weight": "weight of a loss pulling the latent of a note heard as a quiet or noisy take (--noise-floor, "
-                             "--quiet-takes) to the clean note's, so a take's recording cannot move its timbre (0: off)",
         "noise_floor": "share of notes the encoder hears over a random noise floor 60-85 dB below them, as in a quiet "
                        "16-bit take or a noisy room (0: off)",
-        "quiet_takes": "share of notes the encoder hears as a quiet 16-bit recording of themselves (peak 15-45 dB below "
-                       "full scale, rounded to 16 bits), so the rounding of a quiet file cannot move a sound (0: off)",
         "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
                   "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",

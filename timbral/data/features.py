@@ -58,10 +58,6 @@ class FeatureStore:
         chosen = set(notes_in_split(examples, read_split(self.dataset), split))
         return [i for i, m in enumerate(self.index) if m["note_str"] in chosen]
 
-    def audio(self, rows) -> np.ndarray:
-        """The audio of ``rows`` ``(n, samples)``, as their spectrograms were computed from it."""
-        return note_audio(self.dataset, [self.index[r]["note_str"] for r in rows], self.settings)
-
 
 def note_audio(data_dir: Path, names: list[str], settings: SpectralSettings) -> np.ndarray:
     """The dataset's notes ``names`` read at the settings' rate and length, untrimmed: ``(n, samples)``."""
