@@ -22,8 +22,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from timbral import Timbral
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,14 +74,11 @@ def detect_all(notes: list[tuple[np.ndarray, int | None]]) -> dict:
     return results
 
 
-def level_invariance(kit: dict, model: Path | None = None) -> dict:
+def level_invariance(kit: dict, t: Timbral) -> dict:
     import soundfile as sf
     import torch
 
-    from timbral import Timbral
     from timbral.spectral import log_magnitude
-
-    t = Timbral.load(model)
 
     def raw_latent(a):  # the previous release: the spectrogram at the recording's own level
         spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(a.note, t.settings))).clamp(0, 1)
@@ -103,15 +104,13 @@ def level_invariance(kit: dict, model: Path | None = None) -> dict:
     return out
 
 
-def take_change(notes: list[tuple[np.ndarray, int]], model: Path | None = None) -> dict:
+def take_change(notes: list[tuple[np.ndarray, int]], t: Timbral) -> dict:
     """Relative latent change between each note and its quiet 16-bit take (-30 dBFS peak), median and max."""
     import torch
 
-    from timbral import Timbral
     from timbral.audio import quantised
     from timbral.spectral import log_magnitude
 
-    t = Timbral.load(model)
     y = np.stack([note for note, _ in notes])
     pitch = torch.tensor([p for _, p in notes])
     with torch.no_grad():
@@ -133,6 +132,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from oneshots import KINDS
 
+    from timbral import Timbral
     from timbral.audio import load_note, prepare_note
     from timbral.data.nsynth import read_examples
 
@@ -140,13 +140,14 @@ def main() -> None:
     examples = read_examples(args.data)
     chosen = sorted(examples.items())[:: args.every]
     dataset = [(load_note(args.data / "audio" / f"{k}.wav", trim=False), m["pitch"]) for k, m in chosen]
-    takes = {"dataset_notes_vs_quiet_16_bit_takes": take_change(dataset, args.model)}
+    t = Timbral.load(args.model)  # one model for both level figures
+    takes = {"dataset_notes_vs_quiet_16_bit_takes": take_change(dataset, t)}
     if args.level_only:
-        print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model), **takes}, indent=1))
+        print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, t), **takes}, indent=1))
         return
     one_shots = [(prepare_note(kit[kind], 16000), expected) for kind, (_, expected) in KINDS.items()]
     figures = {"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots),
-               "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, args.model), **takes}
+               "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, t), **takes}
     if args.json:
         print(json.dumps(figures, indent=1))
         return

@@ -164,8 +164,10 @@ def quantised(y: np.ndarray, peak_dbfs, bits: int = 16) -> np.ndarray:
     (one level per row) would hold it, brought back to ``y``'s own level: the rounding a quiet
     take adds, tied to the sound's own partials rather than a white floor."""
     y = np.asarray(y, dtype=np.float64)
-    peak = np.max(np.abs(y), axis=-1, keepdims=True)
-    gain = 10.0 ** (np.asarray(peak_dbfs, dtype=np.float64).reshape(-1, *([1] * (y.ndim > 1))) / 20) / np.maximum(peak, 1e-12)
+    peak_dbfs = np.asarray(peak_dbfs, dtype=np.float64)
+    if y.ndim > 1:
+        peak_dbfs = peak_dbfs.reshape(-1, 1)  # one level per row
+    gain = 10.0 ** (peak_dbfs / 20) / np.maximum(np.max(np.abs(y), axis=-1, keepdims=True), 1e-12)
     full_scale = 2 ** (bits - 1) - 1
     return (np.round(y * gain * full_scale) / full_scale / gain).astype(np.float32)
 
