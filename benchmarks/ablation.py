@@ -8,8 +8,8 @@ latent variance, gain-matched rebuild versus the closest reference note, pitch e
 robustness. The baseline arm is the previous recipe (every technique off), trained in the same run;
 three more try stronger weights for the contrastive loss, the family head and the KL term;
 one adds random recolouring (new instruments of each family, ``--colour``), one the level ramp
-(``--level-ramp``: no step at the bottom of the encoder's window) and one a narrower encoder window
-(``--encoder-range-db 55``: a quiet 16-bit file's rounding stays under it).
+(``--level-ramp``: no step at the bottom of the encoder's window) and one the wider encoder window
+of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again).
 
 Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--json]
@@ -38,7 +38,7 @@ ARMS = {
     "stronger KL (beta x10)": {"beta": 3e-3},
     "random recolouring (half the instruments)": {"colour": 0.5},
     "level ramp (no step at the window's bottom)": {"level_ramp": True},
-    "encoder window 55 dB (instead of 75)": {"encoder_range_db": 55.0},
+    "encoder window 75 dB (instead of 55)": {"encoder_range_db": 75.0},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",

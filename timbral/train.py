@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
-from .model import ENCODER_RANGE_DB, ModelConfig, TimbreVAE, kl_per_dim, reconstruction_losses, save_model, spectrogram_level
+from .model import ModelConfig, TimbreVAE, kl_per_dim, reconstruction_losses, save_model, spectrogram_level
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 
@@ -72,7 +72,7 @@ class TrainConfig:
     harmonic_template: bool = True
     level_normalise: bool = True  # the encoder hears every note at one level
     level_ramp: bool = False  # ... each bin as its height above the window's bottom, without a step there
-    encoder_range_db: float = ENCODER_RANGE_DB  # ... over this many dB below the note's level
+    encoder_range_db: float = 55.0  # ... over this many dB below the note's level: a quiet 16-bit file's rounding stays out
     encoder_pitch: bool = True  # the encoder is told the note's pitch
     n_fft: int = 1024
     hop_length: int = 256

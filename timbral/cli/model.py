@@ -66,9 +66,9 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
                   "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
-        "level_ramp": "with level normalisation, the encoder hears each frequency as its height above 75 dB below "
-                      "the note's level, with no step there (an experiment: in the ablation it did not keep a quiet 16-bit "
-                      "take any closer to a loud one)",
+        "level_ramp": "with level normalisation, the encoder hears each frequency as its height above the bottom of "
+                      "its window, with no step there (an experiment: in the ablation it did not keep a quiet "
+                      "16-bit take any closer to a loud one)",
         "encoder_range_db": "with level normalisation, how many dB below the note's level the encoder hears: less "
                             "keeps the noise and rounding of a quiet 16-bit file out of the timbre, more keeps softer detail",
         "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
