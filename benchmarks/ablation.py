@@ -10,7 +10,8 @@ three more try stronger weights for the contrastive loss, the family head and th
 one adds random recolouring (new instruments of each family, ``--colour``), one the level ramp
 (``--level-ramp``: no step at the bottom of the encoder's window) and one the wider encoder window
 of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
-A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again).
+A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again); one
+trained with other settings (an older default, another --steps) stops the script with a clear message.
 
 Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--json]
 """
@@ -53,13 +54,27 @@ COLUMNS = {
 }
 
 
+def settings_differing(run: Path, settings: dict) -> list[str]:
+    """How the run in ``run`` was trained otherwise than ``settings`` over today's defaults ask."""
+    from dataclasses import asdict
+
+    from timbral.train import TrainConfig
+
+    trained = json.loads((run / "config.json").read_text())["train"]
+    return [f"{k} {trained.get(k, 'unset')} instead of {v}" for k, v in asdict(TrainConfig(**settings)).items()
+            if trained.get(k) != v]
+
+
 def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int) -> dict:
     """Train the arm (in its own process, as a user would run it) and evaluate it; both are kept in
-    its run folder and reused."""
+    its run folder and reused while today's defaults still give the settings it was trained with."""
     out = runs / name.split(" (")[0].replace(" ", "-")
     result = out / "ablation.json"
+    settings = {"steps": steps, "kl_warmup": steps // 3, "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
+    if (out / "config.json").is_file() and (differing := settings_differing(out, settings)):
+        raise SystemExit(f"{out} was trained with other settings than this arm asks for now ({', '.join(differing)}): "
+                         "delete it, or give another --runs folder")
     if not (out / "model" / "config.json").is_file():
-        settings = {"steps": steps, "kl_warmup": steps // 3, "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
         flags = [f"--{k.replace('_', '-')}" if v is True else f"--no-{k.replace('_', '-')}" if v is False
                  else f"--{k.replace('_', '-')}={v}" for k, v in settings.items()]
         subprocess.run([sys.executable, "-m", "timbral.cli", "train", str(data), "--out", str(out), *flags], check=True,
