@@ -149,6 +149,40 @@ def test_an_upload_given_its_true_pitch_is_heard_again_at_it(make_app, tmp_path)
     assert store.get(sound["id"]).pitch == 45
 
 
+def test_your_sounds_are_heard_again_when_the_studio_starts_with_another_model(make_app, tiny_model, tmp_path, capsys):
+    """A latent means something only to the model that made it: at the next start, sounds made under
+    another model are heard again from their audio; one whose audio is lost keeps its timbre and is named."""
+    from timbral.latent import Timbral
+    from timbral.studio.store import SoundStore
+
+    client = make_app().test_client()
+    store = SoundStore(tmp_path / "instance")
+    ids = {name: upload(client, wav(tone(hz, 3)), f"{name}.wav").get_json()["id"]  # fitted as by default
+           for name, hz in (("hum", 220), ("lost", 330), ("current", 440))}
+    kept = client.post("/api/keep", json={"result": client.post("/api/random", json={"count": 1}).get_json()["id"],
+                                          "index": 0}).get_json()["id"]
+    fingerprint = Timbral.load(tiny_model).fingerprint
+    assert {store.get(i).model for i in [*ids.values(), kept]} == {fingerprint}
+    heard = store.get(ids["hum"])
+    store.update(ids["hum"], latent=np.full(8, 3.0), xy=(0.0, 0.0), model="0123456789abcdef")  # another model's
+    store.update(kept, latent=np.full(8, -3.0), model="")  # a database from before fingerprints
+    store.update(ids["lost"], latent=np.full(8, 2.0), model="0123456789abcdef")
+    store.audio_path(ids["lost"]).write_bytes(b"not audio")
+    store.update(ids["current"], latent=np.full(8, 1.0))  # this model's: left alone
+    capsys.readouterr()
+
+    make_app()  # the next start
+    said = capsys.readouterr().err
+    assert "2 of your sounds, made with another model, were heard again with this one" in said
+    assert "could not be read" in said and "lost" in said
+    again = store.get(ids["hum"])
+    assert again.model == fingerprint and np.linalg.norm(again.latent - heard.latent) < 0.01 * np.linalg.norm(heard.latent)
+    assert (again.x, again.y) == pytest.approx((heard.x, heard.y), abs=1e-3)
+    assert store.get(kept).model == fingerprint and not np.allclose(store.get(kept).latent, -3.0)
+    assert store.get(ids["lost"]).model == "0123456789abcdef" and np.allclose(store.get(ids["lost"]).latent, 2.0)
+    assert np.allclose(store.get(ids["current"]).latent, 1.0)
+
+
 @pytest.mark.parametrize("data,filename,message", [
     (b"", "empty.wav", "empty"),
     (b"this is not audio at all" * 50, "notes.wav", "notes"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from functools import cached_property
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from .audio import SAMPLE_RATE, fix_length, note_onset, prepare_note, read_audio
 from .data.default import default_data_dir
 from .data.nsynth import DatasetError
 from .library import Library
-from .model import TimbreVAE, check_fit_steps, fit_latents, load_model
+from .model import TimbreVAE, check_fit_steps, fit_latents, load_model, model_fingerprint
 from .phase import DEFAULT_METHOD, reconstruct
 from .pitch import PitchEstimate, find_pitch, parse_pitch
 from .spectral import db_to_magnitude, level_db, log_magnitude
@@ -129,6 +130,11 @@ class Timbral:
     def load(cls, path: str | os.PathLike | None = None, *, library: str | os.PathLike | None = None) -> Timbral:
         """The model in ``path`` (default: the shipped model) with the dataset ``library`` (default: data/default)."""
         return cls(load_model(path), library=library)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The model's :func:`~timbral.model.model_fingerprint`: which model a stored latent belongs to."""
+        return model_fingerprint(self.model)
 
     @property
     def has_library(self) -> bool:

@@ -24,7 +24,7 @@ from .atomic import atomic_path
 from .data.features import feature_store
 from .data.nsynth import DatasetError, audio_path, display_name, read_examples
 from .map import TimbreMap
-from .model import TimbreVAE
+from .model import TimbreVAE, model_fingerprint
 from .pitch import note_name
 from .progress import Bar
 
@@ -130,9 +130,7 @@ class Library:
 
 
 def _key(model: TimbreVAE, root: Path) -> str:
-    digest = hashlib.sha1()
-    for tensor in model.state_dict().values():
-        digest.update(tensor.detach().cpu().numpy().tobytes())
+    digest = hashlib.sha1(model_fingerprint(model).encode())
     digest.update((root / "examples.json").read_bytes())
     return digest.hexdigest()[:16]
 

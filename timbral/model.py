@@ -16,6 +16,7 @@ dataset-level bounds), ``weights.safetensors`` and ``card.md``. Loading never un
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -260,6 +261,14 @@ def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = Non
         with atomic_path(path / CARD_FILE) as tmp:
             tmp.write_text(card)
     return path
+
+
+def model_fingerprint(model: TimbreVAE) -> str:
+    """16 hex digits that change whenever the weights do: which model a stored latent belongs to."""
+    digest = hashlib.sha1()
+    for tensor in model.state_dict().values():
+        digest.update(tensor.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def default_model_path() -> Path:

@@ -38,14 +38,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     instance = Path(app.config["INSTANCE"])
     timbral = app.config["TIMBRAL"] or Timbral.load(app.config["MODEL"], library=app.config["LIBRARY"])
-    preparation = Preparation(timbral)
+    sounds = SoundStore(instance)
+    preparation = Preparation(timbral, sounds)
     if app.config["PREPARE"] == "background":
         preparation.start()
     else:
         preparation.run()  # built (or read from its cache) now, not during the first request
     app.extensions["timbral"] = timbral
     app.extensions["preparation"] = preparation
-    app.extensions["sounds"] = SoundStore(instance)
+    app.extensions["sounds"] = sounds
     app.extensions["results"] = ResultStore(instance)
     app.register_blueprint(api.bp)
 

@@ -19,10 +19,11 @@ from ..audio import AudioError
 from ..data.families import FAMILIES, FAMILY_COLOURS
 from ..data.nsynth import slug
 from ..export import audio_bytes, sfz_instrument, spectrogram_png, zip_bytes
-from ..latent import Analysis, Encoded, interpolation_path, normalise_peak, square_weights, triangle_weights
+from ..latent import Encoded, interpolation_path, normalise_peak, square_weights, triangle_weights
 from ..model import FIT_STEPS, MAX_FIT_STEPS
 from ..pitch import PitchError, parse_pitch
 from .store import ID, clean_name
+from .timbre import timbre_of
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 ZIP_NAMES = {"step": "blend.zip", "random": "random.zip"}  # results whose sounds also come as one ZIP
@@ -243,18 +244,11 @@ def upload_sound():
             analysis = t.analyse(path, None if pitch < 0 else pitch, name=filename)
         except AudioError as e:
             raise ApiError(422, f"{filename}: {e.reason}") from None
-    e, xy = _timbre_of(analysis, fit)
+    e, xy = timbre_of(t, analysis, fit)
     sound = _sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=e.pitch,
-                          pitched=e.pitched, velocity=100, xy=xy, latent=e.latent, wav=audio_bytes(normalise_peak(analysis.note)))
+                          pitched=e.pitched, velocity=100, xy=xy, latent=e.latent, wav=audio_bytes(normalise_peak(analysis.note)),
+                          model=t.fingerprint)
     return jsonify(sound.as_dict() | {"remarks": list(e.remarks)}), 201
-
-
-def _timbre_of(analysis: Analysis, fit: int) -> tuple[Encoded, tuple[float, float]]:
-    """An upload's timbre: placed on the map where the encoder hears it, among its neighbours, and
-    played from the latent fitted to it for ``fit`` steps (closer to the sound; 0: the same latent)."""
-    t = _timbral()
-    heard = t.encode(analysis)
-    return (t.encode(analysis, fit=fit) if fit else heard), t.library.map.place(heard.latent)
 
 
 @bp.patch("/sounds/<sound_id>")
@@ -277,14 +271,16 @@ def edit_sound(sound_id: str):
     sound = _sounds().get(sound_id)
     if sound is None:
         raise ApiError(404, f"no sound with id {sound_id!r}")
-    latent = xy = None
+    latent = xy = model = None
     if pitch is not None and sound.source == "upload":
+        t = _timbral()
         try:
-            e, xy = _timbre_of(_timbral().analyse(_sounds().audio_path(sound_id), pitch), fit)
+            e, xy = timbre_of(t, t.analyse(_sounds().audio_path(sound_id), pitch), fit)
         except AudioError as err:  # its stored audio is gone or damaged: nothing is changed
             raise ApiError(409, f"{sound.name}: its audio cannot be read again ({err.reason})") from None
-        latent = e.latent
-    sound = _sounds().update(sound_id, name=None if name is None else clean_name(name, ""), pitch=pitch, latent=latent, xy=xy)
+        latent, model = e.latent, t.fingerprint
+    sound = _sounds().update(sound_id, name=None if name is None else clean_name(name, ""), pitch=pitch, latent=latent, xy=xy,
+                             model=model)
     return jsonify(sound.as_dict())
 
 
@@ -308,7 +304,7 @@ def keep():
     t = _timbral()
     sound = _sounds().add(name=clean_name(body.get("name") if isinstance(body.get("name"), str) else None, "kept sound"),
                           source="kept", pitch=e.pitch, velocity=100, xy=t.library.map.place(e.latent), latent=e.latent,
-                          wav=audio_bytes(t.decode(e, e.pitch)))
+                          wav=audio_bytes(t.decode(e, e.pitch)), model=t.fingerprint)
     return jsonify(sound.as_dict()), 201
 
 

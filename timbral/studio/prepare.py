@@ -1,7 +1,8 @@
 """What the studio builds on its first start, with progress for the terminal and the page.
 
 The default dataset is rendered if it is missing, then the library is opened: its spectrograms,
-latents and map are computed once and cached. ``timbral studio`` does this in the background
+latents and map are computed once and cached. Your sounds made under another model are heard
+again with this one (:func:`.timbre.rehear_for_model`). ``timbral studio`` does this in the background
 while the page already shows the progress (``GET /api/status``); tests do it before serving.
 """
 
@@ -15,13 +16,17 @@ import time
 from .. import progress
 from ..data.default import build_default_dataset, default_data_dir
 from ..data.nsynth import DatasetError
+from .store import SoundStore
+from .timbre import rehear_for_model
 
 
 class Preparation:
-    """Builds the library of ``timbral`` (and the default dataset, when that is the library and missing)."""
+    """Builds the library of ``timbral`` (and the default dataset, when that is the library and missing),
+    then brings ``sounds`` made under another model to this one."""
 
-    def __init__(self, timbral):
+    def __init__(self, timbral, sounds: SoundStore):
         self.timbral = timbral
+        self.sounds = sounds
         self.ready = False
         self.error: str | None = None
         self.began = time.monotonic()
@@ -37,6 +42,12 @@ class Preparation:
                 build_default_dataset(t.library_dir)
             self._say("opening the library: spectrograms, latents and map are computed once, then read from a cache")
             t.library
+            heard, unreadable = rehear_for_model(t, self.sounds)
+            if heard:
+                self._say(f"{heard} of your sounds, made with another model, were heard again with this one")
+            if unreadable:
+                self._say(f"the audio of {len(unreadable)} of your sounds could not be read, so they keep the timbre "
+                          f"of the model they were made with: {', '.join(unreadable[:5])}")
             self.ready = True
             self._say(f"the studio is ready ({len(t.library)} library sounds, {time.monotonic() - self.began:.0f} s)")
         except Exception as e:

@@ -41,10 +41,11 @@ CREATE TABLE IF NOT EXISTS sounds (
     y REAL NOT NULL,
     latent BLOB NOT NULL,
     created REAL NOT NULL,
-    pitched INTEGER NOT NULL DEFAULT 1
+    pitched INTEGER NOT NULL DEFAULT 1,
+    model TEXT NOT NULL DEFAULT ''
 )
 """
-COLUMNS_ADDED = {"pitched": "INTEGER NOT NULL DEFAULT 1"}  # to a database made before they existed
+COLUMNS_ADDED = {"pitched": "INTEGER NOT NULL DEFAULT 1", "model": "TEXT NOT NULL DEFAULT ''"}  # to older databases
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class UserSound:
     y: float
     latent: np.ndarray
     pitched: bool = True  # False: no clear pitch was found; ``pitch`` is where it plays until you set one
+    model: str = ""  # the fingerprint of the model whose latent this is ("": made before it was recorded)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "family": "yours", "pitch": self.pitch, "note": note_name(self.pitch),
@@ -94,17 +96,17 @@ class SoundStore:
         return self.folder / "sounds" / f"{sound_id}.wav"
 
     def add(self, *, name: str, source: str, pitch: int, velocity: int, xy: tuple[float, float], latent: np.ndarray,
-            wav: bytes, pitched: bool = True) -> UserSound:
+            wav: bytes, pitched: bool = True, model: str = "") -> UserSound:
         sound = UserSound("u" + secrets.token_hex(8), name, source, pitch, velocity, float(xy[0]), float(xy[1]),
-                          np.asarray(latent, np.float32), pitched)
+                          np.asarray(latent, np.float32), pitched, model)
         with atomic_path(self.audio_path(sound.id)) as tmp:
             tmp.write_bytes(wav)
         try:
             with self._connect() as db:
-                db.execute("INSERT INTO sounds (id, name, source, pitch, velocity, x, y, latent, created, pitched) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO sounds (id, name, source, pitch, velocity, x, y, latent, created, pitched, model) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (sound.id, name, source, pitch, velocity, sound.x, sound.y, sound.latent.tobytes(), time.time(),
-                            int(pitched)))
+                            int(pitched), model))
         except sqlite3.Error:
             self.audio_path(sound.id).unlink(missing_ok=True)
             raise
@@ -120,9 +122,9 @@ class SoundStore:
             return [_sound(r) for r in db.execute("SELECT * FROM sounds ORDER BY created")]
 
     def update(self, sound_id: str, *, name: str | None = None, pitch: int | None = None, latent: np.ndarray | None = None,
-               xy: tuple[float, float] | None = None) -> UserSound | None:
-        """Rename a sound, set its pitch (a pitch set by you makes it pitched) and/or its timbre and place,
-        in one transaction; ``None`` if there is none."""
+               xy: tuple[float, float] | None = None, model: str | None = None) -> UserSound | None:
+        """Rename a sound, set its pitch (a pitch set by you makes it pitched) and/or its timbre, place and
+        the model they belong to, in one transaction; ``None`` if there is none."""
         with self._connect() as db:
             if name is not None:
                 db.execute("UPDATE sounds SET name = ? WHERE id = ?", (name, sound_id))
@@ -132,6 +134,8 @@ class SoundStore:
                 db.execute("UPDATE sounds SET latent = ? WHERE id = ?", (np.asarray(latent, np.float32).tobytes(), sound_id))
             if xy is not None:
                 db.execute("UPDATE sounds SET x = ?, y = ? WHERE id = ?", (float(xy[0]), float(xy[1]), sound_id))
+            if model is not None:
+                db.execute("UPDATE sounds SET model = ? WHERE id = ?", (model, sound_id))
         return self.get(sound_id)
 
     def delete(self, sound_id: str) -> bool:
@@ -143,7 +147,7 @@ class SoundStore:
 
 def _sound(row: sqlite3.Row) -> UserSound:
     return UserSound(row["id"], row["name"], row["source"], row["pitch"], row["velocity"], row["x"], row["y"],
-                     np.frombuffer(row["latent"], np.float32).copy(), bool(row["pitched"]))
+                     np.frombuffer(row["latent"], np.float32).copy(), bool(row["pitched"]), row["model"])
 
 
 class ResultStore:
