@@ -44,7 +44,8 @@ class Preparation:
             t.library
             heard, unreadable = rehear_for_model(t, self.sounds)
             if heard:
-                self._say(f"{heard} of your sounds, made with another model, were heard again with this one")
+                self._say(f"{heard} of your sounds, made with another model, {'was' if heard == 1 else 'were'} heard again "
+                          "with this one")
             if unreadable:
                 self._say(f"the audio of {len(unreadable)} of your sounds could not be read, so they keep the timbre "
                           f"of the model they were made with: {', '.join(unreadable[:5])}")
