@@ -24,7 +24,8 @@ def cmd_studio(args) -> None:
 def add_parsers(sub) -> None:
     p = verb(sub, "studio", "Open the web studio: explore the map, blend, mix on a pad, invent, bring your own sounds, play. "
              "The first start renders the default dataset and lays out its map (a few minutes, with progress here and "
-             "in the page); later starts open in seconds.",
+             "in the page); later starts open in seconds. A start with another model than your sounds were made with "
+             "hears them again from their audio first (about a second each).",
              "timbral studio --port 5000   # then open http://127.0.0.1:5000/", cmd_studio)
     p.add_argument("--model", type=Path, help="model folder (default: the shipped models/default)")
     p.add_argument("--library", type=Path, help="dataset whose notes are the library (default: data/default, built on first start)")
