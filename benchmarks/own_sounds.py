@@ -74,16 +74,27 @@ def detect_all(notes: list[tuple[np.ndarray, int | None]]) -> dict:
     return results
 
 
-def level_invariance(kit: dict, t: Timbral) -> dict:
-    import soundfile as sf
+def encoder_means(t: Timbral, y: np.ndarray, pitches: list[int]) -> np.ndarray:
+    """The encoder's latent means of notes ``(n, samples)`` heard as the spectrogram of their samples as
+    they are (the model's own level normalisation, if any, is the only one)."""
     import torch
 
     from timbral.spectral import log_magnitude
 
+    spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(y, t.settings))).clamp(0, 1)
+    with torch.no_grad():
+        return t.model.encoder(spec, torch.tensor(pitches))[0].numpy()
+
+
+def change_summary(changes) -> dict:
+    return {"median": round(float(np.median(changes)), 4), "max": round(float(np.max(changes)), 4)}
+
+
+def level_invariance(kit: dict, t: Timbral) -> dict:
+    import soundfile as sf
+
     def raw_latent(a):  # the previous release: the spectrogram at the recording's own level
-        spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(a.note, t.settings))).clamp(0, 1)
-        with torch.no_grad():
-            return t.model.encoder(spec[None], torch.tensor([a.pitch.pitch]))[0][0].numpy()
+        return encoder_means(t, a.note[None], [a.pitch.pitch])[0]
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,25 +110,18 @@ def level_invariance(kit: dict, t: Timbral) -> dict:
                 changes["now"].append(np.linalg.norm(a - b) / np.linalg.norm(a))
                 ra, rb = (raw_latent(t.analyse(p)) for p in paths)
                 changes["baseline"].append(np.linalg.norm(ra - rb) / np.linalg.norm(ra))
-            out[subtype] = {k: {"median": round(float(np.median(v)), 4), "max": round(float(np.max(v)), 4)}
-                            for k, v in changes.items()}
+            out[subtype] = {k: change_summary(v) for k, v in changes.items()}
     return out
 
 
 def take_change(notes: list[tuple[np.ndarray, int]], t: Timbral) -> dict:
     """Relative latent change between each note and its quiet 16-bit take (-30 dBFS peak), median and max."""
-    import torch
-
     from timbral.audio import quantised
-    from timbral.spectral import log_magnitude
 
     y = np.stack([note for note, _ in notes])
-    pitch = torch.tensor([p for _, p in notes])
-    with torch.no_grad():
-        a, b = (t.model.encoder(t.model.config.scale.scale(torch.from_numpy(log_magnitude(v, t.settings))).clamp(0, 1), pitch)[0]
-                for v in (y, quantised(y, np.full(len(y), -30.0))))
-    change = ((a - b).norm(dim=1) / a.norm(dim=1)).numpy()
-    return {"median": round(float(np.median(change)), 4), "max": round(float(np.max(change)), 4), "notes": len(notes)}
+    pitches = [p for _, p in notes]
+    a, b = (encoder_means(t, v, pitches) for v in (y, quantised(y, np.full(len(y), -30.0))))
+    return {**change_summary(np.linalg.norm(a - b, axis=1) / np.linalg.norm(a, axis=1)), "notes": len(notes)}
 
 
 def main() -> None:
