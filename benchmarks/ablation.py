@@ -9,8 +9,7 @@ robustness. The baseline arm is the previous recipe (every technique off), train
 three more try stronger weights for the contrastive loss, the family head and the KL term;
 one adds random recolouring (new instruments of each family, ``--colour``), one the level ramp
 (``--level-ramp``: no step at the bottom of the encoder's window) and one the wider encoder window
-of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it)
-and one pairs General MIDI programs across SoundFonts for the contrastive loss (``--cross-bank``).
+of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again); one
 trained with other settings (an older default, another --steps) stops the script with a clear message.
 
@@ -41,7 +40,6 @@ ARMS = {
     "random recolouring (half the instruments)": {"colour": 0.5},
     "level ramp (no step at the window's bottom)": {"level_ramp": True},
     "encoder window 75 dB (instead of 55)": {"encoder_range_db": 75.0},
-    "cross-bank pairs (half the SoundFont notes)": {"cross_bank": 0.5},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",

@@ -14,8 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import (Partners, TrainConfig, batch_rows, paired_batch, paired_contrastive, recoloured, train,
-                           with_noise_floor)
+from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, recoloured, train, with_noise_floor
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -100,45 +99,13 @@ def test_partners_are_other_pitches_of_the_same_instrument(tiny_dataset):
     store = feature_store(tiny_dataset, progress=False)
     rows = np.array(store.positions("train"))
     partners = Partners(store, rows)
-    picked, _ = partners.pick(rows, seed=0, step=3)
+    picked = partners.pick(rows, seed=0, step=3)
     for r, q in zip(rows, picked):
         assert store.index[q]["instrument_str"] == store.index[r]["instrument_str"]
         assert store.index[q]["pitch"] != store.index[r]["pitch"]
-    assert np.array_equal(picked, partners.pick(rows, seed=0, step=3)[0])  # a function of the step: resumable
+    assert np.array_equal(picked, partners.pick(rows, seed=0, step=3))  # a function of the step: resumable
     lonely = Partners(store, rows[:1])
-    assert lonely.pick(rows[:1], 0, 0)[0].tolist() == rows[:1].tolist()  # an instrument of one note is its own partner
-
-
-def test_cross_bank_partners_are_the_same_program_in_another_soundfont():
-    from types import SimpleNamespace
-
-    def note(bank, program, pitch):
-        return {"instrument_str": f"{bank}_{program}", "pitch": pitch, "soundfont": f"{bank}.sf2", "program": program}
-
-    index = [note(b, p, pitch) for b in ("a", "b", "c") for p in (0, 40) for pitch in (48, 60)]
-    index += [{"instrument_str": "synth_0", "pitch": pitch} for pitch in (48, 60)]  # no SoundFont: never crossed
-    rows = np.arange(len(index))
-    partners = Partners(SimpleNamespace(index=index), rows)
-    same, crossed = partners.pick(rows, seed=0, step=0)
-    assert not crossed.any() and all(index[q]["instrument_str"] == index[r]["instrument_str"] for r, q in zip(rows, same))
-    picked, crossed = partners.pick(rows, seed=0, step=0, across=1.0)
-    assert crossed.tolist() == [True] * 12 + [False] * 2
-    for r, q in zip(rows[:12], picked[:12]):
-        assert index[q]["program"] == index[r]["program"] and index[q]["soundfont"] != index[r]["soundfont"]
-    _, some = partners.pick(np.tile(rows[:12], 20), seed=0, step=1, across=0.5)
-    assert 0.3 < some.mean() < 0.7
-    assert np.array_equal(partners.pick(rows, 0, 5, 0.5)[0], partners.pick(rows, 0, 5, 0.5)[0])  # resumable
-
-
-def test_crossed_pairs_are_never_rebuilt_from_each_other(tiny_dataset):
-    from timbral.data.features import feature_store
-
-    store = feature_store(tiny_dataset, progress=False)
-    assert store.index[0]["soundfont"] == "TimGM6mb.sf2" and "program" in store.index[0]
-    rows = np.array(store.positions("train"))[:4]
-    crossed = np.array([True, False, True, False])
-    batch = paired_batch(store, rows, rows[::-1].copy(), store.bounds, "cpu", share=1.0, crossed=crossed)
-    assert batch["source"].tolist() == [0, 5, 2, 7, 4, 1, 6, 3]  # crossed pairs rebuild their own notes
+    assert lonely.pick(rows[:1], 0, 0).tolist() == rows[:1].tolist()  # an instrument of one note is its own partner
 
 
 def test_contrastive_loss_rewards_matching_pairs():
@@ -187,8 +154,6 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-pitch", "1.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--noise-floor", "2"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--colour", "-0.5"]) == 2
-    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-bank", "1.5"]) == 2
-    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-bank", "0.5", "--contrastive-weight", "0"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-range-db", "5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
@@ -199,7 +164,6 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
                     "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be",
-                    "cross_bank is a share", "pulled together only by the contrastive loss",
                     "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"

@@ -61,7 +61,6 @@ class TrainConfig:
     contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
     noise_floor: float = 0.5  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
     colour: float = 0.0  # share of instruments recoloured by a random smooth EQ into a new instrument of their family
-    cross_bank: float = 0.0  # share of SoundFont notes paired with their program in another SoundFont (contrastive only)
     seed: int = 0
     checkpoint_every: int = 500
     valid_every: int = 500
@@ -88,17 +87,15 @@ class TrainConfig:
             if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
         for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "colour",
-                     "cross_bank", "max_minutes"):
+                     "max_minutes"):
             value = getattr(cfg, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
         if cfg.lr == 0:
             raise ValueError("lr must be positive")
-        if cfg.cross_bank and not cfg.contrastive_weight:
-            raise ValueError("cross_bank pairs are pulled together only by the contrastive loss: set contrastive_weight above 0")
         if not (isinstance(cfg.encoder_range_db, (int, float)) and 20 <= cfg.encoder_range_db <= 120):
             raise ValueError(f"encoder_range_db must be 20-120 dB, got {cfg.encoder_range_db!r}")
-        for name in ("cross_pitch", "noise_floor", "colour", "cross_bank"):
+        for name in ("cross_pitch", "noise_floor", "colour"):
             if getattr(cfg, name) > 1:
                 raise ValueError(f"{name} is a share of the batch, at most 1, got {getattr(cfg, name)!r}")
         return cfg
@@ -163,45 +160,26 @@ def _permutation(n: int, seed: int, epoch: int) -> np.ndarray:
 
 
 class Partners:
-    """For a note, another note of the same instrument, at another pitch when it has one; or, with
-    ``across``, the same General MIDI program in another SoundFont, when the note has one."""
+    """For a note, another note of the same instrument, at another pitch when it has one."""
 
     def __init__(self, store: FeatureStore, rows: np.ndarray):
         meta = [store.index[r] for r in rows]
         self.rows, self.pitch = np.asarray(rows), np.array([m["pitch"] for m in meta])
-        groups, self.members = _groups([m["instrument_str"] for m in meta])
+        _, groups = np.unique([m["instrument_str"] for m in meta], return_inverse=True)
+        self.members = [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
         self.group_of = dict(zip(self.rows.tolist(), groups.tolist()))
         self.position = {r: i for i, r in enumerate(self.rows.tolist())}
-        banked = [(m["program"], m["soundfont"]) if "soundfont" in m and "program" in m else (None, None) for m in meta]
-        _, programs = _groups([str(p) for p, _ in banked])
-        bank = np.array([str(b) for _, b in banked])
-        self.bank_mates = [np.array([], int)] * len(meta)
-        for members in programs:
-            for i in members:
-                if banked[i][1] is not None:
-                    self.bank_mates[i] = members[bank[members] != bank[i]]
 
-    def pick(self, rows: np.ndarray, seed: int, step: int, across: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """A partner for each of ``rows``, drawn with ``(seed, step)`` (a resumed run draws the same),
-        and whether it was drawn from another SoundFont: an ``across`` share of the notes that can be."""
+    def pick(self, rows: np.ndarray, seed: int, step: int) -> np.ndarray:
+        """A partner for each of ``rows``, drawn with ``(seed, step)``: a resumed run draws the same."""
         rng = np.random.default_rng([seed, step, 1])
-        partners, crossed = [], []
+        partners = []
         for r in rows.tolist():
-            i = self.position[r]
             members = self.members[self.group_of[r]]
-            other = members[self.pitch[members] != self.pitch[i]]
+            other = members[self.pitch[members] != self.pitch[self.position[r]]]
             pool = other if len(other) else members
-            cross = across > 0 and len(self.bank_mates[i]) > 0 and rng.random() < across
-            pool = self.bank_mates[i] if cross else pool
             partners.append(self.rows[pool[rng.integers(len(pool))]])
-            crossed.append(cross)
-        return np.array(partners), np.array(crossed, bool)
-
-
-def _groups(labels: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Each label's group number, and the positions of each group."""
-    _, groups = np.unique(labels, return_inverse=True)
-    return groups, [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
+        return np.array(partners)
 
 
 def load_batch(store: FeatureStore, rows: np.ndarray, bounds, device) -> dict[str, torch.Tensor]:
@@ -218,19 +196,14 @@ def load_batch(store: FeatureStore, rows: np.ndarray, bounds, device) -> dict[st
     }
 
 
-def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray, bounds, device, share: float,
-                 crossed: np.ndarray | None = None) -> dict:
+def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray, bounds, device, share: float) -> dict:
     """Anchors then their partners; a ``share`` of the notes (drawn with torch's generator) is rebuilt
-    from its partner's latent, except in ``crossed`` pairs (two SoundFonts' takes of one program,
-    which only the contrastive loss pulls together)."""
+    from its partner's latent."""
     batch = load_batch(store, np.concatenate([anchors, partners]), bounds, device)
     m = len(anchors)
     own = torch.arange(2 * m, device=device)
     swapped = torch.cat([own[m:], own[:m]])
-    rebuilt_from_partner = torch.rand(2 * m, device=device) < share
-    if crossed is not None:
-        rebuilt_from_partner &= ~torch.from_numpy(np.concatenate([crossed, crossed])).to(device)
-    batch["source"] = torch.where(rebuilt_from_partner, swapped, own)
+    batch["source"] = torch.where(torch.rand(2 * m, device=device) < share, swapped, own)
     batch["pairs"] = m
     return batch
 
@@ -244,8 +217,7 @@ def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None,
         batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
     else:
         anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
-        partner_rows, crossed = partners.pick(anchors, cfg.seed, step, cfg.cross_bank)
-        batch = paired_batch(store, anchors, partner_rows, store.bounds, device, cfg.cross_pitch, crossed)
+        batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
     if cfg.colour:
         batch["spec"] = recoloured(batch["spec"], store.bounds, store.settings, cfg.colour, batch.get("pairs", 0))
     if cfg.noise_floor:

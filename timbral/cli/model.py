@@ -65,9 +65,6 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
                        "16-bit take or a noisy room (0: off)",
         "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
                   "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
-        "cross_bank": "share of SoundFont notes whose pair is the same General MIDI program in another SoundFont: "
-                      "the contrastive loss pulls two banks' pianos together, so the space learns the instrument "
-                      "rather than one bank's samples (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
         "level_ramp": "with level normalisation, the encoder hears each frequency as its height above the bottom of "
                       "its window, with no step there (an experiment: in the ablation it did not keep a quiet "

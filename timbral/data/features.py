@@ -1,8 +1,8 @@
 """The feature store: dB spectrograms of a dataset, computed once and memory-mapped after.
 
-A store lives in ``<cache>/<key>/`` where the key hashes the spectral settings, the
-dataset's ``examples.json`` and the note fields the index keeps: change any and a new store
-is built, run the same thing twice and the second run only opens the files. ``specs.npy`` holds float16 dB values,
+A store lives in ``<cache>/<key>/`` where the key hashes the spectral settings and the
+dataset's ``examples.json``: change either and a new store is built, run the same thing
+twice and the second run only opens the files. ``specs.npy`` holds float16 dB values,
 ``index.json`` the notes in order, ``meta.json`` the settings and the dataset-level
 :class:`~timbral.spectral.Bounds` that any model trained on it carries along.
 """
@@ -28,8 +28,7 @@ from .split import notes_in_split, read_split
 
 CACHE_DIR = "features"
 BATCH = 32
-INDEX_FIELDS = ("note_str", "instrument_str", "instrument_family", "instrument_family_str", "pitch", "velocity",
-                "soundfont", "program")
+INDEX_FIELDS = ("note_str", "instrument_str", "instrument_family", "instrument_family_str", "pitch", "velocity")
 
 
 @dataclass
@@ -73,7 +72,7 @@ def note_audio(data_dir: Path, names: list[str], settings: SpectralSettings) -> 
 
 
 def store_key(data_dir: Path, settings: SpectralSettings) -> str:
-    digest = hashlib.sha1((data_dir / EXAMPLES).read_bytes() + repr(INDEX_FIELDS).encode()).hexdigest()[:12]
+    digest = hashlib.sha1((data_dir / EXAMPLES).read_bytes()).hexdigest()[:12]
     return f"{settings.key()}-{digest}"
 
 
