@@ -7,7 +7,8 @@ against the train split: family placement, cross-pitch instrument retrieval, pit
 latent variance, gain-matched rebuild versus the closest reference note, pitch error, level
 robustness. The baseline arm is the previous recipe (every technique off), trained in the same run;
 three more try stronger weights for the contrastive loss, the family head and the KL term;
-one adds random recolouring (new instruments of each family, ``--colour``), one the level ramp
+one adds random recolouring (new instruments of each family, ``--colour``), one the noise floors the
+default models before 2026-12-03 were trained with (``--noise-floor 0.5``), one the level ramp
 (``--level-ramp``: no step at the bottom of the encoder's window) and one the wider encoder window
 of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again); one
@@ -32,7 +33,7 @@ ARMS = {
     "no contrastive loss": {"contrastive_weight": 0.0},
     "no pitch to the encoder": {"encoder_pitch": False},
     "no level normalisation": {"level_normalise": False},
-    "no noise floor": {"noise_floor": 0.0},
+    "noise floors (half the notes)": {"noise_floor": 0.5},
     "previous recipe (all off)": OFF,
     "stronger contrastive loss (x5)": {"contrastive_weight": 0.5},
     "stronger family head (x10)": {"family_weight": 0.5},

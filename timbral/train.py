@@ -59,7 +59,7 @@ class TrainConfig:
     family_weight: float = 0.05  # auxiliary family classifier on μ (0: none)
     cross_pitch: float = 0.5  # share of notes rebuilt from the latent of another note of their instrument
     contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
-    noise_floor: float = 0.5  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
+    noise_floor: float = 0.0  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
     colour: float = 0.0  # share of instruments recoloured by a random smooth EQ into a new instrument of their family
     seed: int = 0
     checkpoint_every: int = 500
