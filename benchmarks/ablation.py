@@ -11,10 +11,13 @@ one adds random recolouring (new instruments of each family, ``--colour``), one 
 default models before 2026-12-03 were trained with (``--noise-floor 0.5``), one the level ramp
 (``--level-ramp``: no step at the bottom of the encoder's window) and one the wider encoder window
 of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
+Two more try a stronger spectral-convergence term and a latent of 64 numbers, one masks bands of frequency
+and time out of what the encoder hears (``--mask``, SpecAugment). With ``--fit STEPS`` the
+baseline's notes are also rebuilt from latents fitted to them (as ``timbral evaluate --fit`` does).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again); one
 trained with other settings (an older default, another --steps) stops the script with a clear message.
 
-Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--json]
+Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--fit 100] [--json]
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ ARMS = {
     "random recolouring (half the instruments)": {"colour": 0.5},
     "level ramp (no step at the window's bottom)": {"level_ramp": True},
     "encoder window 75 dB (instead of 55)": {"encoder_range_db": 75.0},
+    "stronger spectral convergence term (x3)": {"sc_weight": 3.0},
+    "latent of 64 (instead of 32)": {"latent_dim": 64},
+    "masked bands (half the notes)": {"mask": 0.5},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",
@@ -52,6 +58,8 @@ COLUMNS = {
     "reconstruction_gain_matched_lsd_db": "rebuild LSD dB",
     "pitch_error_cents": "pitch cents",
     "level_max_change": "level change",
+    "fitted_vs_retrieval_sc_db": "fitted vs retrieval dB",
+    "fitted_gain_matched_lsd_db": "fitted LSD dB",
 }
 
 
@@ -66,9 +74,10 @@ def settings_differing(run: Path, settings: dict) -> list[str]:
             if trained.get(k) != v]
 
 
-def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int) -> dict:
-    """Train the arm (in its own process, as a user would run it) and evaluate it; both are kept in
-    its run folder and reused while today's defaults still give the settings it was trained with."""
+def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int, fit: int = 0) -> dict:
+    """Train the arm (in its own process, as a user would run it) and evaluate it (with latents fitted for
+    ``fit`` steps too); both are kept in its run folder and reused while today's defaults still give the
+    settings it was trained with and its figures hold the fitted ones asked for."""
     out = runs / name.split(" (")[0].replace(" ", "-")
     result = out / "ablation.json"
     settings = {"steps": steps, "kl_warmup": steps // 3, "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
@@ -81,6 +90,8 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int) -> d
         subprocess.run([sys.executable, "-m", "timbral.cli", "train", str(data), "--out", str(out), *flags], check=True,
                        stdout=sys.stderr)  # its messages stay out of the --json output
         result.unlink(missing_ok=True)
+    if result.is_file() and json.loads(result.read_text()).get("fit_steps", 0) != fit:
+        result.unlink()
     if not result.is_file():
         from timbral.evaluate import evaluate
         from timbral.model import load_model
@@ -88,7 +99,7 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int) -> d
         with (out / "log.csv").open() as f:
             minutes = float(list(csv.DictReader(f))[-1]["seconds"]) / 60
         metrics = evaluate(load_model(out / "model"), data, "test", rebuild_notes=192, pitch_notes=32,
-                           baseline_notes=96, level_notes=320)
+                           baseline_notes=96, level_notes=320, fit_steps=fit)
         result.write_text(json.dumps({"arm": name, "settings": overrides, "train_minutes": round(minutes, 1), **metrics}))
     return json.loads(result.read_text())
 
@@ -98,6 +109,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data/default"))
     parser.add_argument("--runs", type=Path, default=Path("runs/ablation"))
     parser.add_argument("--steps", type=int, default=1200)
+    parser.add_argument("--fit", type=int, default=0, metavar="STEPS",
+                        help="also rebuild the baseline's notes from latents fitted for STEPS (0: not)")
     parser.add_argument("--arms", nargs="*", choices=list(ARMS), help="arms to run (default: all)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -107,7 +120,7 @@ def main() -> None:
     held_out = (read_split(args.data) or {}).get("hold_out_source")
     if not held_out:
         parser.error(f"{args.data}: its split holds no source out; run 'timbral data split {args.data} --hold-out-source NAME'")
-    results = [run_arm(name, ARMS[name], args.data, args.runs, args.steps) for name in args.arms or ARMS]
+    results = [run_arm(name, ARMS[name], args.data, args.runs, args.steps, args.fit) for name in args.arms or ARMS]
     if args.json:
         print(json.dumps({"held_out_source": held_out, "steps": args.steps, "arms": results}))
         return
