@@ -1,5 +1,6 @@
 """A wheel (``pip install .``, not editable) carries the default model and the studio's page."""
 
+import json
 import subprocess
 import sys
 import sysconfig
@@ -30,4 +31,5 @@ def test_wheel_in_a_fresh_environment_loads_the_default_model(tmp_path):
     model_path, data_dir, latent_dim, page = out.stdout.split()
     assert Path(model_path).is_relative_to(site) and (Path(model_path) / "weights.safetensors").is_file()
     assert Path(data_dir) == tmp_path / "share" / "timbral" / "data" / "default"  # not inside site-packages
-    assert int(latent_dim) == 32 and page == "True"
+    shipped = json.loads((ROOT / "models" / "default" / "config.json").read_text())["model"]
+    assert int(latent_dim) == shipped["latent_dim"] and page == "True"  # the shipped model, not another
