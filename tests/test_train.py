@@ -14,8 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import (MASK_BANDS, MASK_BINS, MASK_FRAMES, Partners, TrainConfig, batch_rows, masked, paired_contrastive,
-                           recoloured, train, with_noise_floor)
+from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, recoloured, train, with_noise_floor
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -146,21 +145,6 @@ def test_recolouring_is_one_smooth_eq_per_instrument():
     assert torch.equal(out[:, :, 200:], spec[:, :, 200:])  # the floor stays the floor
 
 
-def test_masking_hides_a_few_bands_of_some_notes_only():
-    spec = torch.rand(64, 513, 251) * 0.9 + 0.1
-    torch.manual_seed(0)
-    assert torch.equal(masked(spec, 0.0), spec)
-    out = masked(spec, 0.5)
-    hidden = out == 0
-    assert torch.equal(out[~hidden], spec[~hidden])  # what is not masked is untouched
-    touched = hidden.flatten(1).any(1)
-    assert 16 < touched.sum() < 48  # about half the notes
-    for note in torch.nonzero(touched).flatten():
-        rows, cols = hidden[note].all(1), hidden[note].all(0)  # whole frequency bands, whole time spans
-        assert hidden[note].sum() == (rows[:, None] | cols[None, :]).sum()
-        assert rows.sum() <= MASK_BANDS * MASK_BINS and cols.sum() <= MASK_BANDS * MASK_FRAMES
-
-
 def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "r")]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r"), "--batch-size", "64"]) == 2
@@ -170,7 +154,6 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--cross-pitch", "1.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--noise-floor", "2"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--colour", "-0.5"]) == 2
-    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--mask", "1.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-range-db", "5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
@@ -180,7 +163,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
-                    "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be", "mask is a share",
+                    "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be",
                     "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"

@@ -43,7 +43,6 @@ NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an add
 COLOUR_TILT_DB = 3.0  # largest spectral tilt of a recolouring, dB per octave around 1 kHz
 COLOUR_BANDS = 3  # broad resonances or notches per recolouring, each up to ±COLOUR_GAIN_DB
 COLOUR_GAIN_DB = 12.0
-MASK_BANDS, MASK_BINS, MASK_FRAMES = 2, 48, 32  # per masked note: this many bands of up to this many bins, and of frames
 
 
 @dataclass
@@ -62,7 +61,6 @@ class TrainConfig:
     contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
     noise_floor: float = 0.0  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
     colour: float = 0.0  # share of instruments recoloured by a random smooth EQ into a new instrument of their family
-    mask: float = 0.0  # share of notes the encoder hears with a few bands of frequency and of time masked out
     seed: int = 0
     checkpoint_every: int = 500
     valid_every: int = 500
@@ -89,7 +87,7 @@ class TrainConfig:
             if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
         for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "colour",
-                     "mask", "max_minutes"):
+                     "max_minutes"):
             value = getattr(cfg, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
@@ -97,7 +95,7 @@ class TrainConfig:
             raise ValueError("lr must be positive")
         if not (isinstance(cfg.encoder_range_db, (int, float)) and 20 <= cfg.encoder_range_db <= 120):
             raise ValueError(f"encoder_range_db must be 20-120 dB, got {cfg.encoder_range_db!r}")
-        for name in ("cross_pitch", "noise_floor", "colour", "mask"):
+        for name in ("cross_pitch", "noise_floor", "colour"):
             if getattr(cfg, name) > 1:
                 raise ValueError(f"{name} is a share of the batch, at most 1, got {getattr(cfg, name)!r}")
         return cfg
@@ -213,8 +211,8 @@ def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray,
 def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None, cfg: TrainConfig, step: int,
                device, rank: int = 0, world: int = 1) -> dict[str, torch.Tensor]:
     """This rank's batch of ``step``: plain, or instrument pairs when ``partners`` is given; with
-    ``cfg.colour``, part of its instruments are recoloured; with ``cfg.noise_floor`` and ``cfg.mask``, what
-    the encoder hears of it (``heard``) has noise floors added and bands masked out."""
+    ``cfg.colour``, part of its instruments are recoloured; with ``cfg.noise_floor``, what the encoder
+    hears of it (``heard``) has noise floors added."""
     if partners is None:
         batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
     else:
@@ -224,25 +222,7 @@ def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None,
         batch["spec"] = recoloured(batch["spec"], store.bounds, store.settings, cfg.colour, batch.get("pairs", 0))
     if cfg.noise_floor:
         batch["heard"] = with_noise_floor(batch["spec"], store.bounds, cfg.noise_floor)
-    if cfg.mask:
-        batch["heard"] = masked(batch.get("heard", batch["spec"]), cfg.mask)
     return batch
-
-
-def masked(spec: torch.Tensor, share: float) -> torch.Tensor:
-    """A ``share`` of the scaled spectrograms (drawn with torch's generator) with ``MASK_BANDS`` bands of up
-    to ``MASK_BINS`` frequency bins and as many spans of up to ``MASK_FRAMES`` frames set to the floor
-    (SpecAugment): the encoder must name the timbre from what is left, not from one detail of a recording."""
-    n, n_bins, n_frames = spec.shape
-    keep = torch.ones_like(spec, dtype=torch.bool)
-    for size, axis in ((n_bins, 1), (n_frames, 2)):
-        width = torch.randint(0, (MASK_BINS if axis == 1 else MASK_FRAMES) + 1, (n, MASK_BANDS, 1), device=spec.device)
-        start = (torch.rand(n, MASK_BANDS, 1, device=spec.device) * (size - width + 1)).long()
-        position = torch.arange(size, device=spec.device)
-        inside = ((position >= start) & (position < start + width)).any(1)  # (n, size)
-        keep &= ~(inside[:, :, None] if axis == 1 else inside[:, None, :])
-    chosen = (torch.rand(n, device=spec.device) < share)[:, None, None]
-    return torch.where(chosen & ~keep, torch.zeros_like(spec), spec)
 
 
 def with_noise_floor(spec: torch.Tensor, bounds, share: float) -> torch.Tensor:

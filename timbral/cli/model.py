@@ -65,8 +65,6 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
                        "16-bit take or a noisy room (0: off)",
         "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
                   "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
-        "mask": "share of notes the encoder hears with two bands of frequency and two spans of time masked out "
-                "(SpecAugment), rebuilding the whole note, so it names a timbre from all of it (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
         "level_ramp": "with level normalisation, the encoder hears each frequency as its height above the bottom of "
                       "its window, with no step there (an experiment: in the ablation it did not keep a quiet "
