@@ -4,9 +4,7 @@ The encoder reads a whole note's scaled log-magnitude spectrogram (frequency as 
 1-D convolutions over time) and returns the mean and log-variance of a latent vector that
 holds **timbre**. With ``level_normalise`` it first brings the note to one level and a fixed
 dynamic range (so how loud a note was recorded cannot move its timbre); with ``encoder_pitch``
-it is told the note's pitch too, so it can take out what pitch alone explains; with
-``encoder_pool`` its latent is read from the mean and spread over time of its last features
-(statistics pooling, as speaker embeddings do) instead of from every time step. The decoder
+it is told the note's pitch too, so it can take out what pitch alone explains. The decoder
 rebuilds the spectrogram from that vector plus the pitch and velocity to play it at: pitch
 enters as continuous Fourier features (any MIDI pitch works, also ones never trained on) and
 as a harmonic comb over the frequency bins, which one decoder head uses to place partials
@@ -69,7 +67,6 @@ class ModelConfig:
     encoder_range_db: float = ENCODER_RANGE_DB  # with level_normalise: how far below the note's level it hears
     level_ramp: bool = False  # with level_normalise: each bin as its height above the window's bottom (no step there)
     encoder_pitch: bool = False  # the encoder is given the note's pitch
-    encoder_pool: bool = False  # the latent is read from the mean and spread over time of the encoder's features
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -143,15 +140,14 @@ class Encoder(nn.Module):
         with torch.no_grad():
             steps = self.convs(torch.zeros(1, s.n_bins, s.n_frames)).shape[-1]
         extra = config.pitch_features + 1 if config.encoder_pitch else 0
-        self.to_latent = nn.Linear(channels * (2 if config.encoder_pool else steps) + extra, 2 * config.latent_dim)
+        self.to_latent = nn.Linear(channels * steps + extra, 2 * config.latent_dim)
 
     def forward(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         cfg = self.config
         if cfg.level_normalise:
             spec = (level_ramp(spec, cfg.scale, cfg.encoder_range_db) if cfg.level_ramp
                     else normalise_level(spec, cfg.input_level_db, cfg.scale, cfg.encoder_range_db))
-        h = self.convs(spec)
-        h = torch.cat([h.mean(-1), h.std(-1)], dim=-1) if cfg.encoder_pool else h.flatten(1)
+        h = self.convs(spec).flatten(1)
         if cfg.encoder_pitch:
             h = torch.cat([h, pitch_features(pitch, cfg.pitch_features)], dim=-1)
         mu, logvar = self.to_latent(h).chunk(2, dim=-1)

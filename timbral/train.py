@@ -74,7 +74,6 @@ class TrainConfig:
     level_ramp: bool = False  # ... each bin as its height above the window's bottom, without a step there
     encoder_range_db: float = 55.0  # ... over this many dB below the note's level: a quiet 16-bit file's rounding stays out
     encoder_pitch: bool = True  # the encoder is told the note's pitch
-    encoder_pool: bool = False  # the latent is read from the encoder's features pooled over time (mean and spread)
     n_fft: int = 1024
     hop_length: int = 256
 
@@ -348,7 +347,6 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
         input_level_db=input_level(store, train_rows), level_normalise=cfg.level_normalise,
         level_ramp=cfg.level_ramp, encoder_range_db=cfg.encoder_range_db, encoder_pitch=cfg.encoder_pitch,
-        encoder_pool=cfg.encoder_pool,
     )
     partners = Partners(store, train_rows) if cfg.paired else None
     torch.manual_seed(cfg.seed)

@@ -72,8 +72,6 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "encoder_range_db": "with level normalisation, how many dB below the note's level the encoder hears: less "
                             "keeps the noise and rounding of a quiet 16-bit file out of the timbre, more keeps softer detail",
         "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
-        "encoder_pool": "read the latent from the mean and spread over time of the encoder's features (statistics "
-                        "pooling) instead of every time step, so it cannot name a sound by when its details happen",
     }
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
