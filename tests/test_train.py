@@ -41,6 +41,15 @@ def test_training_writes_log_curves_checkpoint_and_a_loadable_model(tiny_dataset
     assert "model written to" in capsys.readouterr().out
 
 
+def test_a_run_out_of_time_before_its_first_log_row_still_logs_and_exports(tiny_dataset, tmp_path):
+    run = tmp_path / "hasty"
+    assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "30", "--max-minutes", "1e-9", *TINY]) == 0
+    rows = list(csv.DictReader((run / "log.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1] and np.isfinite(float(rows[0]["loss"]))
+    assert (run / "loss.png").is_file() and load_model(run / "model") is not None
+    assert "steps: 1 of 30" in (run / "model" / "card.md").read_text()
+
+
 def test_kill_and_resume_gives_the_uninterrupted_result(tiny_dataset, tmp_path):
     straight = tmp_path / "straight"
     train(tiny_dataset, straight, TrainConfig(steps=40, checkpoint_every=10, **TINY_CFG), progress=False)

@@ -389,8 +389,9 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         bar.update(1)
         bar.set_postfix(loss=f"{parts['loss'].item():.4f}", sc=f"{parts['sc'].item():.3f}", kl=f"{parts['kl'].item():.1f}")
 
+        out_of_time = bool(cfg.max_minutes) and _agree(time.perf_counter() - began > 60 * cfg.max_minutes, device)
         row = None
-        if step % cfg.log_every == 0 or step == cfg.steps:
+        if step % cfg.log_every == 0 or step == cfg.steps or out_of_time:  # a run stopped early logs its last step
             now = time.perf_counter()
             row = {"step": step, "epoch": round(step * cfg.batch_size / len(train_rows), 3), "seconds": round(now - began, 1),
                    "examples_per_s": round(window_examples / max(now - window_start, 1e-9), 1), "lr": lr, "beta": beta,
@@ -400,7 +401,6 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
             row = (row or {"step": step}) | _validate(model, store, valid_rows, cfg, bounds, device)
         if row is not None and rank == 0:
             _append_log(out / LOG, row)
-        out_of_time = bool(cfg.max_minutes) and _agree(time.perf_counter() - began > 60 * cfg.max_minutes, device)
         if rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time):
             _save_checkpoint(out / CHECKPOINT, model, optimizer, step, cfg, time.perf_counter() - began)
         if out_of_time:
