@@ -11,8 +11,7 @@ one adds random recolouring (new instruments of each family, ``--colour``), one 
 default models before 2026-12-03 were trained with (``--noise-floor 0.5``), one the level ramp
 (``--level-ramp``: no step at the bottom of the encoder's window) and one the wider encoder window
 of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
-Two more try a stronger spectral-convergence term and a latent of 64 numbers, and one trains the encoder
-against an adversary that tells the source from the latent (``--source-adversary``). With ``--fit STEPS`` the
+Two more try a stronger spectral-convergence term and a latent of 64 numbers. With ``--fit STEPS`` the
 baseline's notes are also rebuilt from latents fitted to them (as ``timbral evaluate --fit`` does).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again); one
 trained with other settings (an older default, another --steps) stops the script with a clear message.
@@ -46,8 +45,6 @@ ARMS = {
     "encoder window 75 dB (instead of 55)": {"encoder_range_db": 75.0},
     "stronger spectral convergence term (x3)": {"sc_weight": 3.0},
     "latent of 64 (instead of 32)": {"latent_dim": 64},
-    "source adversary (x0.1)": {"source_adversary": 0.1},
-    "strong source adversary (x1)": {"source_adversary": 1.0},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",

@@ -14,8 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import (Partners, SourceAdversary, TrainConfig, batch_rows, paired_contrastive, recoloured, train,
-                           with_noise_floor)
+from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, recoloured, train, with_noise_floor
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -123,45 +122,6 @@ def test_contrastive_loss_rewards_matching_pairs():
     assert paired_contrastive(a, a + 0.01 * torch.randn(8, 4)) < paired_contrastive(a, torch.randn(8, 4))
 
 
-def test_source_adversary_learns_what_the_encoder_unlearns():
-    torch.manual_seed(0)
-    adversary = SourceAdversary(4, {"a": "FluidR3_GM.sf2", "b": "timbral-synth", "c": "timbral-synth"})
-    mu = torch.randn(4, 4, requires_grad=True)
-    notes = ["a", "b", "c", "unknown"]
-    adversary(mu, notes).backward()
-    plain = torch.nn.functional.cross_entropy(adversary.net(mu), torch.tensor([0, 1, 1, -1]), ignore_index=-1)
-    towards = torch.autograd.grad(plain, mu)[0]
-    assert torch.allclose(mu.grad, -towards)  # the encoder is pushed where the adversary loses
-    assert mu.grad[3].abs().sum() == 0  # a note of no known source teaches nothing
-    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in adversary.net.parameters())
-
-
-def test_training_against_a_source_adversary_resumes_exactly(tiny_dataset, tmp_path):
-    import json
-    import shutil
-
-    two_sources = tmp_path / "two"
-    shutil.copytree(tiny_dataset, two_sources, ignore=shutil.ignore_patterns("features"))
-    examples = json.loads((two_sources / "examples.json").read_text())
-    for meta in examples.values():
-        if meta["instrument_str"].endswith(("_040", "_056")):
-            meta["soundfont"] = "Other.sf2"  # as if two of the train instruments came from another bank
-    (two_sources / "examples.json").write_text(json.dumps(examples))
-    cfg = dict(TINY_CFG, source_adversary=0.5, checkpoint_every=10)
-    straight = tmp_path / "straight"
-    train(two_sources, straight, TrainConfig(steps=20, **cfg), progress=False)
-    rows = list(csv.DictReader((straight / "log.csv").open()))
-    assert all(float(r["source"]) > 0 for r in rows)
-    assert "adversary" in torch.load(straight / "checkpoint.pt", weights_only=True)
-    assert not any("adversary" in k for k in weights(straight))  # a training part: the model does not hold it
-    halted = tmp_path / "halted"
-    train(two_sources, halted, TrainConfig(steps=20, max_minutes=1e-9, **cfg), progress=False)  # out of time after a step
-    assert torch.load(halted / "checkpoint.pt", weights_only=True)["step"] < 20
-    train(two_sources, halted, TrainConfig(steps=20, **cfg), resume=True, progress=False)
-    a, b = weights(straight), weights(halted)
-    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)  # the adversary resumed where it stopped
-
-
 def test_noise_floor_lies_far_below_the_note():
     from timbral.model import spectrogram_level
     from timbral.spectral import Bounds
@@ -204,9 +164,6 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--noise-floor", "2"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--colour", "-0.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-range-db", "5"]) == 2
-    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--source-adversary", "-1"]) == 2
-    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--source-adversary", "0.1", *TINY]) == 2  # one source
-    assert not (tmp_path / "r3").exists()
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
     bad_config = tmp_path / "cfg.json"
     bad_config.write_text('{"stepz": 3}')
@@ -216,8 +173,7 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
                     "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be",
-                    "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs",
-                    "source_adversary must be a finite non-negative number", "a source adversary needs two or more"):
+                    "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs"):
         assert message in err, message
     run = tmp_path / "twice"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
-from .data.nsynth import read_examples, source_of, write_json
+from .data.nsynth import write_json
 from .model import ModelConfig, TimbreVAE, kl_per_dim, reconstruction_losses, save_model, spectrogram_level
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
@@ -37,7 +37,7 @@ from .spectral import SpectralSettings, level_db
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
 LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
-              "contrastive", "source", "valid_l1", "valid_sc", "valid_kl")
+              "contrastive", "valid_l1", "valid_sc", "valid_kl")
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
 NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an added noise floor lies
 COLOUR_TILT_DB = 3.0  # largest spectral tilt of a recolouring, dB per octave around 1 kHz
@@ -61,7 +61,6 @@ class TrainConfig:
     contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
     noise_floor: float = 0.0  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
     colour: float = 0.0  # share of instruments recoloured by a random smooth EQ into a new instrument of their family
-    source_adversary: float = 0.0  # weight of an adversary telling the source from μ, which the encoder is trained against (0: none)
     seed: int = 0
     checkpoint_every: int = 500
     valid_every: int = 500
@@ -88,7 +87,7 @@ class TrainConfig:
             if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
         for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "colour",
-                     "source_adversary", "max_minutes"):
+                     "max_minutes"):
             value = getattr(cfg, name)
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
@@ -194,7 +193,6 @@ def load_batch(store: FeatureStore, rows: np.ndarray, bounds, device) -> dict[st
         "pitch": torch.tensor([m["pitch"] for m in meta], device=device),
         "velocity": torch.tensor([m["velocity"] for m in meta], device=device),
         "family": torch.tensor([m.get("instrument_family", -1) for m in meta], device=device),
-        "note": [m["note_str"] for m in meta],
     }
 
 
@@ -263,42 +261,10 @@ def recoloured(spec: torch.Tensor, bounds, settings: SpectralSettings, share: fl
     return torch.where(chosen & above_floor, (spec + curve / (bounds.hi - bounds.lo)).clamp(0.0, 1.0), spec)
 
 
-class _Reversed(torch.autograd.Function):
-    """The identity forward; backward, the gradient turned round: what helps the adversary hurts the encoder."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -grad
-
-
-class SourceAdversary(torch.nn.Module):
-    """A small classifier that tells from μ which source (SoundFont, synthesis engine) a note comes
-    from, trained through a reversed gradient (domain-adversarial training): the encoder learns to
-    hide what a bank's recording chain adds, so a bank never heard lands among the timbres it shares.
-    A training part only; the exported model does not hold it."""
-
-    def __init__(self, latent_dim: int, source_of_note: dict[str, str], hidden: int = 64):
-        super().__init__()
-        sources = sorted(set(source_of_note.values()))
-        self.label = {note: sources.index(source) for note, source in source_of_note.items()}
-        self.net = torch.nn.Sequential(torch.nn.Linear(latent_dim, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, len(sources)))
-
-    def forward(self, mu: torch.Tensor, notes: list[str]) -> torch.Tensor:
-        """Its cross-entropy on the latent means ``mu`` of ``notes`` (a note it was not built with is left out)."""
-        target = torch.tensor([self.label.get(n, -1) for n in notes], device=mu.device)
-        return F.cross_entropy(self.net(_Reversed.apply(mu)), target, ignore_index=-1)
-
-
 # --- one step --------------------------------------------------------------------------------
 
-def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float,
-           adversary: SourceAdversary | None = None) -> dict[str, torch.Tensor]:
-    """Reconstruction (L1 on scaled dB + spectral convergence on linear magnitude), KL, family,
-    contrastive, and the source adversary's loss when one is given."""
+def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[str, torch.Tensor]:
+    """Reconstruction (L1 on scaled dB + spectral convergence on linear magnitude), KL, family."""
     x = batch["spec"]
     x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
     head = getattr(model, "module", model).family_head
@@ -309,10 +275,8 @@ def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float,
     family = F.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
     pairs = batch.get("pairs", 0)
     contrastive = paired_contrastive(mu[:pairs].float(), mu[pairs : 2 * pairs].float()) if pairs else torch.zeros(())
-    source = adversary(mu.float(), batch["note"]) if adversary is not None else torch.zeros(())
-    total = (l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
-             + cfg.source_adversary * source)
-    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family, "contrastive": contrastive, "source": source}
+    total = l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
+    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family, "contrastive": contrastive}
 
 
 def paired_contrastive(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -387,18 +351,13 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     partners = Partners(store, train_rows) if cfg.paired else None
     torch.manual_seed(cfg.seed)
     model = TimbreVAE(model_cfg).to(device)
-    adversary = source_adversary(store, train_rows, cfg.latent_dim).to(device) if cfg.source_adversary else None
-    trained = [*model.parameters(), *(adversary.parameters() if adversary else [])]
-    optimizer = torch.optim.AdamW(trained, lr=cfg.lr, weight_decay=1e-4)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     start, elapsed = 0, 0.0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
-        if adversary is not None:
-            adversary.load_state_dict(checkpoint["adversary"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         start, elapsed = int(checkpoint["step"]), float(checkpoint["elapsed"])
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    adversary_net = torch.nn.parallel.DistributedDataParallel(adversary) if adversary is not None and world > 1 else adversary
     bounds = store.bounds
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
 
@@ -418,12 +377,12 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
             group["lr"] = lr
         batch = step_batch(store, train_rows, partners, cfg, step, device, rank, world)
         with amp:
-            parts = losses(net, batch, cfg, bounds, beta, adversary_net)
+            parts = losses(net, batch, cfg, bounds, beta)
         if not torch.isfinite(parts["loss"]):
             raise FloatingPointError(f"loss became {parts['loss'].item()} at step {step}; lower --lr")
         optimizer.zero_grad(set_to_none=True)
         parts["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(trained, 1.0)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         step += 1
         window_examples += cfg.batch_size
@@ -443,7 +402,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         if row is not None and rank == 0:
             _append_log(out / LOG, row)
         if rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time):
-            _save_checkpoint(out / CHECKPOINT, model, optimizer, step, cfg, time.perf_counter() - began, adversary)
+            _save_checkpoint(out / CHECKPOINT, model, optimizer, step, cfg, time.perf_counter() - began)
         if out_of_time:
             break
     bar.close()
@@ -456,17 +415,6 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     if dist.is_initialized():
         dist.destroy_process_group()
     return model.cpu().eval()
-
-
-def source_adversary(store: FeatureStore, rows: np.ndarray, latent_dim: int) -> SourceAdversary:
-    """The adversary for the notes ``rows``, told their sources by the dataset's metadata."""
-    examples = read_examples(store.dataset)
-    notes = [store.index[r]["note_str"] for r in rows]
-    by_note = {n: source_of(examples[n]) for n in notes}
-    if len(set(by_note.values())) < 2:
-        raise ValueError(f"{store.dataset}: its training notes come from one source ({next(iter(by_note.values()))}); "
-                         "a source adversary needs two or more")
-    return SourceAdversary(latent_dim, by_note)
 
 
 def input_level(store: FeatureStore, rows: np.ndarray, limit: int = 2000) -> float:
@@ -494,11 +442,10 @@ def _validate(model, store, rows, cfg, bounds, device) -> dict[str, float]:
     return {f"valid_{k}": round(v / len(rows), 5) for k, v in totals.items()}
 
 
-def _save_checkpoint(path: Path, model, optimizer, step: int, cfg: TrainConfig, elapsed: float,
-                     adversary: SourceAdversary | None = None) -> None:
+def _save_checkpoint(path: Path, model, optimizer, step: int, cfg: TrainConfig, elapsed: float) -> None:
     """Write the checkpoint atomically: never a half-written file."""
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-             "config": asdict(cfg), "elapsed": elapsed, **({"adversary": adversary.state_dict()} if adversary else {})}
+             "config": asdict(cfg), "elapsed": elapsed}
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 

@@ -65,9 +65,6 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
                        "16-bit take or a noisy room (0: off)",
         "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
                   "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
-        "source_adversary": "weight of an adversary that tries to tell from the latent which SoundFont or synth engine a "
-                            "note comes from, and that the encoder is trained to defeat, so the space holds the timbre "
-                            "rather than the bank it was recorded in (0: off)",
         "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
         "level_ramp": "with level normalisation, the encoder hears each frequency as its height above the bottom of "
                       "its window, with no step there (an experiment: in the ablation it did not keep a quiet "
