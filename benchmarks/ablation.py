@@ -11,7 +11,12 @@ one adds random recolouring (new instruments of each family, ``--colour``), one 
 default models before 2026-12-03 were trained with (``--noise-floor 0.5``), one the level ramp
 (``--level-ramp``: no step at the bottom of the encoder's window) and one the wider encoder window
 of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
-Two more try a stronger spectral-convergence term and a latent of 64 numbers. With ``--fit STEPS`` the
+Two more try a stronger spectral-convergence term and a latent of 64 numbers; three more what makes a
+timbre look the same at every pitch: notes moved by up to 2 semitones in training (``--pitch-shift 2``),
+an encoder that also hears the spectrum on a pitch-relative axis (``--encoder-relative``), and both.
+Placement is also given for the notes at pitches the training heard and at those it never heard
+(the split's held-out pitches), with the same-instrument latent distance from an unheard to a heard
+pitch over that between heard pitches. With ``--fit STEPS`` the
 baseline's notes are also rebuilt from latents fitted to them (as ``timbral evaluate --fit`` does).
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again); one
 trained with other settings (an older default, another --steps) stops the script with a clear message.
@@ -45,9 +50,15 @@ ARMS = {
     "encoder window 75 dB (instead of 55)": {"encoder_range_db": 75.0},
     "stronger spectral convergence term (x3)": {"sc_weight": 3.0},
     "latent of 64 (instead of 32)": {"latent_dim": 64},
+    "pitch shift (up to 2 semitones)": {"pitch_shift": 2.0},
+    "pitch-relative encoder input": {"encoder_relative": True},
+    "pitch shift and pitch-relative input": {"pitch_shift": 2.0, "encoder_relative": True},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",
+    "placement_family_accuracy_heard_pitch": "heard pitch",
+    "placement_family_accuracy_unheard_pitch": "unheard pitch",
+    "same_instrument_distance_ratio": "distance unheard/heard",
     "cross_pitch_instrument_retrieval": "cross-pitch",
     "pitch_explained_variance": "pitch var",
     "instrument_explained_variance": "instr var",

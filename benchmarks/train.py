@@ -20,7 +20,8 @@ import torch
 
 def throughput(store, rows, cfg, device, steps: int) -> float:
     from timbral.model import ModelConfig, TimbreVAE
-    from timbral.train import Partners, losses, step_batch
+    from timbral.losses import training_losses
+    from timbral.train import Partners, step_batch
 
     model_cfg = ModelConfig(latent_dim=cfg.latent_dim, channels=cfg.channels, pitch_conditioning=cfg.pitch_conditioning,
                             harmonic_template=cfg.harmonic_template, spectral=store.settings.to_dict(),
@@ -39,7 +40,7 @@ def throughput(store, rows, cfg, device, steps: int) -> float:
             start = time.perf_counter()
         batch = step_batch(store, rows, partners, cfg, step, device)
         with amp:
-            loss = losses(model, batch, cfg, store.bounds, cfg.beta)["loss"]
+            loss = training_losses(model, batch, cfg, store.bounds, cfg.beta)["loss"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -29,11 +29,17 @@ def test_every_verb_has_help_with_an_example(argv, capsys):
 def test_data_split_info_and_features(tiny_dataset, tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(tiny_dataset, data, ignore=shutil.ignore_patterns("features"))  # the shared fixture stays as it is
-    assert main(["data", "split", str(data), "--seed", "1"]) == 0
+    assert main(["data", "split", str(data), "--seed", "1", "--hold-out-pitches", "C4"]) == 0
+    assert "never trained on: pitches 60" in capsys.readouterr().out
     assert main(["data", "info", str(data), "--json"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     info = json.loads(lines[-1])
-    assert info["n_notes"] == 15 and sum(info["split_instruments"].values()) == 5
+    assert info["n_notes"] == 15 and sum(info["split_instruments"].values()) == 5 and info["held_out_pitches"] == [60]
+    coverage = info["pitch_coverage"]["sources"]["TimGM6mb.sf2"]
+    assert coverage["lowest"] == 48 and coverage["highest"] == 72 and coverage["semitones"] == 3
+    assert coverage["notes_per_semitone"]["most"] == 5 and set(info["pitch_coverage"]["families"]) >= {"keyboard", "guitar"}
+    assert main(["data", "info", str(data)]) == 0
+    assert "pitches by source" in capsys.readouterr().out
     assert main(["data", "features", str(data), "--cache", str(tmp_path / "cache")]) == 0
     assert "15 notes, 513 bins x 251 frames" in capsys.readouterr().out
 
@@ -51,7 +57,7 @@ def test_bad_input_exits_2_with_a_message(argv, message, capsys):
 
 
 def test_unknown_verb_and_bad_types_are_usage_errors(capsys):
-    for argv in (["fly"], ["render"], ["data", "split", "x", "--seed", "abc"], ["render", "x.sf2", "--out", "o", "--workers", "two"]):
+    for argv in (["fly"], ["render"], ["data", "split", "x", "--seed", "abc"], ["data", "split", "x", "--hold-out-pitches", "300"], ["render", "x.sf2", "--out", "o", "--workers", "two"]):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2

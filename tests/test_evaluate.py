@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from timbral.cli import main
-from timbral.evaluate import (cross_pitch_retrieval, evaluate, explained_variance, gain_matched, knn_accuracy,
-                              pitch_error_cents, placement_accuracy, placement_by_family, update_card)
+from timbral.evaluate import (PLACEMENT_PLOT, cross_pitch_retrieval, evaluate, explained_variance, gain_matched, heard_pitches,
+                              knn_accuracy, pitch_error_cents, placement_accuracy, placement_by_family,
+                              same_instrument_distances, update_card)
 from timbral.model import load_model
 from timbral.train import TrainConfig, train
 
@@ -180,3 +181,45 @@ def test_a_moved_dataset_still_finds_its_split(tiny_model, tiny_dataset, tmp_pat
     first.rename(moved)
     m = evaluate(load_model(tiny_model), moved, "test", pitch_notes=0, baseline_notes=0, progress=False)
     assert m["reference"] == "train split" and m["n_notes"] == 3
+
+
+def test_heard_pitches_are_those_of_the_notes_source_in_training():
+    train = [{"pitch": 60, "soundfont": "A.sf2"}, {"pitch": 62, "soundfont": "A.sf2"}, {"pitch": 64, "synth": "s", "engine": "fm"}]
+    notes = [{"pitch": 60, "soundfont": "A.sf2"}, {"pitch": 64, "soundfont": "A.sf2"},  # 64: only the synth played it
+             {"pitch": 64, "soundfont": "B.sf2"}, {"pitch": 61, "soundfont": "B.sf2"}]  # B: never trained on
+    assert heard_pitches(notes, train).tolist() == [True, False, True, False]
+
+
+def test_same_instrument_distances_tell_a_timbre_that_moves_at_unheard_pitches():
+    rng = np.random.default_rng(0)
+    instruments, pitches = np.repeat(np.arange(6), 8), np.tile(np.arange(48, 56), 6)
+    velocities, heard = np.full(48, 100), pitches % 4 != 1  # two of eight pitches never heard
+    steady = rng.normal(0, 3, (6, 16))[instruments] + rng.normal(0, 0.3, (48, 16))
+    among, to_unheard = same_instrument_distances(steady, instruments, pitches, velocities, heard)
+    assert 0.8 < to_unheard / among < 1.25
+    moved = steady + np.where(heard, 0, 2.0)[:, None]  # the latent jumps at the unheard pitches
+    among, to_unheard = same_instrument_distances(moved, instruments, pitches, velocities, heard)
+    assert to_unheard / among > 2
+
+
+def test_figures_at_heard_and_unheard_pitches_and_their_picture(tiny_model, tiny_dataset, tmp_path):
+    from timbral.data.nsynth import read_examples
+    from timbral.data.split import make_split, write_split
+
+    data = tmp_path / "held"
+    shutil.copytree(tiny_dataset, data, ignore=shutil.ignore_patterns("features"))
+    split = json.loads((data / "split.json").read_text())
+    write_split(data, make_split(read_examples(data), seed=split["seed"], hold_out_pitches=[60]) | {
+        s: split[s] for s in ("train", "valid", "test")})
+    m = evaluate(load_model(tiny_model), data, "test", pitch_notes=1, level_notes=0, baseline_notes=0, progress=False)
+    assert m["notes_heard_pitch"] == 2 and m["notes_unheard_pitch"] == 1  # 48 and 72 heard, 60 held out
+    for name in ("placement_family_accuracy", "cross_pitch_instrument_retrieval", "pitch_explained_variance"):
+        assert f"{name}_heard_pitch" in m and f"{name}_unheard_pitch" in m
+    assert m["same_instrument_distance_ratio"] > 0
+    assert m["placement_by_pitch"][60][1:] == [1, False] and m["placement_by_pitch"][48][2] is True
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    update_card(folder, m)
+    card = (folder / "card.md").read_text()
+    assert "never heard" in card and PLACEMENT_PLOT in card and "ratio ≤ 1.10" in card
+    assert (folder / PLACEMENT_PLOT).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

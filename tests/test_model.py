@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from timbral.losses import reconstruction_losses
 from timbral.model import (ENCODER_RANGE_DB, MAX_FIT_STEPS, ModelConfig, ModelError, TimbreVAE, fit_latents, harmonic_comb,
-                           level_ramp, load_model, normalise_level, reconstruction_losses, save_model)
+                           level_ramp, load_model, normalise_level, pitch_relative, save_model)
 from timbral.spectral import SpectralSettings
 
 TINY = dict(latent_dim=8, channels=32)
@@ -181,3 +182,36 @@ def test_fitting_latents_brings_the_rebuild_closer_and_leaves_the_model_alone():
     for steps in (-1, 1.5, True, "10", MAX_FIT_STEPS + 1):
         with pytest.raises(ValueError, match="fit steps"):
             fit_latents(model, x, p, v, mu, steps=steps)
+
+
+def test_pitch_relative_axis_puts_an_instruments_harmonics_on_the_same_rows():
+    settings = SpectralSettings()
+    bin_hz = settings.sr / settings.n_fft
+    rows = []
+    for pitch in (45.0, 57.0, 62.5):  # an octave apart, and a quarter-tone off the grid
+        f0 = 440.0 * 2 ** ((pitch - 69) / 12)
+        spec = torch.zeros(1, settings.n_bins, 4)
+        for k in (1, 2, 3, 5):
+            position = k * f0 / bin_hz
+            low = int(position)
+            spec[0, low, :] += 1 - (position - low)  # a partial between two bins, as an STFT spreads it
+            spec[0, low + 1, :] += position - low
+        rows.append(pitch_relative(spec, torch.tensor([pitch]), settings)[0, :, 0])
+    for k in (1, 2, 3, 5):
+        row = (1 + np.log2(k)) * 24  # an octave below the fundamental is row 0, 24 rows an octave
+        for r in rows:
+            near = r[int(row) - 3 : int(row) + 5]
+            assert near.max() > 0.45 and abs(int(row) - 3 + int(near.argmax()) - row) <= 1, (k, near)
+    assert (rows[0][:12] == 0).all() and (rows[2][:12] == 0).all()  # nothing half an octave below the fundamental
+    high = pitch_relative(torch.ones(1, settings.n_bins, 2), torch.tensor([96]), settings)[0, :, 0]
+    assert high[-1] == 0 and high[0] == 1  # above Nyquist the axis holds nothing
+
+
+def test_an_encoder_that_hears_the_pitch_relative_axis_too_trains_and_reloads(tmp_path):
+    model = TimbreVAE(ModelConfig(**TINY, encoder_relative=True, encoder_pitch=True))
+    x, p, v = torch.rand(2, 513, 251), torch.tensor([40, 71]), torch.tensor([100, 100])
+    x_hat, mu, _ = model(x, p, v)
+    assert x_hat.shape == x.shape and mu.shape == (2, 8)
+    save_model(model, tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    assert again.config.encoder_relative and torch.allclose(again.encoder(x, p)[0], model.eval().encoder(x, p)[0], atol=1e-6)

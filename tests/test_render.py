@@ -6,7 +6,7 @@ import soundfile as sf
 
 from timbral.cli import main
 from timbral.data.families import FAMILIES, GM_PROGRAMS, MELODIC_PROGRAMS, QUALITIES, SOURCES
-from timbral.data.render import SoundFontError, parse_numbers, render_soundfonts
+from timbral.data.render import SoundFontError, preset_title, render_soundfonts
 from conftest import FLUID_R3, TIMGM
 
 NSYNTH_FIELDS = {
@@ -71,20 +71,26 @@ def test_a_second_render_adds_to_the_folder(tmp_path):
     assert len(json.loads((tmp_path / "examples.json").read_text())) == 2
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("48,60,72", (48, 60, 72)), ("24:30:2", (24, 26, 28, 30)), ("60, 24:26", (24, 25, 26, 60)), ([3, 1], (1, 3)),
-])
-def test_parse_numbers(text, expected):
-    assert parse_numbers(text, 0, 127, "pitches") == expected
+def test_each_preset_plays_pitches_of_its_own_across_the_range(tmp_path, capsys):
+    out = tmp_path / "spread"
+    assert main(["render", str(TIMGM), "--out", str(out), "--programs", "0,24,40", "--pitches", "C2:C6",
+                 "--pitches-per-instrument", "4", "--velocities", "100", "--workers", "2"]) == 0
+    examples = json.loads((out / "examples.json").read_text())
+    played = {}
+    for m in examples.values():
+        played.setdefault(m["instrument_str"], []).append(m["pitch"])
+    assert len(played) == 3 and all(len(p) == 4 and 36 <= min(p) and max(p) <= 84 for p in played.values())
+    assert len({tuple(sorted(p)) for p in played.values()}) == 3  # no grid shared by every preset
+    again = render_soundfonts([TIMGM], tmp_path / "again", programs="0,24,40", pitches="36:84", pitches_per_instrument=4,
+                              velocities="100", progress=False)
+    assert set(again.written) == set(examples)  # seeded: the same pitches again
+    with pytest.raises(ValueError, match="pitches_per_instrument"):
+        render_soundfonts([TIMGM], tmp_path / "x", programs="0", pitches_per_instrument=0, progress=False)
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "no values"), ("200", "outside"), ("a,b", "not a number"), ("60:40", "start <= end"),
-    ("1:2:3:4", "too many"), ("24:96:0", "positive step"), ("-1", "outside"),
-])
-def test_parse_numbers_rejects(text, message):
-    with pytest.raises(ValueError, match=message):
-        parse_numbers(text, 0, 127, "pitches")
+def test_presets_without_a_name_worth_showing_get_their_gm_name():
+    assert preset_title("Nylon Guitar", 24) == "Nylon Guitar"
+    assert preset_title("014", 14) == "Tubular Bells" and preset_title(" 055 ", 55) == "Orchestra Hit"
 
 
 def test_bad_soundfonts_and_options(tmp_path, capsys):

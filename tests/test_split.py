@@ -52,3 +52,22 @@ def test_split_file_round_trip_and_errors(tmp_path):
         notes_in_split(examples(), split, "holdout")
     with pytest.raises(ValueError, match="no split.json"):
         notes_in_split(examples(), None, "test")
+
+
+def test_held_out_pitches_never_reach_training():
+    ex = examples(notes=5)  # pitches 60-64
+    split = make_split(ex, seed=3, hold_out_pitches=[61, 63])
+    train = notes_in_split(ex, split, "train")
+    assert train and {ex[k]["pitch"] for k in train} == {60, 62, 64}
+    assert {ex[k]["pitch"] for k in notes_in_split(ex, split, "valid")} == {60, 61, 62, 63, 64}  # measured there
+    assert split["hold_out_pitches"] == [61, 63] and make_split(ex, seed=3)["hold_out_pitches"] == []
+    with pytest.raises(ValueError, match="MIDI numbers"):
+        make_split(ex, hold_out_pitches=[200])
+
+
+def test_a_split_file_with_bad_held_out_pitches_is_refused(tmp_path):
+    split = make_split(examples())
+    split["hold_out_pitches"] = "61"
+    write_split(tmp_path, split)
+    with pytest.raises(DatasetError, match="hold_out_pitches"):
+        read_split(tmp_path)

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from timbral.cli import main
 from timbral.model import load_model
-from timbral.train import Partners, TrainConfig, batch_rows, paired_contrastive, recoloured, train, with_noise_floor
+from timbral.train import Partners, TrainConfig, batch_rows, train
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
 TINY_CFG = dict(latent_dim=8, channels=32, batch_size=4, log_every=5, valid_every=10)
@@ -115,43 +115,6 @@ def test_partners_are_other_pitches_of_the_same_instrument(tiny_dataset):
     assert np.array_equal(picked, partners.pick(rows, seed=0, step=3))  # a function of the step: resumable
     lonely = Partners(store, rows[:1])
     assert lonely.pick(rows[:1], 0, 0).tolist() == rows[:1].tolist()  # an instrument of one note is its own partner
-
-
-def test_contrastive_loss_rewards_matching_pairs():
-    a = torch.randn(8, 4)
-    assert paired_contrastive(a, a + 0.01 * torch.randn(8, 4)) < paired_contrastive(a, torch.randn(8, 4))
-
-
-def test_noise_floor_lies_far_below_the_note():
-    from timbral.model import spectrogram_level
-    from timbral.spectral import Bounds
-
-    bounds = Bounds(-80.0, 40.0)
-    spec = torch.zeros(4, 513, 251)
-    spec[:, 40, :100] = bounds.scale(torch.tensor(20.0))  # one loud partial, then silence
-    torch.manual_seed(0)
-    assert torch.equal(with_noise_floor(spec, bounds, 0.0), spec)
-    noisy = with_noise_floor(spec, bounds, 1.0)
-    assert torch.allclose(spectrogram_level(noisy, bounds), spectrogram_level(spec, bounds), atol=0.1)
-    tail = bounds.unscale(noisy[:, 100:, 200:])
-    assert (tail > -80).float().mean() > 0.5 and tail.median() < 20.0 - 55  # a floor, 60-85 dB under the note
-
-
-def test_recolouring_is_one_smooth_eq_per_instrument():
-    from timbral.spectral import Bounds, SpectralSettings
-
-    bounds = Bounds(-80.0, 40.0)
-    spec = torch.full((6, 513, 251), float(bounds.scale(torch.tensor(-20.0))))
-    spec[:, :, 200:] = 0.0  # the dB floor after the note
-    torch.manual_seed(0)
-    assert torch.equal(recoloured(spec, bounds, SpectralSettings(), 0.0, pairs=3), spec)
-    out = recoloured(spec, bounds, SpectralSettings(), 1.0, pairs=3)
-    curve = bounds.unscale(out[:, :, 0]) - bounds.unscale(spec[:, :, 0])  # dB, (notes, bins)
-    assert torch.allclose(curve[:3], curve[3:], atol=1e-4)  # both notes of a pair: one instrument
-    assert not torch.allclose(curve[0], curve[1], atol=0.5)  # pairs: different instruments
-    assert curve.abs().max() < 3.0 * 12 + 3.0 * 4 and curve.abs().max() > 1.0
-    assert curve.diff(dim=1).abs().max() < 4.0  # smooth: no bin jumps more than 4 dB from its neighbour
-    assert torch.equal(out[:, :, 200:], spec[:, :, 200:])  # the floor stays the floor
 
 
 def test_bad_training_input(tiny_dataset, tmp_path, capsys):

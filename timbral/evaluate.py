@@ -40,13 +40,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from .progress import Bar
 
 from .atomic import atomic_path
 from .data.features import feature_store
+from .data.nsynth import read_examples, source_of
 from .data.split import read_split
-from .model import TimbreVAE, fit_latents, kl_per_dim
+from .losses import kl_per_dim
+from .model import TimbreVAE, fit_latents
 from .phase import DEFAULT_METHOD, reconstruct
+from .progress import Bar
 from .spectral import db_to_magnitude, magnitude_to_db, stft
 
 K = 5
@@ -155,18 +157,25 @@ def _family_codes(query_families: np.ndarray, ref_families: np.ndarray | None) -
     return names, codes[: len(query_families)], codes[len(query_families) :]
 
 
-def cross_pitch_retrieval(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[float, float]:
-    """Share of notes whose nearest note at another pitch is of the same instrument, and its chance level."""
+def cross_pitch_hits(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per note: whether its nearest note at another pitch is of the same instrument (NaN where no note
+    is at another pitch), and the chance of that (the share of its instrument among those notes)."""
     other_pitch = pitches[:, None] != pitches[None, :]
     d = torch.cdist(torch.from_numpy(z).float(), torch.from_numpy(z).float()).numpy()
     d[~other_pitch] = np.inf
     usable = other_pitch.any(axis=1)
-    if not usable.any():
-        return float("nan"), float("nan")
     same = instruments[:, None] == instruments[None, :]
-    hit = same[np.arange(len(z)), d.argmin(axis=1)]
+    hit = same[np.arange(len(z)), d.argmin(axis=1)].astype(float)
     chance = (same & other_pitch).sum(axis=1) / np.maximum(other_pitch.sum(axis=1), 1)
-    return float(hit[usable].mean()), float(chance[usable].mean())
+    return np.where(usable, hit, np.nan), np.where(usable, chance, np.nan)
+
+
+def cross_pitch_retrieval(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[float, float]:
+    """Share of notes whose nearest note at another pitch is of the same instrument, and its chance level."""
+    hit, chance = cross_pitch_hits(z, instruments, pitches)
+    if np.isnan(hit).all():
+        return float("nan"), float("nan")
+    return float(np.nanmean(hit)), float(np.nanmean(chance))
 
 
 def explained_variance(z: np.ndarray, groups: np.ndarray) -> float:
@@ -186,6 +195,87 @@ def gain_matched(mag_hat: np.ndarray, mag: np.ndarray, settings=None) -> tuple[n
     err = np.linalg.norm(scaled - mag, axis=(-2, -1)) / np.maximum(np.linalg.norm(mag, axis=(-2, -1)), 1e-12)
     sc = 20 * np.log10(np.maximum(err, 1e-12))
     return sc, (log_spectral_distance(scaled, mag, settings) if settings is not None else None)
+
+
+def heard_pitches(notes: list[dict], reference: list[dict]) -> np.ndarray:
+    """Per note: whether the reference (the training notes) holds notes at its pitch from its source,
+    or, for a source the reference does not hold (one held out), from any source."""
+    by_source: dict[str, set[int]] = {}
+    for m in reference:
+        by_source.setdefault(source_of(m), set()).add(int(m["pitch"]))
+    every = set().union(*by_source.values()) if by_source else set()
+    return np.array([int(m["pitch"]) in by_source.get(source_of(m), every) for m in notes], bool)
+
+
+def same_instrument_distances(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray, velocities: np.ndarray,
+                              heard: np.ndarray) -> tuple[float, float]:
+    """Median latent distance between two notes of one instrument at one velocity and different pitches,
+    both at heard pitches, and from a note at an unheard pitch to one at a heard pitch: the second
+    should be no larger (a timbre does not move at a pitch the training never heard)."""
+    among_heard, to_unheard = [], []
+    for name in np.unique(instruments):
+        at = np.flatnonzero(instruments == name)
+        d = np.linalg.norm(z[at, None] - z[None, at], axis=-1)
+        pair = (velocities[at, None] == velocities[None, at]) & (pitches[at, None] != pitches[None, at])
+        h = heard[at]
+        among_heard.extend(d[pair & h[:, None] & h[None, :] & np.triu(np.ones_like(pair), 1)])
+        to_unheard.extend(d[pair & ~h[:, None] & h[None, :]])
+    median = lambda v: float(np.median(v)) if len(v) else float("nan")  # noqa: E731
+    return median(among_heard), median(to_unheard)
+
+
+def by_heard_pitch(mu: np.ndarray, families: np.ndarray, instruments: np.ndarray, pitches: np.ndarray,
+                   velocities: np.ndarray, heard: np.ndarray, placed: np.ndarray | None) -> dict:
+    """The generalisation figures for the notes at pitches the training heard (``..._heard_pitch``) and at
+    those it did not (``..._unheard_pitch``), the same-instrument distance ratio unheard / heard, and
+    the placement at each MIDI pitch (``placement_by_pitch``: pitch -> [accuracy, notes, heard])."""
+    hits, _ = cross_pitch_hits(mu, instruments, pitches)
+    out: dict = {"notes_heard_pitch": int(heard.sum()), "notes_unheard_pitch": int((~heard).sum())}
+    for name, mask in (("heard_pitch", heard), ("unheard_pitch", ~heard)):
+        if not mask.any():
+            continue
+        if placed is not None:
+            out[f"placement_family_accuracy_{name}"] = float(placed[mask].mean())
+        out[f"cross_pitch_instrument_retrieval_{name}"] = float(np.nanmean(hits[mask])) if np.isfinite(hits[mask]).any() else float("nan")
+        out[f"pitch_explained_variance_{name}"] = explained_variance(mu[mask], pitches[mask])
+    among_heard, to_unheard = same_instrument_distances(mu, instruments, pitches, velocities, heard)
+    out.update(same_instrument_distance_heard_pitch=among_heard, same_instrument_distance_unheard_pitch=to_unheard,
+               same_instrument_distance_ratio=to_unheard / among_heard if among_heard > 0 else float("nan"))
+    if placed is not None:
+        out["placement_by_pitch"] = {int(p): [float(placed[pitches == p].mean()), int((pitches == p).sum()),
+                                              bool(heard[pitches == p].all())] for p in np.unique(pitches)}
+    return out
+
+
+def plot_placement_by_pitch(metrics: dict, png: str | os.PathLike) -> Path:
+    """Family placement against MIDI pitch, one bar per semitone (unheard pitches marked), as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted((int(p), *v) for p, v in metrics["placement_by_pitch"].items())
+    pitches, accuracy, notes, heard = (np.array(c) for c in zip(*rows))
+    fig, ax = plt.subplots(figsize=(11, 3.6))
+    ax.bar(pitches[heard], accuracy[heard], width=0.8, color="#0072b2", label="pitches the training heard")
+    ax.bar(pitches[~heard], accuracy[~heard], width=0.8, color="#e69f00", label="pitches it never heard")
+    for name, colour in (("heard_pitch", "#0072b2"), ("unheard_pitch", "#e69f00")):
+        if f"placement_family_accuracy_{name}" in metrics:
+            ax.axhline(metrics[f"placement_family_accuracy_{name}"], color=colour, linestyle="--", linewidth=1)
+    ax.axhline(metrics["placement_chance"], color="grey", linestyle=":", linewidth=1, label="chance")
+    ax.set_xlabel("MIDI pitch (60 = C4)")
+    ax.set_ylabel("family placement")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(pitches.min() - 1, pitches.max() + 1)
+    held = f"{metrics['held_out_source']}, " if metrics.get("held_out_source") else ""
+    ax.set_title(f"Family vote of the 5 nearest library notes, per pitch ({held}{metrics['n_notes']} notes; dashed: means)")
+    ax.legend(loc="lower left", fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    with atomic_path(Path(png)) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+    return Path(png)
 
 
 def spectral_statistics(store, rows: np.ndarray) -> np.ndarray:
@@ -293,10 +383,12 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
             matched_sc.extend(a)
             matched_lsd.extend(b)
 
-    ref_mu, ref_families = None, None
+    ref_mu, ref_families, placed = None, None, None
     if ref_store is not None:
         ref_mu, _ = encode_rows(model, ref_store, ref_rows)
         ref_families = np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows])
+        _, codes, ref_codes = _family_codes(families, ref_families)
+        placed = knn_predict(mu, ref_mu, ref_codes) == codes
     retrieval, retrieval_chance = cross_pitch_retrieval(mu, instruments, pitches)
     kl = kl_per_dim(torch.from_numpy(mu), torch.from_numpy(logvar)).sum(-1).mean().item()
     metrics = {
@@ -323,6 +415,9 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
         "dataset": str(data_dir),
     }
     if ref_store is not None:
+        examples, ref_examples = read_examples(store.dataset), read_examples(ref_store.dataset)
+        heard = heard_pitches([examples[m["note_str"]] for m in meta], [ref_examples[ref_store.index[r]["note_str"]] for r in ref_rows])
+        metrics.update(by_heard_pitch(mu, families, instruments, pitches, velocities, heard, placed))
         metrics["placement_features_baseline"] = placement_accuracy(
             spectral_statistics(store, rows), families, spectral_statistics(ref_store, ref_rows), ref_families, shuffles=0)[0]
     if len(picked):
@@ -437,9 +532,15 @@ def _reference(store, split, library, settings, progress):
     return None, None, "leave-one-out"
 
 
+PLACEMENT_PLOT = "placement_by_pitch.png"
+
+
 def update_card(model_dir: str | os.PathLike, metrics: dict) -> Path:
-    """Write the evaluation section into ``MODEL/card.md``, replacing an older one (and nothing else)."""
+    """Write the evaluation section into ``MODEL/card.md``, replacing an older one (and nothing else),
+    and the picture of placement against pitch beside it (:data:`PLACEMENT_PLOT`)."""
     path = Path(model_dir) / "card.md"
+    if "placement_by_pitch" in metrics:
+        plot_placement_by_pitch(metrics, Path(model_dir) / PLACEMENT_PLOT)
     card = path.read_text() if path.exists() else "# Timbral model card\n"
     before, found, after = card.partition("## Evaluation")
     rest = after[after.find("\n## ") + 1 :] if found and "\n## " in after else ""
@@ -461,12 +562,27 @@ def metrics_markdown(metrics: dict) -> str:
         ("… per family", " · ".join(f"{name} {value:.2f}" for name, value in metrics["placement_by_family"].items()), "reported"),
         *([("… the same vote on plain spectral statistics (band means and spreads of the dB spectrogram)",
             f"{metrics['placement_features_baseline']:.3f}", "a baseline to beat")] if "placement_features_baseline" in metrics else []),
+        *([(f"… at pitches the training heard ({metrics['notes_heard_pitch']} notes) / never heard "
+             f"({metrics['notes_unheard_pitch']} notes; picture: `{PLACEMENT_PLOT}`)",
+             f"{metrics.get('placement_family_accuracy_heard_pitch', float('nan')):.3f} / "
+             f"{metrics.get('placement_family_accuracy_unheard_pitch', float('nan')):.3f}",
+             "unheard within 0.03 of heard")] if "notes_unheard_pitch" in metrics else []),
         ("… the same vote among the set's own other instruments (no other source)",
          f"{metrics['placement_within_set']:.3f}", "reported: what this latent reaches without a change of source"),
         (f"cross-pitch instrument retrieval (chance {metrics['cross_pitch_chance']:.3f})",
          f"{metrics['cross_pitch_instrument_retrieval']:.3f}", "≥ 10× chance"),
+        *([("… at heard / unheard pitches", f"{metrics.get('cross_pitch_instrument_retrieval_heard_pitch', float('nan')):.3f} / "
+             f"{metrics.get('cross_pitch_instrument_retrieval_unheard_pitch', float('nan')):.3f}", "reported")]
+          if "notes_unheard_pitch" in metrics else []),
         ("latent variance explained by pitch / by instrument",
          f"{metrics['pitch_explained_variance']:.2f} / {metrics['instrument_explained_variance']:.2f}", "pitch ≤ 0.15"),
+        *([("… pitch, among the notes at heard / unheard pitches",
+            f"{metrics.get('pitch_explained_variance_heard_pitch', float('nan')):.3f} / "
+            f"{metrics.get('pitch_explained_variance_unheard_pitch', float('nan')):.3f}", "≤ 0.05"),
+           ("latent distance between two notes of one instrument: from an unheard to a heard pitch / between heard "
+            "pitches (median)", f"{metrics['same_instrument_distance_unheard_pitch']:.2f} / "
+            f"{metrics['same_instrument_distance_heard_pitch']:.2f} = {metrics['same_instrument_distance_ratio']:.2f}",
+            "ratio ≤ 1.10")] if "notes_unheard_pitch" in metrics else []),
         (f"pitch error (median over {metrics['pitch_notes']} notes, pYIN)", f"{metrics['pitch_error_cents']:.1f} cents", "≤ 25"),
         ("active latent dimensions", f"{metrics['active_latent_dims']} of {metrics['latent_dim']}", "reported"),
         ("KL to the prior (mean per note)", f"{metrics['kl']:.1f} nats", "reported"),

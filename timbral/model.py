@@ -28,7 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .atomic import atomic_path
-from .spectral import Bounds, SpectralSettings
+from .losses import reconstruction_losses
+from .spectral import Bounds, SpectralSettings, read_bins
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -67,6 +68,7 @@ class ModelConfig:
     encoder_range_db: float = ENCODER_RANGE_DB  # with level_normalise: how far below the note's level it hears
     level_ramp: bool = False  # with level_normalise: each bin as its height above the window's bottom (no step there)
     encoder_pitch: bool = False  # the encoder is given the note's pitch
+    encoder_relative: bool = False  # the encoder also hears the spectrum on a log-frequency axis starting at the pitch
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -127,18 +129,48 @@ def level_ramp(spec: torch.Tensor, bounds: Bounds, range_db: float = ENCODER_RAN
     return torch.where(spec > 0, (above / range_db).clamp(0.0, 1.0), torch.zeros_like(spec))
 
 
+RELATIVE_BINS_PER_OCTAVE = 24
+RELATIVE_OCTAVES = (-1, 6)  # the pitch-relative axis: from an octave below the fundamental to its 64th harmonic
+
+
+def relative_bins() -> int:
+    """Rows of :func:`pitch_relative`'s output."""
+    return (RELATIVE_OCTAVES[1] - RELATIVE_OCTAVES[0]) * RELATIVE_BINS_PER_OCTAVE
+
+
+POOL_SIZES = (1, 3, 7, 15)  # frequency max-pools the pitch-relative axis reads from where its rows lie far apart
+
+
+def pitch_relative(spec: torch.Tensor, pitch: torch.Tensor, settings: SpectralSettings) -> torch.Tensor:
+    """Spectrograms ``(batch, bins, frames)`` read on a log-frequency axis that starts an octave below
+    each note's fundamental, :data:`RELATIVE_BINS_PER_OCTAVE` rows an octave (0 above Nyquist): the
+    harmonics of any pitch land on the same rows, so an instrument looks alike at every pitch. Where
+    rows lie more than a bin apart (high up) a row reads the loudest bin around it, so no partial
+    falls between two rows."""
+    f0 = 440.0 * 2.0 ** ((pitch.float() - 69.0) / 12.0)
+    steps = torch.arange(relative_bins(), device=spec.device, dtype=torch.float32)
+    octaves = RELATIVE_OCTAVES[0] + steps / RELATIVE_BINS_PER_OCTAVE
+    position = f0[:, None] * 2.0 ** octaves[None, :] / (settings.sr / settings.n_fft)  # (batch, rows) in bins
+    spacing = position * (2.0 ** (1 / RELATIVE_BINS_PER_OCTAVE) - 1)
+    pooled = [spec if k == 1 else F.max_pool2d(spec[:, None], (k, 1), stride=1, padding=(k // 2, 0))[:, 0] for k in POOL_SIZES]
+    read = torch.stack([read_bins(p, position) for p in pooled])  # (pools, batch, rows, frames)
+    which = (spacing[None] > torch.tensor(POOL_SIZES[:-1], device=spec.device, dtype=torch.float32)[:, None, None]).sum(0)
+    return read.gather(0, which[None, :, :, None].expand(1, -1, -1, spec.shape[-1]))[0]
+
+
 class Encoder(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         s, channels = config.spectral_settings, config.channels
-        self.config = config
+        self.config, self.settings = config, s
+        rows = s.n_bins + (relative_bins() if config.encoder_relative else 0)
         self.convs = nn.Sequential(
-            nn.Conv1d(s.n_bins, channels, 8, stride=4, padding=2), nn.GELU(),
+            nn.Conv1d(rows, channels, 8, stride=4, padding=2), nn.GELU(),
             nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
             nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
         )
         with torch.no_grad():
-            steps = self.convs(torch.zeros(1, s.n_bins, s.n_frames)).shape[-1]
+            steps = self.convs(torch.zeros(1, rows, s.n_frames)).shape[-1]
         extra = config.pitch_features + 1 if config.encoder_pitch else 0
         self.to_latent = nn.Linear(channels * steps + extra, 2 * config.latent_dim)
 
@@ -147,6 +179,8 @@ class Encoder(nn.Module):
         if cfg.level_normalise:
             spec = (level_ramp(spec, cfg.scale, cfg.encoder_range_db) if cfg.level_ramp
                     else normalise_level(spec, cfg.input_level_db, cfg.scale, cfg.encoder_range_db))
+        if cfg.encoder_relative:
+            spec = torch.cat([spec, pitch_relative(spec, pitch, self.settings)], dim=1)
         h = self.convs(spec).flatten(1)
         if cfg.encoder_pitch:
             h = torch.cat([h, pitch_features(pitch, cfg.pitch_features)], dim=-1)
@@ -206,21 +240,6 @@ class TimbreVAE(nn.Module):
         mu, logvar = self.encoder(spec, pitch)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         return self.decoder(z if source is None else z[source], pitch, velocity), mu, logvar
-
-
-def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(q(z|x) ‖ N(0, I)) per example and latent dimension, in nats."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
-
-
-def reconstruction_losses(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two halves of the reconstruction loss, each a mean over the batch: L1 on the scaled dB
-    spectrogram (every bin alike, quiet ones too) and spectral convergence on linear magnitude (the
-    loud partials)."""
-    to_mag = lambda s: torch.pow(10.0, bounds.unscale(s) / 20.0)  # noqa: E731
-    mag, mag_hat = to_mag(x), to_mag(x_hat)
-    sc = torch.linalg.vector_norm(mag_hat - mag, dim=(1, 2)) / torch.linalg.vector_norm(mag, dim=(1, 2)).clamp(min=1e-6)
-    return (x_hat - x).abs().mean(), sc.mean()
 
 
 def check_fit_steps(steps) -> None:

@@ -116,3 +116,17 @@ def level_db(db) -> np.ndarray:
     """
     power = np.sum(10.0 ** (np.asarray(db, dtype=np.float32) / 10.0), axis=-2)
     return 10.0 * np.log10(np.max(power, axis=-1))
+
+
+def read_bins(spec: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+    """Spectrograms ``(batch, bins, frames)`` read at fractional bin ``position`` ``(batch, rows)``,
+    linearly interpolated between neighbouring bins; 0 where a position lies beyond the last bin.
+    Moving every bin by one ratio shifts a note's pitch; reading at a pitch's harmonics aligns them."""
+    n_bins, frames = spec.shape[1], spec.shape[2]
+    inside = (position >= 0) & (position <= n_bins - 1)
+    position = position.clamp(0, n_bins - 1)
+    low = position.floor().long().clamp(max=n_bins - 2)
+    frac = (position - low)[..., None]
+    below = spec.gather(1, low[..., None].expand(-1, -1, frames))
+    above = spec.gather(1, (low + 1)[..., None].expand(-1, -1, frames))
+    return torch.where(inside[..., None], below + frac * (above - below), torch.zeros_like(below))

@@ -15,22 +15,22 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 
 from .atomic import atomic_path
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
-from .model import ModelConfig, TimbreVAE, kl_per_dim, reconstruction_losses, save_model, spectrogram_level
+from .augment import pitch_shifted, recoloured, with_noise_floor
+from .losses import training_losses
+from .model import ModelConfig, TimbreVAE, save_model
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 
@@ -38,72 +38,113 @@ CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
 LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
               "contrastive", "valid_l1", "valid_sc", "valid_kl")
-TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
-NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an added noise floor lies
-COLOUR_TILT_DB = 3.0  # largest spectral tilt of a recolouring, dB per octave around 1 kHz
-COLOUR_BANDS = 3  # broad resonances or notches per recolouring, each up to ±COLOUR_GAIN_DB
-COLOUR_GAIN_DB = 12.0
+
+
+def setting(default, help: str, *, kind: str = "", model: bool = False):
+    """One training setting, declared once: its default, its ``--help`` text, its ``kind`` (what
+    :meth:`TrainConfig.from_dict` accepts: see :data:`KINDS`; bools and free ints need none) and
+    whether the model keeps it (``model``: :class:`~timbral.model.ModelConfig`'s field of the same name)."""
+    return field(default=default, metadata={"help": help, "kind": kind, "model": model})
+
+
+# kind: (lowest, highest, what a bad value is told); a bound of None is open
+KINDS = {
+    "count": (1, None, "must be a positive integer"),
+    "amount": (0, None, "must be a finite non-negative number"),
+    "positive": (0, None, "must be positive"),
+    "share": (0, 1, "is a share of the batch, at most 1"),
+    "window_db": (20, 120, "must be 20-120 dB"),
+    "semitones": (0, 12, "must be 0-12 semitones"),
+}
 
 
 @dataclass
 class TrainConfig:
     """Every training setting; ``timbral train`` flags and ``--config FILE`` (JSON) fill it."""
 
-    steps: int = 9000  # about 75 min at batch 32 on 2 CPU cores
-    batch_size: int = 32
-    lr: float = 1e-3
-    beta: float = 3e-4  # KL weight against per-element reconstruction losses
-    kl_warmup: int = 3000  # steps over which β rises from 0
-    free_bits: float = 0.05  # nats per latent dimension not penalised
-    sc_weight: float = 1.0  # linear-magnitude spectral convergence term
-    family_weight: float = 0.05  # auxiliary family classifier on μ (0: none)
-    cross_pitch: float = 0.5  # share of notes rebuilt from the latent of another note of their instrument
-    contrastive_weight: float = 0.1  # InfoNCE pulling the latents of one instrument's notes together (0: none)
-    noise_floor: float = 0.0  # share of notes the encoder hears over a random noise floor (a quiet or noisy take)
-    colour: float = 0.0  # share of instruments recoloured by a random smooth EQ into a new instrument of their family
-    seed: int = 0
-    checkpoint_every: int = 500
-    valid_every: int = 500
-    log_every: int = 50
-    max_minutes: float = 0.0  # stop early (with a checkpoint and a model) after this long; 0: no limit
-    latent_dim: int = 32
-    channels: int = 256
-    pitch_conditioning: bool = True
-    harmonic_template: bool = True
-    level_normalise: bool = True  # the encoder hears every note at one level
-    level_ramp: bool = False  # ... each bin as its height above the window's bottom, without a step there
-    encoder_range_db: float = 55.0  # ... over this many dB below the note's level: a quiet 16-bit file's rounding stays out
-    encoder_pitch: bool = True  # the encoder is told the note's pitch
-    n_fft: int = 1024
-    hop_length: int = 256
+    steps: int = setting(9000, "optimiser steps (about 52 min at batch 32 on 2 CPU cores)", kind="count")
+    batch_size: int = setting(32, "notes per step (global, split among torchrun processes)", kind="count")
+    lr: float = setting(1e-3, "learning rate (AdamW; warm-up, then cosine decay to a tenth)", kind="positive")
+    beta: float = setting(3e-4, "KL weight against the per-element reconstruction losses", kind="amount")
+    kl_warmup: int = setting(3000, "steps over which the KL weight rises from 0", kind="amount")
+    free_bits: float = setting(0.05, "nats per latent dimension the KL does not penalise", kind="amount")
+    sc_weight: float = setting(1.0, "weight of the spectral convergence loss on linear magnitude", kind="amount")
+    family_weight: float = setting(0.05, "weight of the auxiliary family classifier on the latent mean (0: off)", kind="amount")
+    cross_pitch: float = setting(0.5, "share of notes rebuilt from the latent of another note (other pitch) of their "
+                                      "instrument, so the latent holds the instrument, not the pitch (0: off)", kind="share")
+    contrastive_weight: float = setting(0.1, "weight of a contrastive loss pulling the latents of one instrument's notes "
+                                             "together (0: off)", kind="amount")
+    noise_floor: float = setting(0.0, "share of notes the encoder hears over a random noise floor 60-85 dB below them, as "
+                                      "in a quiet 16-bit take or a noisy room (0: off)", kind="share")
+    colour: float = setting(0.0, "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into "
+                                 "new instruments of their family, so the space learns families rather than the "
+                                 "SoundFonts' colours (0: off)", kind="share")
+    pitch_shift: float = setting(0.0, "move every note by a random shift of up to this many semitones, up or down, its "
+                                      "partials and spectral envelope together and its pitch label with them, so the "
+                                      "encoder hears every instrument at pitches between those it was rendered at (0: off)",
+                                 kind="semitones")
+    seed: int = setting(0, "seed of the weights, the batches and every random draw")
+    checkpoint_every: int = setting(500, "steps between checkpoints", kind="count")
+    valid_every: int = setting(500, "steps between validation rows of the log", kind="count")
+    log_every: int = setting(50, "steps between log rows", kind="count")
+    max_minutes: float = setting(0.0, "stop after this many minutes with a checkpoint and a model (0: no limit)", kind="amount")
+    latent_dim: int = setting(32, "numbers in the timbre latent", kind="count", model=True)
+    channels: int = setting(256, "channels of the encoder's and decoder's convolutions", kind="count", model=True)
+    pitch_conditioning: bool = setting(True, "condition the decoder on pitch and velocity", model=True)
+    harmonic_template: bool = setting(True, "use the harmonic comb head", model=True)
+    level_normalise: bool = setting(True, "the encoder hears every note at one level, so recording level cannot move a "
+                                          "sound", model=True)
+    level_ramp: bool = setting(False, "with level normalisation, the encoder hears each frequency as its height above the "
+                                      "bottom of its window, with no step there (an experiment: in the ablation it did not "
+                                      "keep a quiet 16-bit take any closer to a loud one)", model=True)
+    encoder_range_db: float = setting(55.0, "with level normalisation, how many dB below the note's level the encoder "
+                                            "hears: less keeps the noise and rounding of a quiet 16-bit file out of the "
+                                            "timbre, more keeps softer detail", kind="window_db", model=True)
+    encoder_pitch: bool = setting(True, "tell the encoder the note's pitch, so it can take out what pitch alone explains",
+                                  model=True)
+    encoder_relative: bool = setting(False, "the encoder also hears the spectrum on a log-frequency axis that starts at "
+                                            "the note's pitch, where an instrument's harmonics sit at the same place "
+                                            "whatever it plays", model=True)
+    n_fft: int = setting(1024, "STFT size of the spectrograms", kind="count")
+    hop_length: int = setting(256, "STFT hop of the spectrograms", kind="count")
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
+        """The settings ``d`` names over the defaults; a ValueError says which one is wrong and what it takes."""
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
         cfg = cls(**d)
-        for name in ("steps", "batch_size", "checkpoint_every", "valid_every", "log_every", "latent_dim", "channels"):
-            if not isinstance(getattr(cfg, name), int) or getattr(cfg, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(cfg, name)!r}")
-        for name in ("lr", "beta", "free_bits", "sc_weight", "family_weight", "cross_pitch", "contrastive_weight", "noise_floor", "colour",
-                     "max_minutes"):
-            value = getattr(cfg, name)
-            if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
-        if cfg.lr == 0:
-            raise ValueError("lr must be positive")
-        if not (isinstance(cfg.encoder_range_db, (int, float)) and 20 <= cfg.encoder_range_db <= 120):
-            raise ValueError(f"encoder_range_db must be 20-120 dB, got {cfg.encoder_range_db!r}")
-        for name in ("cross_pitch", "noise_floor", "colour"):
-            if getattr(cfg, name) > 1:
-                raise ValueError(f"{name} is a share of the batch, at most 1, got {getattr(cfg, name)!r}")
+        for f in fields(cls):
+            problem = _problem(f, getattr(cfg, f.name))
+            if problem:
+                raise ValueError(f"{f.name} {problem}, got {getattr(cfg, f.name)!r}")
         return cfg
 
     @property
     def paired(self) -> bool:
         """Batches of instrument pairs: half the notes, and for each another note of its instrument."""
         return self.cross_pitch > 0 or self.contrastive_weight > 0
+
+    def model_settings(self) -> dict:
+        """The settings the model keeps (:class:`~timbral.model.ModelConfig` fields of the same name)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata["model"]}
+
+
+def _problem(f, value) -> str | None:
+    """What is wrong with ``value`` for the setting ``f`` (None: nothing)."""
+    if f.type in (bool, "bool"):
+        return None if isinstance(value, bool) else "must be true or false"
+    whole = f.type in (int, "int")
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not np.isfinite(value):
+        return "must be a whole number" if whole else "must be a finite number"
+    if not f.metadata["kind"]:
+        return None
+    lo, hi, told = KINDS[f.metadata["kind"]]
+    too_low = value <= lo if f.metadata["kind"] == "positive" else value < lo
+    if too_low and f.metadata["kind"] == "share":
+        return KINDS["amount"][2]
+    return told if too_low or (hi is not None and value > hi) else None
 
 
 # --- distributed -----------------------------------------------------------------------------
@@ -211,13 +252,16 @@ def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray,
 def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None, cfg: TrainConfig, step: int,
                device, rank: int = 0, world: int = 1) -> dict[str, torch.Tensor]:
     """This rank's batch of ``step``: plain, or instrument pairs when ``partners`` is given; with
-    ``cfg.colour``, part of its instruments are recoloured; with ``cfg.noise_floor``, what the encoder
-    hears of it (``heard``) has noise floors added."""
+    ``cfg.pitch_shift`` every note is moved by a random fraction of semitones up or down, with
+    ``cfg.colour`` part of its instruments are recoloured, with ``cfg.noise_floor`` what the encoder
+    hears of it (``heard``) has noise floors added (:mod:`~timbral.augment`)."""
     if partners is None:
         batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
     else:
         anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
         batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
+    if cfg.pitch_shift:
+        batch["spec"], batch["pitch"] = pitch_shifted(batch["spec"], batch["pitch"], cfg.pitch_shift)
     if cfg.colour:
         batch["spec"] = recoloured(batch["spec"], store.bounds, store.settings, cfg.colour, batch.get("pairs", 0))
     if cfg.noise_floor:
@@ -225,66 +269,7 @@ def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None,
     return batch
 
 
-def with_noise_floor(spec: torch.Tensor, bounds, share: float) -> torch.Tensor:
-    """A ``share`` of the scaled spectrograms (drawn with torch's generator) with white noise added,
-    each bin 60-85 dB below the note's level (power-domain, Rayleigh-distributed magnitudes): what
-    a quiet take in a 16-bit file or a noisy room adds, which must not move a timbre."""
-    n = len(spec)
-    below = NOISE_FLOOR_DB[0] + (NOISE_FLOOR_DB[1] - NOISE_FLOOR_DB[0]) * torch.rand(n, device=spec.device)
-    per_bin_db = spectrogram_level(spec, bounds) - below
-    noise = torch.empty_like(spec).exponential_() * torch.pow(10.0, per_bin_db / 10.0)[:, None, None]
-    noisy = bounds.scale(10.0 * torch.log10(torch.pow(10.0, bounds.unscale(spec) / 10.0) + noise)).clamp(0.0, 1.0)
-    chosen = (torch.rand(n, device=spec.device) < share)[:, None, None]
-    return torch.where(chosen, noisy, spec)
-
-
-def recoloured(spec: torch.Tensor, bounds, settings: SpectralSettings, share: float, pairs: int = 0) -> torch.Tensor:
-    """A ``share`` of the scaled spectrograms (drawn with torch's generator) through a random smooth EQ:
-    a spectral tilt and a few broad resonances or notches on a log-frequency axis, the same for both
-    notes of a pair (the first ``pairs`` notes and the next ``pairs``), so a pair stays one instrument.
-    Each recoloured instrument is a new one of the same family, heard and rebuilt as such: more
-    instruments per family than the SoundFonts hold, against a space that memorises their colour."""
-    n, n_bins, _ = spec.shape
-    g = pairs or n  # instruments: a pair shares one curve
-    groups = torch.arange(n, device=spec.device) % g
-    freqs = torch.linspace(0.0, settings.sr / 2, n_bins, device=spec.device).clamp(min=50.0)
-    octave = torch.log2(freqs / 1000.0)  # (n_bins,)
-    low, high = math.log2(150.0 / 1000.0), float(octave[-1])
-    tilt = COLOUR_TILT_DB * (2 * torch.rand(g, 1, device=spec.device) - 1) * octave
-    centre = low + (high - low) * torch.rand(g, COLOUR_BANDS, 1, device=spec.device)
-    width = 0.4 + 0.8 * torch.rand(g, COLOUR_BANDS, 1, device=spec.device)
-    gain = COLOUR_GAIN_DB * (2 * torch.rand(g, COLOUR_BANDS, 1, device=spec.device) - 1)
-    bands = (gain * torch.exp(-0.5 * ((octave - centre) / width) ** 2)).sum(1)
-    curve = (tilt + bands)[groups][:, :, None]  # (n, n_bins, 1) dB
-    chosen = (torch.rand(g, device=spec.device) < share)[groups][:, None, None]
-    above_floor = spec > 0  # the dB floor stays the floor
-    return torch.where(chosen & above_floor, (spec + curve / (bounds.hi - bounds.lo)).clamp(0.0, 1.0), spec)
-
-
 # --- one step --------------------------------------------------------------------------------
-
-def losses(model, batch: dict, cfg: TrainConfig, bounds, beta: float) -> dict[str, torch.Tensor]:
-    """Reconstruction (L1 on scaled dB + spectral convergence on linear magnitude), KL, family."""
-    x = batch["spec"]
-    x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
-    head = getattr(model, "module", model).family_head
-    l1, sc = reconstruction_losses(x_hat.float(), x, bounds)
-    kl_dims = kl_per_dim(mu.float(), logvar.float()).mean(0)
-    kl = kl_dims.sum()
-    kl_penalty = torch.clamp(kl_dims, min=cfg.free_bits).sum()
-    family = F.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
-    pairs = batch.get("pairs", 0)
-    contrastive = paired_contrastive(mu[:pairs].float(), mu[pairs : 2 * pairs].float()) if pairs else torch.zeros(())
-    total = l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
-    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family, "contrastive": contrastive}
-
-
-def paired_contrastive(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """InfoNCE both ways: ``a[i]`` must find ``b[i]`` (another note of its instrument) among all of ``b``."""
-    logits = F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T / TEMPERATURE
-    target = torch.arange(len(a), device=a.device)
-    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
-
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
     """Linear warm-up over 200 steps, then cosine decay to a tenth."""
@@ -342,11 +327,9 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         raise ValueError(f"{data_dir}: {len(train_rows)} training notes, fewer than one batch of {cfg.batch_size}")
 
     model_cfg = ModelConfig(
-        latent_dim=cfg.latent_dim, channels=cfg.channels, pitch_conditioning=cfg.pitch_conditioning,
-        harmonic_template=cfg.harmonic_template, spectral=settings.to_dict(), bounds=vars(store.bounds),
+        **cfg.model_settings(), spectral=settings.to_dict(), bounds=vars(store.bounds),
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
-        input_level_db=input_level(store, train_rows), level_normalise=cfg.level_normalise,
-        level_ramp=cfg.level_ramp, encoder_range_db=cfg.encoder_range_db, encoder_pitch=cfg.encoder_pitch,
+        input_level_db=input_level(store, train_rows),
     )
     partners = Partners(store, train_rows) if cfg.paired else None
     torch.manual_seed(cfg.seed)
@@ -377,7 +360,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
             group["lr"] = lr
         batch = step_batch(store, train_rows, partners, cfg, step, device, rank, world)
         with amp:
-            parts = losses(net, batch, cfg, bounds, beta)
+            parts = training_losses(net, batch, cfg, bounds, beta)
         if not torch.isfinite(parts["loss"]):
             raise FloatingPointError(f"loss became {parts['loss'].item()} at step {step}; lower --lr")
         optimizer.zero_grad(set_to_none=True)
@@ -436,7 +419,7 @@ def _validate(model, store, rows, cfg, bounds, device) -> dict[str, float]:
     totals = {"l1": 0.0, "sc": 0.0, "kl": 0.0}
     for i in range(0, len(rows), 64):
         batch = load_batch(store, rows[i : i + 64], bounds, device)
-        parts = losses(model, batch, cfg, bounds, 0.0)
+        parts = training_losses(model, batch, cfg, bounds, 0.0)
         for k in totals:
             totals[k] += parts[k].item() * len(batch["pitch"])
     return {f"valid_{k}": round(v / len(rows), 5) for k, v in totals.items()}
@@ -521,4 +504,4 @@ def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, de
 """
 
 
-__all__ = ["TrainConfig", "train", "batch_rows", "losses", "plot_losses"]
+__all__ = ["TrainConfig", "train", "batch_rows", "plot_losses"]

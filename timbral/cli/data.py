@@ -15,7 +15,8 @@ def cmd_render(args) -> None:
 
     report = render_soundfonts(
         args.soundfonts, args.out, programs=args.programs or MELODIC_PROGRAMS, pitches=args.pitches,
-        velocities=args.velocities, workers=args.workers, gain=args.gain,
+        velocities=args.velocities, pitches_per_instrument=args.pitches_per_instrument, seed=args.seed,
+        workers=args.workers, gain=args.gain,
     )
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
@@ -47,9 +48,10 @@ def cmd_data_split(args) -> None:
     from ..data.split import make_split, write_split
 
     split = make_split(read_examples(args.data), seed=args.seed, valid=args.valid, test=args.test,
-                       hold_out_source=args.hold_out_source)
+                       hold_out_source=args.hold_out_source, hold_out_pitches=args.hold_out_pitches)
     path = write_split(args.data, split)
     held = f" (test: all of {args.hold_out_source})" if args.hold_out_source else ""
+    held += f" (never trained on: pitches {', '.join(map(str, split['hold_out_pitches']))})" if split["hold_out_pitches"] else ""
     print(f"wrote {path}: " + ", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")) + held)
 
 
@@ -66,8 +68,15 @@ def cmd_data_info(args) -> None:
     print(f"{info['n_instruments']} instruments from {info['n_sources']} sources:")
     for name, v in info["sources"].items():
         print(f"  {name:<22} {v['instruments']:>5} instruments {v['notes']:>7} notes")
+    for kind, groups in info["pitch_coverage"].items():
+        print(f"pitches by {kind[:-1]} (lowest-highest; semitones of C1-C7 played; notes per semitone there):")
+        for name, v in groups.items():
+            n = v["notes_per_semitone"]
+            print(f"  {name:<22} {v['lowest']:>3}-{v['highest']:<3} {v['semitones']:>3} of {v['of']}   "
+                  f"{n['fewest']}-{n['most']}, median {n['median']:g}")
     print("split: " + (", ".join(f"{s} {n} instruments" for s, n in split.items()) if split else "none")
-          + (f" (test holds out {info['held_out_source']})" if info["held_out_source"] else ""))
+          + (f" (test holds out {info['held_out_source']})" if info["held_out_source"] else "")
+          + (f"; pitches never trained on: {', '.join(map(str, info['held_out_pitches']))}" if info["held_out_pitches"] else ""))
     print(f"disk: audio {info['audio_bytes'] / 1e9:.2f} GB, feature caches {info['features_bytes'] / 1e9:.2f} GB"
           + (f"; built in {info['build_seconds']:.0f} s" if info["build_seconds"] else ""))
 
@@ -110,7 +119,20 @@ def cmd_resynth(args) -> None:
             print(f"{out}: spectral convergence {sc:.1f} dB, rebuilt in {seconds * 1000:.0f} ms")
 
 
+def _pitches(text: str) -> tuple[int, ...]:
+    import argparse
+
+    from ..data.notes import parse_numbers
+
+    try:
+        return parse_numbers(text, 0, 127, "pitches")
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def add_parsers(sub) -> None:
+    from ..phase import DEFAULT_METHOD, METHODS
+
     p = verb(sub, "render", "Render SoundFont presets into an NSynth-layout dataset (FluidSynth).",
               "timbral render FluidR3_GM.sf2 --out data/mine --programs 0,24 --pitches 36:84:4 --velocities 50,100",
               cmd_render)
@@ -119,6 +141,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--programs", help="GM program numbers 0-127, e.g. 0,24 or 0:7 (default: all 115 melodic ones)")
     p.add_argument("--pitches", default="48,60,72", help="MIDI pitches or note names: 48,60,72 or C3,C4,C5, or a range 24:96:2 or C1:C7:2, end included")
     p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127, same syntax (default 50,100)")
+    p.add_argument("--pitches-per-instrument", type=int, metavar="N",
+                   help="each preset plays N pitches of its own, drawn (seeded) across the range of --pitches, one in each "
+                        "Nth of it, instead of every pitch listed: e.g. --pitches 24:96 --pitches-per-instrument 8")
+    p.add_argument("--seed", type=int, default=0, help="seed of --pitches-per-instrument (default 0)")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
     p.add_argument("--gain", type=float, default=1.0, help="FluidSynth gain (default 1.0; clipped notes are dropped)")
 
@@ -135,7 +161,7 @@ def add_parsers(sub) -> None:
               "timbral resynth cello.wav voice.flac --out resynth/ --method pghi+fgla --json", cmd_resynth)
     p.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="audio files (WAV, FLAC, OGG, MP3, AIFF)")
     p.add_argument("--out", required=True, type=Path, help="folder for <name>.wav")
-    p.add_argument("--method", default="pghi+fgla", choices=("pghi+fgla", "pghi", "griffinlim", "zero"),
+    p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS,
                    help="phase reconstruction (default pghi+fgla; zero is for comparison only)")
     p.add_argument("--n-iter", type=int, default=32, help="fast Griffin-Lim iterations (default 32)")
     p.add_argument("--json", action="store_true", help="one JSON line per file: spectral convergence and seconds")
@@ -158,6 +184,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--hold-out-source", metavar="NAME",
                    help="put one whole source in test and nothing else: a SoundFont file name (TimGM6mb.sf2) or "
                         "timbral-synth (see 'timbral data info')")
+    p.add_argument("--hold-out-pitches", type=_pitches, default=(), metavar="PITCHES",
+                   help="leave the notes at these pitches out of training, to measure a model at pitches it never "
+                        "heard: 33,38,55 or A1,D2,G3 (the default dataset holds out 33,38,55,64,77,95)")
     p = verb(dsub, "info", "Notes, instruments, sources, families, split, disk size and build time of a dataset.",
              "timbral data info data/default --json", cmd_data_info)
     p.add_argument("data", type=Path)

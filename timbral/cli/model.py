@@ -47,43 +47,24 @@ def cmd_evaluate(args) -> None:
 
 
 def _train_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per training setting, its help and default read from :class:`~timbral.train.TrainConfig`."""
     from dataclasses import fields
 
     from ..train import TrainConfig
 
-    helps = {
-        "steps": "optimiser steps", "batch_size": "notes per step (global, split among torchrun processes)",
-        "beta": "KL weight", "kl_warmup": "steps over which the KL weight rises from 0",
-        "free_bits": "nats per latent dimension the KL does not penalise", "sc_weight": "spectral convergence loss weight",
-        "family_weight": "weight of the auxiliary family classifier on the latent mean (0: off)",
-        "max_minutes": "stop after this many minutes with a checkpoint and a model (0: no limit)",
-        "pitch_conditioning": "condition the decoder on pitch and velocity", "harmonic_template": "use the harmonic comb head",
-        "cross_pitch": "share of notes rebuilt from the latent of another note (other pitch) of their instrument, "
-                       "so the latent holds the instrument, not the pitch (0: off)",
-        "contrastive_weight": "weight of a contrastive loss pulling the latents of one instrument's notes together (0: off)",
-        "noise_floor": "share of notes the encoder hears over a random noise floor 60-85 dB below them, as in a quiet "
-                       "16-bit take or a noisy room (0: off)",
-        "colour": "share of instruments recoloured by a random smooth EQ (tilt and broad resonances) into new "
-                  "instruments of their family, so the space learns families rather than the SoundFonts' colours (0: off)",
-        "level_normalise": "the encoder hears every note at one level, so recording level cannot move a sound",
-        "level_ramp": "with level normalisation, the encoder hears each frequency as its height above the bottom of "
-                      "its window, with no step there (an experiment: in the ablation it did not keep a quiet "
-                      "16-bit take any closer to a loud one)",
-        "encoder_range_db": "with level normalisation, how many dB below the note's level the encoder hears: less "
-                            "keeps the noise and rounding of a quiet 16-bit file out of the timbre, more keeps softer detail",
-        "encoder_pitch": "tell the encoder the note's pitch, so it can take out what pitch alone explains",
-    }
     for f in fields(TrainConfig):
-        flag = "--" + f.name.replace("_", "-")
+        flag, help = "--" + f.name.replace("_", "-"), f.metadata["help"]
         if f.type in (bool, "bool"):
             p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
-                           help=f"{helps.get(f.name, f.name)} (default {'on' if f.default else 'off'})")
+                           help=f"{help} (default {'on' if f.default else 'off'})")
         else:
             kind = int if f.type in (int, "int") else float
-            p.add_argument(flag, dest=f.name, type=kind, metavar="N", help=f"{helps.get(f.name, f.name.replace('_', ' '))} (default {f.default})")
+            p.add_argument(flag, dest=f.name, type=kind, metavar="N", help=f"{help} (default {f.default:g})")
 
 
 def add_parsers(sub) -> None:
+    from ..phase import DEFAULT_METHOD, METHODS
+
     p = verb(sub, "train", "Train a timbre model on an NSynth-layout dataset (CPU, GPU, or torchrun for many).",
               "timbral train data/default --out runs/mine   # then: timbral evaluate runs/mine/model data/default\n"
               "  torchrun --nproc_per_node 4 -m timbral.cli train data/default --out runs/big --batch-size 128",
@@ -103,7 +84,7 @@ def add_parsers(sub) -> None:
     p.add_argument("data", type=Path, help="any NSynth-layout dataset, with or without split.json")
     p.add_argument("--split", default="test", choices=("train", "valid", "test"),
                    help="notes to evaluate when the dataset has a split (default test)")
-    p.add_argument("--phase", default="pghi+fgla", choices=("pghi+fgla", "pghi", "griffinlim", "zero"),
+    p.add_argument("--phase", default=DEFAULT_METHOD, choices=METHODS,
                    help="phase reconstruction of the decoded notes (default pghi+fgla)")
     p.add_argument("--library", type=Path, metavar="DIR",
                    help="reference library for placement and the retrieval baseline (its train split if it has one; "

@@ -140,7 +140,7 @@ def cmd_library(args) -> None:
 
 def cmd_export_sfz(args) -> None:
     from ..data.nsynth import slug
-    from ..data.render import parse_numbers
+    from ..data.notes import parse_numbers
     from ..export import sfz_instrument, write_zip
 
     if args.out.suffix.lower() != ".zip":

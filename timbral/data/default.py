@@ -8,10 +8,13 @@
   audibly different;
 - 1,000 procedural instruments (:mod:`~timbral.data.synth`).
 
-Every instrument plays 8 pitches spread over its range (or over 24-94 for a SoundFont preset,
-silent keys dropped) at two velocities: about 28,000 notes. The split holds the OPL3 source out
-whole (its test split), so the default model is measured on a source it never heard; the other
-sources' instruments go to train and valid.
+Every instrument plays 8 pitches of its own (:func:`~timbral.data.notes.spread_pitches`: one in
+each eighth of its range, seeded by the instrument; 24-96 for a SoundFont preset, silent keys
+dropped) at two velocities: about 28,000 notes, and every semitone of 24-96 is played by every
+source and family. The split holds the OPL3 source out whole (its test split), so the default model
+is measured on a source it never heard, and six pitches out of training (one in each octave, each a
+different pitch class), so it is measured at pitches it never heard; the other sources'
+instruments go to train and valid.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from pathlib import Path
 from .families import MELODIC_PROGRAMS
 from .info import BUILD_FILE
 from .nsynth import read_examples, write_json
-from .render import VARIANTS, PresetChoice, RenderReport, render_presets
+from .notes import RenderReport
+from .render import VARIANTS, PresetChoice, render_presets
 from .sf2 import distinct_presets
 from .split import make_split, write_split
 from .synth import render_synth
@@ -35,10 +39,11 @@ HELD_OUT_SOURCE = "OPL-3_FM_128M.sf2"  # the test split: a whole source no defau
 DEBIAN_SOUNDFONTS = {"FluidR3_GM.sf2": "fluid-soundfont-gm", "FluidR3_GS.sf2": "fluid-soundfont-gs",
                      "sf_GMbank.sf2": "csound-soundfont", "OPL-3_FM_128M.sf2": "opl3-soundfont"}
 FLUID_R3 = SF2_DIR / "FluidR3_GM.sf2"
-PITCHES = "24:94:10"
+PITCH_RANGE = "24:96"  # a SoundFont preset's pitches are drawn from C1-C7
+PITCHES_PER_INSTRUMENT = 8
+HELD_OUT_PITCHES = (33, 38, 55, 64, 77, 95)  # never trained on: A1 D2 G3 E4 F5 B6, one per octave (seed 0)
 VELOCITIES = "50,100"
 SYNTH_INSTRUMENTS = 1000
-SYNTH_PITCHES = 8
 SEED = 0
 
 
@@ -90,11 +95,12 @@ def default_presets() -> list[PresetChoice]:
 def build_default_dataset(out: str | os.PathLike, *, workers: int | None = None, progress: bool = True) -> RenderReport:
     """Render the default dataset into ``out``, write its seeded split and ``build.json`` (what it took)."""
     start = time.monotonic()
-    report = render_presets(default_presets(), out, pitches=PITCHES, velocities=VELOCITIES, workers=workers, progress=progress)
-    synthetic = render_synth(out, SYNTH_INSTRUMENTS, seed=SEED, pitches_per_instrument=SYNTH_PITCHES,
-                             velocities=VELOCITIES, workers=workers, progress=progress)
-    report.written.update(synthetic.written)
-    write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE))
+    report = render_presets(default_presets(), out, pitches=PITCH_RANGE, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
+                            seed=SEED, velocities=VELOCITIES, workers=workers, progress=progress)
+    report.merge(render_synth(out, SYNTH_INSTRUMENTS, seed=SEED, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
+                              velocities=VELOCITIES, workers=workers, progress=progress))
+    write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE,
+                                hold_out_pitches=HELD_OUT_PITCHES))
     write_json(Path(out) / BUILD_FILE, {"seconds": round(time.monotonic() - start, 1), "cpus": os.cpu_count(),
                                         "notes_written": len(report.written)})
     return report

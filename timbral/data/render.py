@@ -9,24 +9,18 @@ Output is deterministic: FluidSynth's float output (no dither), one fresh voice 
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..audio import SAMPLE_RATE
-from ..pitch import parse_pitch
-from ..progress import Bar
 from .families import GM_PROGRAMS, MELODIC_PROGRAMS
-from .nsynth import note_metadata, read_examples, slug, write_examples, write_note
+from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
+from .nsynth import note_metadata, slug, write_note
 
-NOTE_ON_SECONDS = 3.0
-RELEASE_SECONDS = 1.0
 GAIN = 1.0  # the loudest default preset peaks at -1.3 dBFS at velocity 127
 SILENT_PEAK = 10 ** (-60 / 20)  # quieter than -60 dBFS: nothing sounded
 CLIP_PEAK = 0.999
@@ -43,44 +37,6 @@ VARIANT_MIN_DB = 4.0  # mean log-spectral difference from the preset at C4, loud
 
 class SoundFontError(ValueError):
     """A SoundFont that FluidSynth cannot load."""
-
-
-def parse_numbers(text: str | Iterable[int], lo: int, hi: int, what: str) -> tuple[int, ...]:
-    """Parse ``"48,60,72"``, a range ``"24:96:2"`` (end included) or a mix of both.
-
-    For ``pitches``, note names work too: ``"C2,E2,G2"``, ``"C1:C7:3"``.
-    Returns sorted unique values; anything outside ``lo..hi`` or unparsable raises ``ValueError``.
-    """
-    number = _number_or_note if "pitches" in what else int
-    if not isinstance(text, str):
-        values = list(text)
-    else:
-        values = []
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            try:
-                bounds = [number(b) for b in part.split(":")[:2]] + [int(b) for b in part.split(":")[2:]]
-            except ValueError:
-                example = "24:96:2" if number is int else "24:96:3 or C1:C7:3"
-                raise ValueError(f"{what}: {part!r} is not a number or a range like {example}") from None
-            if len(bounds) == 1:
-                values.append(bounds[0])
-            elif len(bounds) in (2, 3):
-                start, stop, step = (*bounds, 1)[:3]
-                if step <= 0 or stop < start:
-                    raise ValueError(f"{what}: range {part!r} needs start <= end and a positive step")
-                values.extend(range(start, stop + 1, step))
-            else:
-                raise ValueError(f"{what}: {part!r} has too many ':'")
-    if not values:
-        raise ValueError(f"{what}: no values given")
-    bad = [v for v in values if not isinstance(v, (int, np.integer)) or not lo <= v <= hi]
-    if bad:
-        raise ValueError(f"{what}: {bad[:5]} outside {lo}-{hi}")
-    return tuple(sorted(set(int(v) for v in values)))
-
-
-def _number_or_note(text: str) -> int:
-    return int(text) if text.strip().lstrip("-").isdigit() else parse_pitch(text)
 
 
 class SoundFontSynth:
@@ -137,31 +93,27 @@ class SoundFontSynth:
         self._synth.delete()
 
 
-@dataclass
-class RenderReport:
-    """What a render wrote and what it dropped, by reason."""
+@dataclass(frozen=True)
+class PresetChoice:
+    """One preset to render: SoundFont file, bank, GM program, and a variant of :data:`VARIANTS` or ``None``."""
 
-    written: dict[str, dict] = field(default_factory=dict)
-    dropped: Counter = field(default_factory=Counter)
-    missing_presets: list[str] = field(default_factory=list)
-    close_variants: list[str] = field(default_factory=list)
+    soundfont: str
+    bank: int
+    program: int
+    variant: str | None = None
 
-    def lines(self) -> list[str]:
-        out = [f"wrote {len(self.written)} notes"]
-        out += [f"dropped {n} {reason} renders" for reason, n in sorted(self.dropped.items())]
-        if self.missing_presets:
-            out.append(f"skipped {len(self.missing_presets)} programs the SoundFonts lack: {', '.join(self.missing_presets[:8])}")
-        if self.close_variants:
-            out.append(f"left out {len(self.close_variants)} variants that sound too much like their preset")
-        return out
+    @property
+    def instrument_str(self) -> str:
+        """The instrument's NSynth id, e.g. ``keyboard_acoustic_fluidr3_gm_000`` or ``..._b008_024_dark``."""
+        _, family, source = GM_PROGRAMS[self.program]
+        bank = f"_b{self.bank:03d}" if self.bank else ""
+        variant = f"_{self.variant}" if self.variant else ""
+        return f"{family or 'mallet'}_{source}_{slug(Path(self.soundfont).stem)}{bank}_{self.program:03d}{variant}"
 
 
 @dataclass(frozen=True)
 class _Job:
-    soundfont: str
-    bank: int
-    program: int
-    variant: str | None
+    preset: PresetChoice  # its soundfont as an absolute path
     pitches: tuple[int, ...]
     velocities: tuple[int, ...]
     out: str
@@ -171,45 +123,55 @@ class _Job:
 _SYNTHS: dict[str, SoundFontSynth] = {}  # per worker process: each SoundFont is loaded once
 
 
-def _render_instrument(job: _Job) -> tuple[list[dict], Counter, str | None, str | None]:
-    """(notes written, renders dropped by reason, the preset if the SoundFont lacks it,
-    the instrument if it is a variant too close to its preset)."""
-    key = f"{job.soundfont}@{job.gain}"
-    synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, SoundFontSynth(job.soundfont, gain=job.gain))
-    preset = synth.preset_name(job.program, job.bank)
-    tag = slug(Path(job.soundfont).stem)
+def preset_title(preset_name: str, program: int) -> str:
+    """The name people see for a preset: its own, or its GM program's where it has none worth
+    showing (no letters in it, as the OPL3 bank's "014").
+
+    >>> preset_title("Violin", 40), preset_title(" 014 ", 40), preset_title("", 0)
+    ('Violin', 'Violin', 'Acoustic Grand Piano')
+    """
+    name = preset_name.strip()
+    return name if any(c.isalpha() for c in name) else GM_PROGRAMS[program][0]
+
+
+def _render_instrument(job: _Job) -> RenderReport:
+    """The notes of one preset, with renders dropped by reason, the preset if the SoundFont lacks it,
+    or the instrument if it is a variant too close to its preset."""
+    p = job.preset
+    key = f"{p.soundfont}@{job.gain}"
+    synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, SoundFontSynth(p.soundfont, gain=job.gain))
+    preset = synth.preset_name(p.program, p.bank)
+    report = RenderReport()
     if preset is None:
-        return [], Counter(), f"{tag}@{job.bank}:{job.program}", None
-    _, family, source = GM_PROGRAMS[job.program]
-    if family is None:  # a non-melodic program asked for by number: keep it, call it what NSynth would
-        family = "mallet"
-    bank = f"_b{job.bank:03d}" if job.bank else ""
-    instrument = f"{family}_{source}_{tag}{bank}_{job.program:03d}" + (f"_{job.variant}" if job.variant else "")
-    if job.variant and _difference_db(synth.render(job.program, 60, 100, job.bank),
-                                      synth.render(job.program, 60, 100, job.bank, job.variant)) < VARIANT_MIN_DB:
-        return [], Counter(), None, instrument
-    name = (preset.strip() or GM_PROGRAMS[job.program][0]) + (f" ({job.variant})" if job.variant else "")
-    extra = {"bank": job.bank} if job.bank else {}
-    if job.variant:  # the split keeps a variant with its preset: they play the same samples
-        extra.update(variant=job.variant, variant_of=instrument.removesuffix(f"_{job.variant}"))
-    notes, dropped = [], Counter()
+        report.missing_presets.append(f"{slug(Path(p.soundfont).stem)}@{p.bank}:{p.program}")
+        return report
+    _, family, source = GM_PROGRAMS[p.program]
+    instrument = p.instrument_str
+    if p.variant and _difference_db(synth.render(p.program, 60, 100, p.bank),
+                                    synth.render(p.program, 60, 100, p.bank, p.variant)) < VARIANT_MIN_DB:
+        report.close_variants.append(instrument)
+        return report
+    name = preset_title(preset, p.program) + (f" ({p.variant})" if p.variant else "")
+    extra = {"bank": p.bank} if p.bank else {}
+    if p.variant:  # the split keeps a variant with its preset: they play the same samples
+        extra.update(variant=p.variant, variant_of=instrument.removesuffix(f"_{p.variant}"))
     for pitch in job.pitches:
         for velocity in job.velocities:
-            y = synth.render(job.program, pitch, velocity, job.bank, job.variant)
+            y = synth.render(p.program, pitch, velocity, p.bank, p.variant)
             peak = float(np.max(np.abs(y)))
             if peak < SILENT_PEAK:
-                dropped["silent"] += 1
+                report.dropped["silent"] += 1
                 continue
             if peak >= CLIP_PEAK:
-                dropped["clipped"] += 1
+                report.dropped["clipped"] += 1
                 continue
             meta = note_metadata(
-                instrument, family, source, pitch, velocity, instrument_name=name,
-                soundfont=Path(job.soundfont).name, program=job.program, **extra,
+                instrument, family or "mallet", source, pitch, velocity, instrument_name=name,
+                soundfont=Path(p.soundfont).name, program=p.program, **extra,
             )
             write_note(job.out, meta, y)
-            notes.append(meta)
-    return notes, dropped, None, None
+            report.written[meta["note_str"]] = meta
+    return report
 
 
 def _difference_db(a: np.ndarray, b: np.ndarray) -> float:
@@ -241,27 +203,24 @@ def render_soundfonts(
     return render_presets(presets, out, **options)
 
 
-@dataclass(frozen=True)
-class PresetChoice:
-    """One preset to render: SoundFont file, bank, GM program, and a variant of :data:`VARIANTS` or ``None``."""
-
-    soundfont: str
-    bank: int
-    program: int
-    variant: str | None = None
-
-
 def render_presets(
     presets: Sequence[PresetChoice],
     out: str | os.PathLike,
     *,
-    pitches: Sequence[int] = (48, 60, 72),
-    velocities: Sequence[int] = (50, 100),
+    pitches: Sequence[int] | str = (48, 60, 72),
+    velocities: Sequence[int] | str = (50, 100),
+    pitches_per_instrument: int | None = None,
+    seed: int = 0,
     workers: int | None = None,
     gain: float = GAIN,
     progress: bool = True,
 ) -> RenderReport:
-    """Render every (preset, pitch, velocity) into ``out`` in the NSynth layout (as :func:`render_soundfonts`)."""
+    """Render every (preset, pitch, velocity) into ``out`` in the NSynth layout (as :func:`render_soundfonts`).
+
+    With ``pitches_per_instrument`` each preset plays that many pitches of its own instead, drawn
+    across the range of ``pitches`` (lowest to highest) by :func:`~timbral.data.notes.spread_pitches`
+    with ``seed``: no pitch grid shared by every preset.
+    """
     if not presets:
         raise ValueError("give at least one SoundFont")
     if not 0 < gain <= 10:
@@ -274,23 +233,14 @@ def render_presets(
         SoundFontSynth(path).close()  # fail fast, with the file's name
     pitches = parse_numbers(pitches, 0, 127, "pitches")
     velocities = parse_numbers(velocities, 1, 127, "velocities")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    examples = read_examples(out) if (out / "examples.json").exists() else {}
+    if pitches_per_instrument is not None and not (isinstance(pitches_per_instrument, int) and 1 <= pitches_per_instrument <= 128):
+        raise ValueError(f"pitches_per_instrument must be 1-128, got {pitches_per_instrument!r}")
 
-    jobs = [_Job(soundfonts[p.soundfont], p.bank, p.program, p.variant, pitches, velocities, str(out), gain) for p in presets]
-    report = RenderReport()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    bar = Bar(total=len(jobs) * len(pitches) * len(velocities), unit="note", desc="rendering SoundFont notes", disable=not progress or None)
-    # spawn, not fork: a process that has loaded FluidSynth holds its threads' locks
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for notes, dropped, missing, too_close in pool.map(_render_instrument, jobs, chunksize=4):
-            report.written.update((m["note_str"], m) for m in notes)
-            report.dropped.update(dropped)
-            report.missing_presets.extend(filter(None, [missing]))
-            report.close_variants.extend(filter(None, [too_close]))
-            bar.update(len(pitches) * len(velocities))
-    bar.close()
-    examples.update(report.written)
-    write_examples(out, examples)
-    return report
+    def own_pitches(p: PresetChoice) -> tuple[int, ...]:
+        if pitches_per_instrument is None:
+            return pitches
+        return spread_pitches(pitches[0], pitches[-1], pitches_per_instrument, p.instrument_str, seed)
+
+    jobs = [_Job(replace(p, soundfont=soundfonts[p.soundfont]), own_pitches(p), velocities, str(out), gain) for p in presets]
+    return render_instruments(_render_instrument, jobs, lambda j: len(j.pitches) * len(j.velocities), out,
+                              desc="rendering SoundFont notes", workers=workers, progress=progress)

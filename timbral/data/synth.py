@@ -17,20 +17,16 @@ plays a note like a SoundFont preset: 3 s on, 1 s release, brighter and louder w
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from scipy.signal import lfilter
 
 from ..audio import SAMPLE_RATE
-from ..progress import Bar
-from .nsynth import note_metadata, read_examples, write_examples, write_note
-from .render import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers
+from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
+from .nsynth import note_metadata, write_note
 
 SR = SAMPLE_RATE
 ON = round(NOTE_ON_SECONDS * SR)
@@ -41,18 +37,19 @@ MAX_PARTIALS = 32
 TOP_HZ = 7000.0  # partials stop below Nyquist (8 kHz) with room for vibrato
 ENGINE_NAME = "timbral-synth"  # the source every procedural note records
 
-# (engine, family, lowest pitch, highest pitch): instrument i takes ROLES[i % len(ROLES)]
+# (engine, family, lowest pitch, highest pitch): instrument i takes ROLES[i % len(ROLES)]. The ranges are wide,
+# most of C1-C7, as a SoundFont preset's are: a family's pitches must not tell which source a note comes from.
 ROLES = (
-    ("subtractive", "bass", 28, 60), ("subtractive", "synth_lead", 48, 96), ("subtractive", "synth_pad", 36, 84),
-    ("fm", "keyboard", 36, 96), ("fm", "mallet", 55, 96), ("fm", "brass", 40, 84), ("fm", "bass", 28, 60),
-    ("additive", "organ", 36, 96), ("additive", "synth_pad", 36, 84),
-    ("wavetable", "synth_lead", 48, 96), ("wavetable", "synth_pad", 36, 84),
-    ("pluck", "guitar", 40, 88), ("pluck", "bass", 28, 60),
-    ("modal", "mallet", 48, 96),
-    ("bowed", "string", 36, 96),
-    ("blown", "reed", 48, 88), ("blown", "flute", 60, 96),
-    ("noise", "synth_pad", 36, 84),
-    ("formant", "vocal", 45, 79),
+    ("subtractive", "bass", 24, 84), ("subtractive", "synth_lead", 36, 96), ("subtractive", "synth_pad", 24, 96),
+    ("fm", "keyboard", 24, 96), ("fm", "mallet", 36, 96), ("fm", "brass", 28, 92), ("fm", "bass", 24, 84),
+    ("additive", "organ", 24, 96), ("additive", "synth_pad", 24, 96),
+    ("wavetable", "synth_lead", 36, 96), ("wavetable", "synth_pad", 24, 90),
+    ("pluck", "guitar", 28, 90), ("pluck", "bass", 24, 80),
+    ("modal", "mallet", 42, 96),
+    ("bowed", "string", 24, 96),
+    ("blown", "reed", 36, 96), ("blown", "flute", 36, 96),
+    ("noise", "synth_pad", 24, 96),
+    ("formant", "vocal", 42, 88),
 )
 TITLES = {"subtractive": "Subtractive", "fm": "FM", "additive": "Additive", "wavetable": "Wavetable",
           "pluck": "Plucked string", "modal": "Modal", "bowed": "Bowed waveguide", "blown": "Blown waveguide",
@@ -80,9 +77,9 @@ class SynthInstrument:
     def instrument_str(self) -> str:
         return f"{self.family}_synthetic_timbral_{self.index:04d}"
 
-    def pitches(self, n: int = 8) -> list[int]:
-        """``n`` pitches spread evenly over the playable range."""
-        return sorted({int(round(p)) for p in np.linspace(self.low, self.high, n)})
+    def pitches(self, n: int = 8) -> tuple[int, ...]:
+        """``n`` pitches of its own spread over its playable range (:func:`~timbral.data.notes.spread_pitches`)."""
+        return spread_pitches(self.low, self.high, n, self.instrument_str, self.seed)
 
 
 def make_instrument(index: int, seed: int = 0) -> SynthInstrument:
@@ -443,43 +440,30 @@ def render_synth(
     *,
     seed: int = 0,
     pitches_per_instrument: int = 8,
-    velocities: Sequence[int] = (50, 100),
+    velocities: Sequence[int] | str = (50, 100),
     workers: int | None = None,
     progress: bool = True,
 ) -> RenderReport:
     """Render ``count`` procedural instruments (numbers 0..count-1 of ``seed``) into ``out`` in the NSynth layout.
 
-    Each plays ``pitches_per_instrument`` pitches spread over its range at every velocity.
+    Each plays ``pitches_per_instrument`` pitches of its own spread over its range at every velocity.
     Notes already in ``out`` are kept.
     """
     if not 1 <= count <= 100_000 or not 1 <= pitches_per_instrument <= 128:
         raise ValueError(f"count must be 1-100000 and pitches_per_instrument 1-128, got {count}, {pitches_per_instrument}")
     velocities = parse_numbers(velocities, 1, 127, "velocities")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    examples = read_examples(out) if (out / "examples.json").exists() else {}
-    jobs = [(index, seed, pitches_per_instrument, velocities, str(out)) for index in range(count)]
+    jobs = [(make_instrument(index, seed), pitches_per_instrument, velocities, str(out)) for index in range(count)]
+    return render_instruments(_render_synth_instrument, jobs, lambda j: len(j[0].pitches(j[1])) * len(j[2]), out,
+                              desc="rendering synthetic instruments", workers=workers, progress=progress, chunksize=8)
+
+
+def _render_synth_instrument(job: tuple) -> RenderReport:
+    inst, n_pitches, velocities, out = job
     report = RenderReport()
-    bar = Bar(total=count, unit="instrument", desc="rendering synthetic instruments", disable=not progress or None)
-    workers = max(1, min(workers or os.cpu_count() or 1, count))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for notes in pool.map(_render_synth_instrument, jobs, chunksize=8):
-            report.written.update((m["note_str"], m) for m in notes)
-            bar.update(1)
-    bar.close()
-    examples.update(report.written)
-    write_examples(out, examples)
-    return report
-
-
-def _render_synth_instrument(job: tuple) -> list[dict]:
-    index, seed, n_pitches, velocities, out = job
-    inst = make_instrument(index, seed)
-    notes = []
     for pitch in inst.pitches(n_pitches):
         for velocity in velocities:
             meta = note_metadata(inst.instrument_str, inst.family, "synthetic", pitch, velocity,
-                                 instrument_name=inst.name, synth=ENGINE_NAME, engine=inst.engine, synth_seed=seed)
+                                 instrument_name=inst.name, synth=ENGINE_NAME, engine=inst.engine, synth_seed=inst.seed)
             write_note(out, meta, render_note(inst, pitch, velocity))
-            notes.append(meta)
-    return notes
+            report.written[meta["note_str"]] = meta
+    return report

@@ -1,0 +1,54 @@
+"""Every loss Timbral trains with, and how they add up (as DDSP's ``losses.py``): reconstruction
+(L1 on the scaled dB spectrogram and spectral convergence on linear magnitude), the KL divergence
+to the prior (with free bits), the auxiliary family classifier and the contrastive loss between
+two notes of one instrument.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .spectral import Bounds
+
+TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
+
+
+def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) ‖ N(0, I)) per example and latent dimension, in nats."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+
+
+def reconstruction_losses(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two halves of the reconstruction loss, each a mean over the batch: L1 on the scaled dB
+    spectrogram (every bin alike, quiet ones too) and spectral convergence on linear magnitude (the
+    loud partials)."""
+    to_mag = lambda s: torch.pow(10.0, bounds.unscale(s) / 20.0)  # noqa: E731
+    mag, mag_hat = to_mag(x), to_mag(x_hat)
+    sc = torch.linalg.vector_norm(mag_hat - mag, dim=(1, 2)) / torch.linalg.vector_norm(mag, dim=(1, 2)).clamp(min=1e-6)
+    return (x_hat - x).abs().mean(), sc.mean()
+
+
+def training_losses(model, batch: dict, cfg, bounds: Bounds, beta: float) -> dict[str, torch.Tensor]:
+    """The training objective of a batch and its parts: reconstruction (L1 on scaled dB + ``cfg.sc_weight``
+    × spectral convergence on linear magnitude), ``beta`` × KL (free bits), ``cfg.family_weight`` × the
+    family head's cross-entropy, ``cfg.contrastive_weight`` × the contrastive loss between pairs."""
+    x = batch["spec"]
+    x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
+    head = getattr(model, "module", model).family_head
+    l1, sc = reconstruction_losses(x_hat.float(), x, bounds)
+    kl_dims = kl_per_dim(mu.float(), logvar.float()).mean(0)
+    kl = kl_dims.sum()
+    kl_penalty = torch.clamp(kl_dims, min=cfg.free_bits).sum()
+    family = F.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
+    pairs = batch.get("pairs", 0)
+    contrastive = paired_contrastive(mu[:pairs].float(), mu[pairs : 2 * pairs].float()) if pairs else torch.zeros(())
+    total = l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
+    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family, "contrastive": contrastive}
+
+
+def paired_contrastive(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """InfoNCE both ways: ``a[i]`` must find ``b[i]`` (another note of its instrument) among all of ``b``."""
+    logits = F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T / TEMPERATURE
+    target = torch.arange(len(a), device=a.device)
+    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
