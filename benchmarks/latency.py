@@ -41,7 +41,6 @@ def main() -> None:
     from timbral import Timbral
     from timbral.audio import SAMPLE_RATE, write_audio
     from timbral.model import FIT_STEPS
-    from timbral.spectral import db_to_magnitude
 
     t = Timbral.load()
     s = t.settings
@@ -54,7 +53,7 @@ def main() -> None:
             return t.model.decoder(torch.from_numpy(fresh()), torch.tensor([60]), torch.tensor([100]))
 
     with torch.no_grad():
-        magnitude = db_to_magnitude(t.model.config.scale.unscale(decoder_only(0))).numpy()[0]
+        magnitude = t.model.magnitude_of(decoder_only(0))[0]
     figures = {
         "torch_threads": torch.get_num_threads(),
         "fgla_iterations": t.n_iter,

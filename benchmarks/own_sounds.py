@@ -79,9 +79,7 @@ def encoder_means(t: Timbral, y: np.ndarray, pitches: list[int]) -> np.ndarray:
     they are (the model's own level normalisation, if any, is the only one)."""
     import torch
 
-    from timbral.spectral import log_magnitude
-
-    spec = t.model.config.scale.scale(torch.from_numpy(log_magnitude(y, t.settings))).clamp(0, 1)
+    spec = t.model.spectrogram_of(y)
     with torch.no_grad():
         return t.model.encoder(spec, torch.tensor(pitches))[0].numpy()
 

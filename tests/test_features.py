@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from timbral.audio import load_note
-from timbral.data.features import SpectrogramDataset, feature_store
+from timbral.data.features import feature_store
 from timbral.data.nsynth import DatasetError
 from timbral.spectral import Bounds, SpectralSettings, log_magnitude, stft
 
@@ -24,16 +24,17 @@ def test_store_matches_the_audio_and_is_cached(tiny_dataset, tmp_path):
     assert not list(tmp_path.glob(".building-*"))
 
 
-def test_dataset_serves_scaled_specs_with_labels(tiny_dataset, tmp_path):
+def test_store_serves_scaled_batches_with_labels(tiny_dataset, tmp_path):
     store = feature_store(tiny_dataset, cache_dir=tmp_path, progress=False)
-    train, test = SpectrogramDataset(store, "train"), SpectrogramDataset(store, "test")
-    assert len(SpectrogramDataset(store)) == 15 and len(train) + len(test) + len(SpectrogramDataset(store, "valid")) == 15
-    item = train[0]
-    assert item["spec"].dtype == torch.float32 and item["spec"].shape == (513, 251)
-    assert 0 <= float(item["spec"].min()) and float(item["spec"].max()) <= 1
-    assert item["pitch"] in (48, 60, 72) and item["velocity"] == 100 and 0 <= item["family"] < 12
-    batch = next(iter(torch.utils.data.DataLoader(train, batch_size=4)))
-    assert batch["spec"].shape == (4, 513, 251) and batch["pitch"].shape == (4,)
+    train, test, valid = (store.positions(s) for s in ("train", "test", "valid"))
+    assert len(store.positions()) == 15 and len(train) + len(test) + len(valid) == 15
+    rows = np.array(train[:4])[::-1]  # any order: read in file order, returned as asked
+    batch = store.load_batch(rows)
+    assert batch["spec"].dtype == torch.float32 and batch["spec"].shape == (4, 513, 251)
+    assert 0 <= float(batch["spec"].min()) and float(batch["spec"].max()) <= 1
+    assert torch.equal(batch["spec"][0], store.bounds.scale(torch.from_numpy(store.read([rows[0]])[0])).clamp(0, 1))
+    assert set(batch["pitch"].tolist()) <= {48, 60, 72} and (batch["velocity"] == 100).all()
+    assert ((0 <= batch["family"]) & (batch["family"] < 12)).all()
 
 
 def test_empty_dataset_and_bad_settings(tmp_path):

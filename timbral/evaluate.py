@@ -36,6 +36,7 @@ from a source never trained on), against a reference library (the dataset's trai
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,8 @@ from .data.features import feature_store
 from .data.nsynth import read_examples, source_of
 from .data.split import read_split
 from .losses import kl_per_dim
-from .model import TimbreVAE, fit_latents
-from .phase import DEFAULT_METHOD, reconstruct
+from .model import TimbreVAE, encode_rows, fit_latents
+from .phase import DEFAULT_METHOD
 from .progress import Bar
 from .spectral import db_to_magnitude, magnitude_to_db, stft
 
@@ -56,21 +57,6 @@ KNN_CHUNK = 1024  # queries per distance matrix
 BANDS = 8  # STFT bins per band of the spectral-statistics baseline
 BATCH = 32
 ACTIVE_VARIANCE = 0.01
-
-
-@torch.no_grad()
-def encode_rows(model: TimbreVAE, store, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Latent means and log-variances of feature-store rows."""
-    from .train import load_batch
-
-    bounds = model.config.scale
-    mus, logvars = [], []
-    for i in range(0, len(rows), 64):
-        batch = load_batch(store, rows[i : i + 64], bounds, "cpu")
-        mu, logvar = model.encoder(batch["spec"], batch["pitch"])
-        mus.append(mu)
-        logvars.append(logvar)
-    return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
 
 
 def knn_predict(query: np.ndarray, ref: np.ndarray, ref_labels: np.ndarray, k: int = K, groups: np.ndarray | None = None,
@@ -290,12 +276,8 @@ def spectral_statistics(store, rows: np.ndarray) -> np.ndarray:
 
 
 def _magnitudes(store, rows: np.ndarray) -> np.ndarray:
-    """Linear magnitudes of feature-store ``rows`` (read in file order, returned in the order asked)."""
-    rows = np.asarray(rows)
-    order = np.argsort(rows)
-    out = np.empty((len(rows), *store.specs.shape[1:]), np.float32)
-    out[order] = store.specs[rows[order]]
-    return db_to_magnitude(out)
+    """Linear magnitudes of feature-store ``rows``, in the order asked."""
+    return db_to_magnitude(store.read(rows))
 
 
 def retrieval_baseline(store, rows: np.ndarray, ref_store, ref_rows: np.ndarray, settings,
@@ -328,6 +310,23 @@ def log_spectral_distance(mag_hat: np.ndarray, mag: np.ndarray, settings) -> np.
     return np.sqrt((diff**2).mean(axis=-2)).mean(axis=-1)
 
 
+@dataclass(frozen=True)
+class _Notes:
+    """The evaluated notes: their feature-store rows and labels."""
+
+    store: object
+    rows: np.ndarray
+    pitches: np.ndarray
+    velocities: np.ndarray
+    families: np.ndarray
+    instruments: np.ndarray
+
+    @classmethod
+    def of(cls, store, rows: np.ndarray) -> _Notes:
+        meta = [store.index[r] for r in rows]
+        return cls(store, rows, *(np.array([m[k] for m in meta]) for k in ("pitch", "velocity", "instrument_family_str", "instrument_str")))
+
+
 @torch.no_grad()
 def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = "test", *,
              library: str | os.PathLike | None = None, phase: str = DEFAULT_METHOD, rebuild_notes: int | None = None,
@@ -347,95 +346,116 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
                         ("fit_steps", fit_steps), ("rebuild_notes", 1 if rebuild_notes is None else rebuild_notes)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
-    settings = model.config.spectral_settings
-    store = feature_store(data_dir, settings, progress=progress)
+    store = feature_store(data_dir, model.config.spectral_settings, progress=progress)
     split_file = read_split(store.dataset)
     split = split if split_file is not None else None
-    rows = np.array(store.positions(split))
-    if len(rows) == 0:
+    notes = _Notes.of(store, np.array(store.positions(split)))
+    if len(notes.rows) == 0:
         raise ValueError(f"{data_dir}: no notes in split {split!r}")
-    meta = [store.index[r] for r in rows]
-    pitches = np.array([m["pitch"] for m in meta])
-    velocities = np.array([m["velocity"] for m in meta])
-    families = np.array([m["instrument_family_str"] for m in meta])
-    instruments = np.array([m["instrument_str"] for m in meta])
-
-    mu, logvar = encode_rows(model, store, rows)
-    ref_store, ref_rows, reference = _reference(store, split, library, settings, progress)
-    rebuilt_at = _spread(len(rows), len(rows) if rebuild_notes is None else rebuild_notes)
-    checked = set(rebuilt_at[_spread(len(rebuilt_at), pitch_notes)])
+    mu, logvar = encode_rows(model, store, notes.rows)
+    ref_store, ref_rows, reference = _reference(store, split, library, model.config.spectral_settings, progress)
+    rebuilt_at = _spread(len(notes.rows), len(notes.rows) if rebuild_notes is None else rebuild_notes)
     picked = rebuilt_at[_spread(len(rebuilt_at), baseline_notes)] if ref_store is not None else np.array([], int)
+    rebuilt, matched = _rebuild(model, notes, mu, rebuilt_at, rebuilt_at[_spread(len(rebuilt_at), pitch_notes)], picked, phase,
+                                progress)
+    metrics = {**rebuilt, **_latent_figures(mu, logvar, notes), "n_notes": int(len(notes.rows)),
+               "rebuilt_notes": int(len(rebuilt_at)), "split": split or "all", "reference": reference, "phase": phase,
+               "held_out_source": split_file.get("hold_out_source") if split == "test" else None, "dataset": str(data_dir)}
+    ref_mu, ref_families = None, None
+    if ref_store is not None:
+        ref_mu, _ = encode_rows(model, ref_store, ref_rows)
+        ref_families = np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows])
+    metrics.update(_placement_figures(mu, notes, ref_mu, ref_families, ref_store, ref_rows))
+    if len(picked):
+        metrics.update(_baseline_figures(model, notes, mu, picked, matched, ref_mu, ref_families, ref_store, ref_rows,
+                                         fit_steps, phase, progress))
+    if level_notes:
+        at = _whole_instruments(notes.instruments, level_notes)
+        metrics.update(level_robustness(model, store, notes.rows[at], ref_mu, ref_families))
+    return metrics
+
+
+def _rebuild(model: TimbreVAE, notes: _Notes, mu: np.ndarray, rebuilt_at: np.ndarray, checked: np.ndarray,
+             picked: np.ndarray, phase: str, progress: bool) -> tuple[dict, tuple[list, list]]:
+    """Decode the notes ``rebuilt_at`` at their pitch and velocity, rebuild their audio and measure it:
+    spectral convergence and LSD (medians) and pitch error of the ``checked`` ones; with them, the
+    gain-matched SC and LSD of the ``picked`` ones (for the retrieval baseline)."""
+    settings = model.config.spectral_settings
+    checked = set(checked.tolist())
     sc, lsd, cents, matched_sc, matched_lsd = [], [], [], [], []
     for i in Bar(range(0, len(rebuilt_at), BATCH), desc="evaluating: rebuilding notes", unit="batch", disable=not progress or None):
         at = rebuilt_at[i : i + BATCH]
-        x_hat = model.decoder(torch.from_numpy(mu[at]), torch.from_numpy(pitches[at]), torch.from_numpy(velocities[at]))
-        mag_hat = db_to_magnitude(model.config.scale.unscale(x_hat)).numpy()
-        audio = reconstruct(mag_hat, settings, method=phase, length=settings.n_samples)
-        mag = _magnitudes(store, rows[at])
+        x_hat = model.decoder(*(torch.from_numpy(a) for a in (mu[at], notes.pitches[at], notes.velocities[at])))
+        audio = model.audio_of(x_hat, phase=phase)
+        mag = _magnitudes(notes.store, notes.rows[at])
         rebuilt = stft(audio, settings).abs().numpy()
         err = np.linalg.norm(rebuilt - mag, axis=(1, 2)) / np.maximum(np.linalg.norm(mag, axis=(1, 2)), 1e-12)
         sc.extend(20 * np.log10(np.maximum(err, 1e-12)))
         lsd.extend(log_spectral_distance(rebuilt, mag, settings))
-        cents.extend(pitch_error_cents(audio[j], int(pitches[n]), settings.sr) for j, n in enumerate(at) if n in checked)
+        cents.extend(pitch_error_cents(audio[j], int(notes.pitches[n]), settings.sr) for j, n in enumerate(at) if n in checked)
         in_baseline = np.flatnonzero(np.isin(at, picked))
         if len(in_baseline):
             a, b = gain_matched(rebuilt[in_baseline], mag[in_baseline], settings)
             matched_sc.extend(a)
             matched_lsd.extend(b)
+    return {"spectral_convergence_db": float(np.median(sc)), "log_spectral_distance_db": float(np.median(lsd)),
+            "pitch_error_cents": float(np.nanmedian(cents)) if np.isfinite(cents).any() else float("nan"),
+            "pitch_notes": int(np.isfinite(cents).sum())}, (matched_sc, matched_lsd)
 
-    ref_mu, ref_families, placed = None, None, None
-    if ref_store is not None:
-        ref_mu, _ = encode_rows(model, ref_store, ref_rows)
-        ref_families = np.array([ref_store.index[r]["instrument_family_str"] for r in ref_rows])
-        _, codes, ref_codes = _family_codes(families, ref_families)
-        placed = knn_predict(mu, ref_mu, ref_codes) == codes
-    retrieval, retrieval_chance = cross_pitch_retrieval(mu, instruments, pitches)
-    kl = kl_per_dim(torch.from_numpy(mu), torch.from_numpy(logvar)).sum(-1).mean().item()
-    metrics = {
-        "spectral_convergence_db": float(np.median(sc)),
-        "log_spectral_distance_db": float(np.median(lsd)),
-        **dict(zip(("placement_family_accuracy", "placement_chance"), placement_accuracy(mu, families, ref_mu, ref_families))),
-        "placement_by_family": placement_by_family(mu, families, ref_mu, ref_families),
-        "placement_within_set": placement_accuracy(mu, families, groups=instruments, shuffles=0)[0],
+
+def _latent_figures(mu: np.ndarray, logvar: np.ndarray, notes: _Notes) -> dict:
+    """What the latents tell without a reference: retrieval across pitches, explained variance, use."""
+    retrieval, retrieval_chance = cross_pitch_retrieval(mu, notes.instruments, notes.pitches)
+    return {
+        "placement_within_set": placement_accuracy(mu, notes.families, groups=notes.instruments, shuffles=0)[0],
         "cross_pitch_instrument_retrieval": retrieval,
         "cross_pitch_chance": retrieval_chance,
-        "pitch_explained_variance": explained_variance(mu, pitches),
-        "instrument_explained_variance": explained_variance(mu, instruments),
-        "pitch_error_cents": float(np.nanmedian(cents)) if np.isfinite(cents).any() else float("nan"),
+        "pitch_explained_variance": explained_variance(mu, notes.pitches),
+        "instrument_explained_variance": explained_variance(mu, notes.instruments),
         "active_latent_dims": int((mu.var(axis=0) > ACTIVE_VARIANCE).sum()),
         "latent_dim": int(mu.shape[1]),
-        "kl": float(kl),
-        "n_notes": int(len(rows)),
-        "rebuilt_notes": int(len(rebuilt_at)),
-        "split": split or "all",
-        "held_out_source": split_file.get("hold_out_source") if split == "test" else None,
-        "reference": reference,
-        "pitch_notes": int(np.isfinite(cents).sum()),
-        "phase": phase,
-        "dataset": str(data_dir),
+        "kl": float(kl_per_dim(torch.from_numpy(mu), torch.from_numpy(logvar)).sum(-1).mean().item()),
     }
-    if ref_store is not None:
-        examples, ref_examples = read_examples(store.dataset), read_examples(ref_store.dataset)
-        heard = heard_pitches([examples[m["note_str"]] for m in meta], [ref_examples[ref_store.index[r]["note_str"]] for r in ref_rows])
-        metrics.update(by_heard_pitch(mu, families, instruments, pitches, velocities, heard, placed))
-        metrics["placement_features_baseline"] = placement_accuracy(
-            spectral_statistics(store, rows), families, spectral_statistics(ref_store, ref_rows), ref_families, shuffles=0)[0]
-    if len(picked):
-        base_sc, base_lsd = retrieval_baseline(store, rows[picked], ref_store, ref_rows, settings, progress=progress)
-        metrics.update(reconstruction_gain_matched_sc_db=float(np.median(matched_sc)),
-                       reconstruction_gain_matched_lsd_db=float(np.median(matched_lsd)),
-                       retrieval_baseline_sc_db=float(np.median(base_sc)), retrieval_baseline_lsd_db=float(np.median(base_lsd)),
-                       reconstruction_vs_retrieval_sc_db=float(np.median(matched_sc) - np.median(base_sc)),
-                       baseline_notes=int(len(picked)))
-        if fit_steps:
-            fitted, z = fitted_rebuild(model, store, rows[picked], mu[picked], fit_steps, phase, progress)
-            metrics.update(fitted, fitted_vs_retrieval_sc_db=float(fitted["fitted_gain_matched_sc_db"] - np.median(base_sc)))
-            before, after = (placement_accuracy(latents, families[picked], ref_mu, ref_families, shuffles=0)[0]
-                             for latents in (mu[picked], z))
-            metrics.update(fitted_placement_before=before, fitted_placement_after=after, fit_steps=fit_steps)
-    if level_notes:
-        metrics.update(level_robustness(model, store, rows[_whole_instruments(instruments, level_notes)], ref_mu, ref_families))
-    return metrics
+
+
+def _placement_figures(mu: np.ndarray, notes: _Notes, ref_mu: np.ndarray, ref_families: np.ndarray, ref_store,
+                       ref_rows: np.ndarray) -> dict:
+    """Where the notes land among the reference's (among each other, leaving out each note, when there is
+    none): family placement (with chance, per family) and with a reference, the same on plain spectral
+    statistics and the figures at heard and unheard pitches."""
+    accuracy, chance = placement_accuracy(mu, notes.families, ref_mu, ref_families)
+    figures = {"placement_family_accuracy": accuracy, "placement_chance": chance,
+               "placement_by_family": placement_by_family(mu, notes.families, ref_mu, ref_families)}
+    if ref_mu is None:
+        return figures
+    _, codes, ref_codes = _family_codes(notes.families, ref_families)
+    placed = knn_predict(mu, ref_mu, ref_codes) == codes
+    examples, ref_examples = read_examples(notes.store.dataset), read_examples(ref_store.dataset)
+    heard = heard_pitches([examples[notes.store.index[r]["note_str"]] for r in notes.rows],
+                          [ref_examples[ref_store.index[r]["note_str"]] for r in ref_rows])
+    baseline = placement_accuracy(spectral_statistics(notes.store, notes.rows), notes.families,
+                                  spectral_statistics(ref_store, ref_rows), ref_families, shuffles=0)[0]
+    return {**figures, "placement_features_baseline": baseline,
+            **by_heard_pitch(mu, notes.families, notes.instruments, notes.pitches, notes.velocities, heard, placed)}
+
+
+def _baseline_figures(model: TimbreVAE, notes: _Notes, mu: np.ndarray, picked: np.ndarray, matched: tuple[list, list], ref_mu,
+                      ref_families, ref_store, ref_rows, fit_steps: int, phase: str, progress: bool) -> dict:
+    """The rebuild of the ``picked`` notes (their gain-matched SC and LSD: ``matched``) against the closest
+    reference note at their pitch, and with ``fit_steps`` the same from latents fitted to them."""
+    settings = model.config.spectral_settings
+    base_sc, base_lsd = retrieval_baseline(notes.store, notes.rows[picked], ref_store, ref_rows, settings, progress=progress)
+    matched_sc, matched_lsd = float(np.median(matched[0])), float(np.median(matched[1]))
+    out = {"reconstruction_gain_matched_sc_db": matched_sc, "reconstruction_gain_matched_lsd_db": matched_lsd,
+           "retrieval_baseline_sc_db": float(np.median(base_sc)), "retrieval_baseline_lsd_db": float(np.median(base_lsd)),
+           "reconstruction_vs_retrieval_sc_db": matched_sc - float(np.median(base_sc)), "baseline_notes": int(len(picked))}
+    if fit_steps:
+        fitted, z = fitted_rebuild(model, notes.store, notes.rows[picked], mu[picked], fit_steps, phase, progress)
+        before, after = (placement_accuracy(latents, notes.families[picked], ref_mu, ref_families, shuffles=0)[0]
+                         for latents in (mu[picked], z))
+        out.update(fitted, fitted_vs_retrieval_sc_db=float(fitted["fitted_gain_matched_sc_db"] - np.median(base_sc)),
+                   fitted_placement_before=before, fitted_placement_after=after, fit_steps=fit_steps)
+    return out
 
 
 def fitted_rebuild(model: TimbreVAE, store, rows: np.ndarray, mu: np.ndarray, steps: int, phase: str = DEFAULT_METHOD,
@@ -443,17 +463,14 @@ def fitted_rebuild(model: TimbreVAE, store, rows: np.ndarray, mu: np.ndarray, st
     """The notes of ``rows`` rebuilt (through the phase reconstruction) from their encoder latents ``mu``
     fitted to them for ``steps``: (median gain-matched SC and LSD and median relative latent shift,
     the fitted latents)."""
-    from .train import load_batch
-
     settings = model.config.spectral_settings
     sc, lsd, fitted = [], [], []
     for i in Bar(range(0, len(rows), BATCH), desc="evaluating: fitting latents", unit="batch", disable=not progress or None):
-        batch = load_batch(store, rows[i : i + BATCH], model.config.scale, "cpu")
+        batch = store.load_batch(rows[i : i + BATCH], model.config.scale)
         z = fit_latents(model, batch["spec"], batch["pitch"], batch["velocity"], torch.from_numpy(mu[i : i + BATCH]), steps)
         with torch.no_grad():
             x_hat = model.decoder(z, batch["pitch"], batch["velocity"])
-        audio = reconstruct(db_to_magnitude(model.config.scale.unscale(x_hat)).numpy(), settings, method=phase,
-                            length=settings.n_samples)
+        audio = model.audio_of(x_hat, phase=phase)
         a, b = gain_matched(stft(audio, settings).abs().numpy(), _magnitudes(store, rows[i : i + BATCH]), settings)
         sc.extend(a)
         lsd.extend(b)
@@ -476,7 +493,6 @@ def level_robustness(model: TimbreVAE, store, rows: np.ndarray, ref_mu: np.ndarr
     as a user's files would hold it; ``level_max_change`` is the largest relative change of a metric."""
     from .audio import load_note
     from .data.nsynth import audio_path
-    from .spectral import log_magnitude
 
     meta = [store.index[r] for r in rows]
     pitches, velocities = np.array([m["pitch"] for m in meta]), np.array([m["velocity"] for m in meta])
@@ -488,10 +504,10 @@ def level_robustness(model: TimbreVAE, store, rows: np.ndarray, ref_mu: np.ndarr
     out: dict[str, float] = {}
     for level in LEVELS_DBFS:
         audio = np.round(clean * 10 ** (level / 20) * 32767) / 32767  # 16-bit
-        spec = model.config.scale.scale(torch.from_numpy(log_magnitude(audio, model.config.spectral_settings))).clamp(0, 1)
+        spec = model.spectrogram_of(audio)
         mu = torch.cat([model.encoder(spec[i : i + 64], torch.from_numpy(pitches[i : i + 64]))[0] for i in range(0, len(rows), 64)])
         x_hat = model.decoder(mu, torch.from_numpy(pitches), torch.from_numpy(velocities))
-        rebuild, _ = gain_matched(db_to_magnitude(model.config.scale.unscale(x_hat)).numpy(), mag)
+        rebuild, _ = gain_matched(model.magnitude_of(x_hat), mag)
         mu = mu.numpy()
         found = {
             "placement_family_accuracy": placement_accuracy(mu, families, ref_mu, ref_families)[0],

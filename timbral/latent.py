@@ -32,9 +32,9 @@ from .data.default import default_data_dir
 from .data.nsynth import DatasetError
 from .library import Library
 from .model import TimbreVAE, check_fit_steps, fit_latents, load_model, model_fingerprint
-from .phase import DEFAULT_METHOD, reconstruct
+from .phase import DEFAULT_METHOD
 from .pitch import PitchEstimate, find_pitch, parse_pitch
-from .spectral import db_to_magnitude, level_db, log_magnitude
+from .spectral import level_db, log_magnitude
 
 PEAK_DBFS = -1.0
 CACHE_SIZE = 256
@@ -194,7 +194,7 @@ class Timbral:
             return Encoded(self.library.latent(sound), self.library[sound].pitch if pitch is None else parse_pitch(pitch))
         a = sound if isinstance(sound, Analysis) else self.analyse(sound, pitch, sr=sr)
         level = a.note * np.float32(10 ** (a.gain_db / 20))
-        spec = self.model.config.scale.scale(torch.from_numpy(log_magnitude(level, self.settings))).clamp(0, 1)[None]
+        spec = self.model.spectrogram_of(level)
         pitches = torch.tensor([a.pitch.pitch])
         with self._lock:
             mu, _ = self.model.encoder(spec, pitches)
@@ -242,8 +242,7 @@ class Timbral:
             with self._lock:
                 x = self.model.decoder(torch.from_numpy(latents[todo]), torch.tensor([pitches[i] for i in todo]),
                                        torch.tensor([velocities[i] for i in todo]))
-            magnitude = db_to_magnitude(self.model.config.scale.unscale(x)).numpy()
-            audio = reconstruct(magnitude, self.settings, method=self.phase, n_iter=self.n_iter, length=self.settings.n_samples)
+            audio = self.model.audio_of(x, phase=self.phase, n_iter=self.n_iter)
             with self._lock:
                 for i, y in zip(todo, normalise_peak(audio)):
                     found[keys[i]] = self._cache[keys[i]] = y

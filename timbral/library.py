@@ -24,7 +24,7 @@ from .atomic import atomic_path
 from .data.features import feature_store
 from .data.nsynth import DatasetError, audio_path, display_name, read_examples
 from .map import TimbreMap
-from .model import TimbreVAE, model_fingerprint
+from .model import TimbreVAE, encode_rows, model_fingerprint
 from .pitch import note_name
 from .progress import Bar
 
@@ -137,8 +137,6 @@ def _key(model: TimbreVAE, root: Path) -> str:
 
 @torch.no_grad()
 def _encode(model: TimbreVAE, root: Path, names: list[str], progress: bool) -> np.ndarray:
-    from .evaluate import encode_rows
-
     store = feature_store(root, model.config.spectral_settings, progress=progress)
     rows = {m["note_str"]: i for i, m in enumerate(store.index)}
     order = np.array([rows[n] for n in names])

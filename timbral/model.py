@@ -23,13 +23,15 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .atomic import atomic_path
 from .losses import reconstruction_losses
-from .spectral import Bounds, SpectralSettings, read_bins
+from .phase import DEFAULT_METHOD, N_ITER, reconstruct
+from .spectral import Bounds, SpectralSettings, db_to_magnitude, log_magnitude, read_bins
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -240,6 +242,36 @@ class TimbreVAE(nn.Module):
         mu, logvar = self.encoder(spec, pitch)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         return self.decoder(z if source is None else z[source], pitch, velocity), mu, logvar
+
+    # --- the boundary between audio and the model -------------------------------------------------
+
+    def spectrogram_of(self, audio: np.ndarray) -> torch.Tensor:
+        """What the model hears of ``audio`` (``(samples,)`` or ``(n, samples)`` at its rate): the
+        log-magnitude spectrogram scaled to [0, 1] by the model's bounds, ``(n, bins, frames)``."""
+        db = torch.from_numpy(log_magnitude(np.asarray(audio, np.float32), self.config.spectral_settings))
+        return self.config.scale.scale(db).clamp(0.0, 1.0).reshape(-1, *db.shape[-2:])
+
+    def magnitude_of(self, output: torch.Tensor) -> np.ndarray:
+        """The linear magnitudes ``(n, bins, frames)`` of decoder outputs (scaled spectrograms)."""
+        return db_to_magnitude(self.config.scale.unscale(output.detach().float())).cpu().numpy()
+
+    def audio_of(self, output: torch.Tensor, *, phase: str = DEFAULT_METHOD, n_iter: int = N_ITER) -> np.ndarray:
+        """The audio ``(n, samples)`` of decoder outputs (scaled spectrograms ``(n, bins, frames)``): their
+        magnitudes, with the phase rebuilt by ``phase`` (:func:`~timbral.phase.reconstruct`)."""
+        settings = self.config.spectral_settings
+        return reconstruct(self.magnitude_of(output), settings, method=phase, n_iter=n_iter, length=settings.n_samples)
+
+
+@torch.no_grad()
+def encode_rows(model: TimbreVAE, store, rows: np.ndarray, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Latent means and log-variances of a feature store's ``rows`` (:meth:`~timbral.data.features.FeatureStore.load_batch`)."""
+    mus, logvars = [], []
+    for i in range(0, len(rows), chunk):
+        batch = store.load_batch(rows[i : i + chunk], model.config.scale)
+        mu, logvar = model.encoder(batch["spec"], batch["pitch"])
+        mus.append(mu)
+        logvars.append(logvar)
+    return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
 
 
 def check_fit_steps(steps) -> None:

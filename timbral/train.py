@@ -223,24 +223,10 @@ class Partners:
         return np.array(partners)
 
 
-def load_batch(store: FeatureStore, rows: np.ndarray, bounds, device) -> dict[str, torch.Tensor]:
-    """Scaled spectrograms and labels of ``rows``, on ``device``."""
-    order = np.argsort(rows)  # memory-mapped reads in file order
-    specs = np.empty((len(rows), *store.specs.shape[1:]), np.float32)
-    specs[order] = store.specs[rows[order]]
-    meta = [store.index[r] for r in rows]
-    return {
-        "spec": bounds.scale(torch.from_numpy(specs)).clamp(0.0, 1.0).to(device),
-        "pitch": torch.tensor([m["pitch"] for m in meta], device=device),
-        "velocity": torch.tensor([m["velocity"] for m in meta], device=device),
-        "family": torch.tensor([m.get("instrument_family", -1) for m in meta], device=device),
-    }
-
-
 def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray, bounds, device, share: float) -> dict:
     """Anchors then their partners; a ``share`` of the notes (drawn with torch's generator) is rebuilt
     from its partner's latent."""
-    batch = load_batch(store, np.concatenate([anchors, partners]), bounds, device)
+    batch = store.load_batch(np.concatenate([anchors, partners]), bounds, device)
     m = len(anchors)
     own = torch.arange(2 * m, device=device)
     swapped = torch.cat([own[m:], own[:m]])
@@ -256,7 +242,7 @@ def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None,
     ``cfg.colour`` part of its instruments are recoloured, with ``cfg.noise_floor`` what the encoder
     hears of it (``heard``) has noise floors added (:mod:`~timbral.augment`)."""
     if partners is None:
-        batch = load_batch(store, batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
+        batch = store.load_batch(batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
     else:
         anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
         batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
@@ -300,6 +286,27 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     # this setting when they start, so it takes full effect when training is a process's first torch work
     torch.set_flush_denormal(True)
     rank, world, device = _setup_distributed()
+    cfg, checkpoint = _settings(out, cfg, resume, world)
+    store, train_rows, valid_rows = _data(data_dir, cfg, rank, progress)
+    model, optimizer, start, elapsed = _model(cfg, store, train_rows, checkpoint, device)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
+        _trim_log(out / LOG, start)
+    run = _Run(cfg, out, store, train_rows, valid_rows, model, optimizer, rank, world, device)
+    step, seconds = _loop(run, start, elapsed, progress)
+    _barrier()
+    if rank == 0:
+        plot_losses(out / LOG, out / "loss.png")
+        save_model(model.cpu(), out / "model", card=training_card(cfg, data_dir, out, store, train_rows, step, seconds, device, world))
+    _barrier()
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    return model.cpu().eval()
+
+
+def _settings(out: Path, cfg: TrainConfig | None, resume: bool, world: int) -> tuple[TrainConfig, dict | None]:
+    """The run's settings and, when it resumes, its checkpoint; refuses a run folder already in use."""
     checkpoint = None
     if resume:
         saved = saved_config(out)
@@ -314,7 +321,11 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     share = 2 * world if cfg.paired else world
     if cfg.batch_size % share:
         raise ValueError(f"batch_size {cfg.batch_size} must divide among {world} processes" + (" in pairs" if cfg.paired else ""))
+    return cfg, checkpoint
 
+
+def _data(data_dir, cfg: TrainConfig, rank: int, progress: bool) -> tuple[FeatureStore, np.ndarray, np.ndarray]:
+    """The feature store (built by rank 0 while the others wait), its train rows and up to 256 valid rows."""
     settings = SpectralSettings(n_fft=cfg.n_fft, hop_length=cfg.hop_length)
     if rank == 0:
         store = feature_store(data_dir, settings, progress=progress)
@@ -325,79 +336,103 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     valid_rows = np.array(store.positions("valid") if _has_split(store) else [])[:256]
     if len(train_rows) < cfg.batch_size:
         raise ValueError(f"{data_dir}: {len(train_rows)} training notes, fewer than one batch of {cfg.batch_size}")
+    return store, train_rows, valid_rows
 
+
+def _model(cfg: TrainConfig, store: FeatureStore, train_rows: np.ndarray, checkpoint: dict | None, device):
+    """A new model and its optimiser (the checkpoint's, when resuming), with the step and seconds done."""
     model_cfg = ModelConfig(
-        **cfg.model_settings(), spectral=settings.to_dict(), bounds=vars(store.bounds),
+        **cfg.model_settings(), spectral=store.settings.to_dict(), bounds=vars(store.bounds),
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
         input_level_db=input_level(store, train_rows),
     )
-    partners = Partners(store, train_rows) if cfg.paired else None
     torch.manual_seed(cfg.seed)
     model = TimbreVAE(model_cfg).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
-    start, elapsed = 0, 0.0
-    if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        start, elapsed = int(checkpoint["step"]), float(checkpoint["elapsed"])
-    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    bounds = store.bounds
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    if checkpoint is None:
+        return model, optimizer, 0, 0.0
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    return model, optimizer, int(checkpoint["step"]), float(checkpoint["elapsed"])
 
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
-        _trim_log(out / LOG, start)
-    bar = Bar(total=cfg.steps, initial=start, unit="step", desc="training", disable=rank != 0 or not progress or None)
-    began, window_start, window_examples = time.perf_counter() - elapsed, time.perf_counter(), 0
+
+@dataclass
+class _Run:
+    """What the loop of one training run works with."""
+
+    cfg: TrainConfig
+    out: Path
+    store: FeatureStore
+    train_rows: np.ndarray
+    valid_rows: np.ndarray
+    model: TimbreVAE
+    optimizer: torch.optim.Optimizer
+    rank: int
+    world: int
+    device: torch.device
+
+
+def _loop(run: _Run, start: int, elapsed: float, progress: bool) -> tuple[int, float]:
+    """Steps from ``start`` to ``cfg.steps`` (or until ``max_minutes``), logging, validating and
+    checkpointing on the way; returns the last step and the seconds the run took in all."""
+    cfg = run.cfg
+    net = torch.nn.parallel.DistributedDataParallel(run.model) if run.world > 1 else run.model
+    partners = Partners(run.store, run.train_rows) if cfg.paired else None
+    bar = Bar(total=cfg.steps, initial=start, unit="step", desc="training", disable=run.rank != 0 or not progress or None)
+    began, window = time.perf_counter() - elapsed, [time.perf_counter(), 0]  # [start, examples] of the log window
     step = start
     while step < cfg.steps:
-        torch.manual_seed(cfg.seed * 1_000_003 + step * 17 + rank)  # the same noise after a resume
-        net.train()
-        beta = cfg.beta * min(1.0, step / max(1, cfg.kl_warmup))
-        lr = learning_rate(cfg, step)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        batch = step_batch(store, train_rows, partners, cfg, step, device, rank, world)
-        with amp:
-            parts = training_losses(net, batch, cfg, bounds, beta)
-        if not torch.isfinite(parts["loss"]):
-            raise FloatingPointError(f"loss became {parts['loss'].item()} at step {step}; lower --lr")
-        optimizer.zero_grad(set_to_none=True)
-        parts["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        torch.manual_seed(cfg.seed * 1_000_003 + step * 17 + run.rank)  # the same draws after a resume
+        batch = step_batch(run.store, run.train_rows, partners, cfg, step, run.device, run.rank, run.world)
+        parts, lr, beta = _step(net, run, batch, step)
         step += 1
-        window_examples += cfg.batch_size
+        window[1] += cfg.batch_size
         bar.update(1)
         bar.set_postfix(loss=f"{parts['loss'].item():.4f}", sc=f"{parts['sc'].item():.3f}", kl=f"{parts['kl'].item():.1f}")
-
-        out_of_time = bool(cfg.max_minutes) and _agree(time.perf_counter() - began > 60 * cfg.max_minutes, device)
+        out_of_time = bool(cfg.max_minutes) and _agree(time.perf_counter() - began > 60 * cfg.max_minutes, run.device)
         row = None
         if step % cfg.log_every == 0 or step == cfg.steps or out_of_time:  # a run stopped early logs its last step
-            now = time.perf_counter()
-            row = {"step": step, "epoch": round(step * cfg.batch_size / len(train_rows), 3), "seconds": round(now - began, 1),
-                   "examples_per_s": round(window_examples / max(now - window_start, 1e-9), 1), "lr": lr, "beta": beta,
-                   **{k: round(v.item(), 5) for k, v in parts.items()}}
-            window_start, window_examples = now, 0
-        if len(valid_rows) and (step % cfg.valid_every == 0 or step == cfg.steps):
-            row = (row or {"step": step}) | _validate(model, store, valid_rows, cfg, bounds, device)
-        if row is not None and rank == 0:
-            _append_log(out / LOG, row)
-        if rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time):
-            _save_checkpoint(out / CHECKPOINT, model, optimizer, step, cfg, time.perf_counter() - began)
+            row = _log_row(run, step, began, window, lr, beta, parts)
+        if len(run.valid_rows) and (step % cfg.valid_every == 0 or step == cfg.steps):
+            row = (row or {"step": step}) | _validate(run.model, run.store, run.valid_rows, cfg, run.store.bounds, run.device)
+        if row is not None and run.rank == 0:
+            _append_log(run.out / LOG, row)
+        if run.rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time):
+            _save_checkpoint(run.out / CHECKPOINT, run.model, run.optimizer, step, cfg, time.perf_counter() - began)
         if out_of_time:
             break
     bar.close()
-    _barrier()
-    if rank == 0:
-        plot_losses(out / LOG, out / "loss.png")
-        seconds = time.perf_counter() - began
-        save_model(model.cpu(), out / "model", card=training_card(cfg, data_dir, out, store, train_rows, step, seconds, device, world))
-    _barrier()
-    if dist.is_initialized():
-        dist.destroy_process_group()
-    return model.cpu().eval()
+    return step, time.perf_counter() - began
+
+
+def _step(net, run: _Run, batch: dict, step: int) -> tuple[dict[str, torch.Tensor], float, float]:
+    """One optimiser step on ``batch``: (the loss and its parts, the learning rate, β)."""
+    cfg = run.cfg
+    net.train()
+    beta = cfg.beta * min(1.0, step / max(1, cfg.kl_warmup))
+    lr = learning_rate(cfg, step)
+    for group in run.optimizer.param_groups:
+        group["lr"] = lr
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if run.device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    with amp:
+        parts = training_losses(net, batch, cfg, run.store.bounds, beta)
+    if not torch.isfinite(parts["loss"]):
+        raise FloatingPointError(f"loss became {parts['loss'].item()} at step {step}; lower --lr")
+    run.optimizer.zero_grad(set_to_none=True)
+    parts["loss"].backward()
+    torch.nn.utils.clip_grad_norm_(run.model.parameters(), 1.0)
+    run.optimizer.step()
+    return parts, lr, beta
+
+
+def _log_row(run: _Run, step: int, began: float, window: list, lr: float, beta: float, parts: dict) -> dict:
+    """A row of ``log.csv``; starts the next throughput window."""
+    now = time.perf_counter()
+    row = {"step": step, "epoch": round(step * run.cfg.batch_size / len(run.train_rows), 3), "seconds": round(now - began, 1),
+           "examples_per_s": round(window[1] / max(now - window[0], 1e-9), 1), "lr": lr, "beta": beta,
+           **{k: round(v.item(), 5) for k, v in parts.items()}}
+    window[:] = [now, 0]
+    return row
 
 
 def input_level(store: FeatureStore, rows: np.ndarray, limit: int = 2000) -> float:
@@ -418,7 +453,7 @@ def _validate(model, store, rows, cfg, bounds, device) -> dict[str, float]:
     model.eval()
     totals = {"l1": 0.0, "sc": 0.0, "kl": 0.0}
     for i in range(0, len(rows), 64):
-        batch = load_batch(store, rows[i : i + 64], bounds, device)
+        batch = store.load_batch(rows[i : i + 64], bounds, device)
         parts = training_losses(model, batch, cfg, bounds, 0.0)
         for k in totals:
             totals[k] += parts[k].item() * len(batch["pitch"])

@@ -69,7 +69,7 @@ def cmd_data_info(args) -> None:
     for name, v in info["sources"].items():
         print(f"  {name:<22} {v['instruments']:>5} instruments {v['notes']:>7} notes")
     for kind, groups in info["pitch_coverage"].items():
-        print(f"pitches by {kind[:-1]} (lowest-highest; semitones of C1-C7 played; notes per semitone there):")
+        print(f"pitches by {kind.removesuffix('s').replace('ie', 'y')} (lowest-highest; semitones of C1-C7 played; notes per semitone there):")
         for name, v in groups.items():
             n = v["notes_per_semitone"]
             print(f"  {name:<22} {v['lowest']:>3}-{v['highest']:<3} {v['semitones']:>3} of {v['of']}   "

@@ -50,6 +50,27 @@ class FeatureStore:
         specs = np.load(path / "specs.npy", mmap_mode="r")
         return cls(path, Path(meta["dataset"]), SpectralSettings.from_dict(meta["settings"]), Bounds(**meta["bounds"]), index, specs)
 
+    def read(self, rows) -> np.ndarray:
+        """The dB spectrograms of ``rows`` (float32), read in file order and returned in the order asked."""
+        rows = np.asarray(rows, dtype=int)
+        order = np.argsort(rows)  # memory-mapped reads in file order
+        out = np.empty((len(rows), *self.specs.shape[1:]), np.float32)
+        out[order] = self.specs[rows[order]]
+        return out
+
+    def load_batch(self, rows, bounds: Bounds | None = None, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+        """What training and encoding read of ``rows``, on ``device``: spectrograms scaled to [0, 1] with
+        ``bounds`` (default: the store's own, a model's when it was trained elsewhere), ``pitch``,
+        ``velocity`` and ``family`` (NSynth's family id, -1 when unknown)."""
+        bounds = bounds or self.bounds
+        meta = [self.index[r] for r in rows]
+        return {
+            "spec": bounds.scale(torch.from_numpy(self.read(rows))).clamp(0.0, 1.0).to(device),
+            "pitch": torch.tensor([m["pitch"] for m in meta], device=device),
+            "velocity": torch.tensor([m["velocity"] for m in meta], device=device),
+            "family": torch.tensor([m.get("instrument_family", -1) for m in meta], device=device),
+        }
+
     def positions(self, split: str | None = None) -> list[int]:
         """Row numbers of the notes in ``split`` (all rows for ``None``)."""
         if split is None:
@@ -123,29 +144,3 @@ def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path
     write_json(out / "index.json", index)
     bounds = Bounds(lo=settings.floor_db, hi=float(np.ceil(hi)))
     write_json(out / "meta.json", {"settings": settings.to_dict(), "bounds": vars(bounds), "dataset": str(data_dir), "n_notes": len(names)})
-
-
-class SpectrogramDataset(torch.utils.data.Dataset):
-    """Scaled spectrograms with pitch, velocity and family, for training.
-
-    Each item is a dict: ``spec`` float32 ``(n_bins, n_frames)`` in [0, 1], ``pitch`` and
-    ``velocity`` (MIDI ints) and ``family`` (NSynth's family id).
-    """
-
-    def __init__(self, store: FeatureStore, split: str | None = None):
-        self.store = store
-        self.rows = store.positions(split)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int) -> dict:
-        row = self.rows[i]
-        meta = self.store.index[row]
-        spec = self.store.bounds.scale(torch.from_numpy(np.asarray(self.store.specs[row], dtype=np.float32)))
-        return {
-            "spec": spec,
-            "pitch": int(meta["pitch"]),
-            "velocity": int(meta["velocity"]),
-            "family": int(meta.get("instrument_family", -1)),
-        }
