@@ -41,7 +41,8 @@ def main() -> None:
         for workers in (1, 2):
             out = Path(tmp) / f"render{workers}"
             t = time.perf_counter()
-            report = render_soundfonts(default_soundfonts(["FluidR3_GM.sf2", "TimGM6mb.sf2"]), out, pitches=args.pitches, velocities="100", workers=workers, progress=False)
+            report = render_soundfonts(default_soundfonts(["FluidR3_GM.sf2", "TimGM6mb.sf2"]), out, pitches=args.pitches,
+                                       velocities="100", workers=workers, progress=False)
             seconds = time.perf_counter() - t
             results[f"render_notes_per_s_{workers}_workers"] = len(report.written) / seconds
         for workers in (1, 2):
@@ -77,12 +78,15 @@ def main() -> None:
     print(f"{int(results['notes'])} notes (2 SoundFonts x 115 programs x pitches {args.pitches}), {results['cores']} cores")
     print(f"{'step':<38}{'notes/s':>10}{'ratio':>10}")
     print(f"{'render, 1 worker':<38}{results['render_notes_per_s_1_workers']:>10.0f}")
-    print(f"{'render, 2 workers':<38}{results['render_notes_per_s_2_workers']:>10.0f}{results['render_x_realtime_2_workers']:>9.0f}x real time")
+    print(f"{'render, 2 workers':<38}{results['render_notes_per_s_2_workers']:>10.0f}"
+          f"{results['render_x_realtime_2_workers']:>9.0f}x real time")
     for workers in (1, 2):
         print(f"{f'procedural instruments, {workers} worker(s)':<38}{results[f'synth_notes_per_s_{workers}_workers']:>10.0f}")
     print(f"{'baseline: librosa load + stft loop':<38}{results['baseline_librosa_notes_per_s']:>10.0f}{1:>10.2f}")
-    print(f"{'features, cold (feature store)':<38}{results['features_cold_notes_per_s']:>10.0f}{results['features_cold_vs_librosa']:>10.2f}")
-    print(f"{'features, cached':<38}{results['features_cached_notes_per_s']:>10.0f}{results['features_cached_notes_per_s'] / results['baseline_librosa_notes_per_s']:>10.0f}")
+    print(f"{'features, cold (feature store)':<38}{results['features_cold_notes_per_s']:>10.0f}"
+          f"{results['features_cold_vs_librosa']:>10.2f}")
+    cached = results["features_cached_notes_per_s"]
+    print(f"{'features, cached':<38}{cached:>10.0f}{cached / results['baseline_librosa_notes_per_s']:>10.0f}")
 
     if dataset:
         print(f"{args.dataset}: {dataset['n_notes']} notes, {dataset['n_instruments']} instruments, {dataset['n_sources']} sources, "

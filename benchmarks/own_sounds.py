@@ -158,7 +158,8 @@ def main() -> None:
         for who, f in figures[name].items():
             print(f"  {who:9} exact {f['exact']:.3f}  octave-equivalent {f['octave_equivalent']:.3f}  "
                   f"no pitch on a pitched sound {f['no_pitch_on_pitched']:.3f}  "
-                  + (f"unpitched sounds kept unpitched {f['unpitched_kept_unpitched']:.3f}  " if f["unpitched_kept_unpitched"] is not None else "")
+                  + (f"unpitched sounds kept unpitched {f['unpitched_kept_unpitched']:.3f}  "
+                     if f["unpitched_kept_unpitched"] is not None else "")
                   + f"{f['ms_per_note']:.0f} ms/note  ({f['notes']} notes)")
     print("relative latent change, -1 vs -30 dBFS copies (default model):")
     for subtype, f in figures["latent_change_minus1_vs_minus30_dbfs"].items():

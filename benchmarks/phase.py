@@ -93,10 +93,12 @@ def main() -> None:
     if args.json:
         print(json.dumps({**meta, "methods": {k: {m: round(v, 4) for m, v in r.items()} for k, r in rows.items()}}))
         return
-    print(f"{meta['notes']} held-out notes, n_fft {s.n_fft}, hop {s.hop_length}, {args.n_iter} iterations, {meta['torch_threads']} torch threads")
+    print(f"{meta['notes']} held-out notes, n_fft {s.n_fft}, hop {s.hop_length}, {args.n_iter} iterations, "
+          f"{meta['torch_threads']} torch threads")
     print(f"{'method':<14}{'median SC dB':>14}{'worst SC dB':>13}{'ms / note':>11}{'time ratio':>12}")
     for name, r in rows.items():
-        print(f"{name:<14}{r['median_sc_db']:>14.1f}{r['worst_sc_db']:>13.1f}{r['median_seconds'] * 1000:>11.1f}{r['time_ratio_vs_librosa_gl32']:>12.2f}")
+        print(f"{name:<14}{r['median_sc_db']:>14.1f}{r['worst_sc_db']:>13.1f}{r['median_seconds'] * 1000:>11.1f}"
+              f"{r['time_ratio_vs_librosa_gl32']:>12.2f}")
 
 
 if __name__ == "__main__":

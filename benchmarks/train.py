@@ -4,7 +4,9 @@ Times optimiser steps (forward, backward, update, batch loading from the feature
 the default dataset's training split, after a few warm-up steps; on the CPU, and on a GPU
 too when one is present (bf16 autocast, as ``timbral train`` uses). The baseline, measured in
 the same run, is the same loop with the original project's set-up (no pitch conditioning, no
-harmonic head, none of the generalisation recipe: plain batches, no level normalisation). Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--json]
+harmonic head, none of the generalisation recipe: plain batches, no level normalisation).
+
+Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--json]
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import torch
 
 
 def throughput(store, rows, cfg, device, steps: int) -> float:
-    from timbral.model import ModelConfig, TimbreVAE
     from timbral.losses import training_losses
+    from timbral.model import ModelConfig, TimbreVAE
     from timbral.train import Partners, step_batch
 
     model_cfg = ModelConfig(latent_dim=cfg.latent_dim, channels=cfg.channels, pitch_conditioning=cfg.pitch_conditioning,

@@ -8,7 +8,6 @@ sample packs are. ``KINDS`` maps a name to a maker.
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import SR, TIMGM
 
 SECONDS = 3.0

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import SR, tone, write
 
 from timbral.audio import AudioError, fix_length, load_note, note_onset, prepare_note, quantised, read_audio, write_audio
-from conftest import SR, tone, write
 
 N = 4 * SR
 

@@ -57,7 +57,8 @@ def test_bad_input_exits_2_with_a_message(argv, message, capsys):
 
 
 def test_unknown_verb_and_bad_types_are_usage_errors(capsys):
-    for argv in (["fly"], ["render"], ["data", "split", "x", "--seed", "abc"], ["data", "split", "x", "--hold-out-pitches", "300"], ["render", "x.sf2", "--out", "o", "--workers", "two"]):
+    for argv in (["fly"], ["render"], ["data", "split", "x", "--seed", "abc"], ["data", "split", "x", "--hold-out-pitches", "300"],
+                 ["render", "x.sf2", "--out", "o", "--workers", "two"]):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2

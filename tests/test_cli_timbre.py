@@ -7,9 +7,9 @@ import librosa
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import SR, tone, write
 
 from timbral import Timbral
-from conftest import SR, tone, write
 
 
 @pytest.fixture

@@ -6,14 +6,14 @@ from dataclasses import asdict
 
 import numpy as np
 import torch
+from conftest import write
+from oneshots import KINDS
 
 from timbral import Timbral
 from timbral.model import default_model_path, load_model
 from timbral.phase import reconstruct
 from timbral.spectral import db_to_magnitude
 from timbral.train import TrainConfig
-from conftest import write
-from oneshots import KINDS
 
 
 @torch.no_grad()

@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["timbral.pitch", "timbral.progress", "timbral.data.nsynth", "timbral.data.notes", "timbral.data.render"])
+@pytest.mark.parametrize("module", ["timbral.pitch", "timbral.progress", "timbral.data.nsynth", "timbral.data.notes",
+                                    "timbral.data.render"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0

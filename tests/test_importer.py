@@ -3,10 +3,10 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import SR, tone, write
 
 from timbral.cli import main
 from timbral.data.importer import import_folder, velocity_from_loudness
-from conftest import SR, tone, write
 
 
 def test_velocity_follows_loudness():

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from conftest import SR, tone
 
 from timbral import Timbral
 from timbral.audio import AudioError
 from timbral.latent import Encoded, normalise_peak, slerp, square_weights, triangle_weights
 from timbral.model import ModelConfig, TimbreVAE, default_model_path
-from conftest import SR, tone
 
 
 @pytest.fixture(scope="module")

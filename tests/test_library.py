@@ -7,13 +7,13 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import SR, tone, write
 
 from timbral import Timbral
-from timbral.export import _ranges, audio_bytes, map_html, map_png, sfz_instrument, write_sounds
 from timbral.audio import AudioError
+from timbral.export import _ranges, audio_bytes, map_html, map_png, sfz_instrument, write_sounds
 from timbral.library import Library, UnknownSound
 from timbral.map import TimbreMap
-from conftest import SR, tone, write
 
 
 @pytest.fixture(scope="module")

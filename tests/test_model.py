@@ -5,8 +5,20 @@ import pytest
 import torch
 
 from timbral.losses import reconstruction_losses
-from timbral.model import (ENCODER_RANGE_DB, MAX_FIT_STEPS, ModelConfig, ModelError, TimbreVAE, fit_latents, harmonic_comb,
-                           level_ramp, load_model, normalise_level, pitch_relative, save_model)
+from timbral.model import (
+    ENCODER_RANGE_DB,
+    MAX_FIT_STEPS,
+    ModelConfig,
+    ModelError,
+    TimbreVAE,
+    fit_latents,
+    harmonic_comb,
+    level_ramp,
+    load_model,
+    normalise_level,
+    pitch_relative,
+    save_model,
+)
 from timbral.spectral import SpectralSettings
 
 TINY = dict(latent_dim=8, channels=32)
@@ -70,11 +82,14 @@ def test_bad_model_folders(tmp_path):
     cases = [
         (broken("noweights", lambda d: (d / "weights.safetensors").unlink()), "missing weights.safetensors"),
         (broken("noconfig", lambda d: (d / "config.json").unlink()), "missing config.json"),
-        (broken("truncated", lambda d: (d / "weights.safetensors").write_bytes((good / "weights.safetensors").read_bytes()[:5000])), "truncated or corrupt"),
+        (broken("truncated", lambda d: (d / "weights.safetensors").write_bytes((good / "weights.safetensors").read_bytes()[:5000])),
+         "truncated or corrupt"),
         (broken("badjson", lambda d: (d / "config.json").write_text("{oops")), "bad config.json"),
         (broken("version", lambda d: (d / "config.json").write_text('{"format_version": 99, "model": {}}')), "format_version"),
-        (broken("unknown", lambda d: (d / "config.json").write_text('{"format_version": 1, "model": {"colour": 1}}')), "unknown model settings"),
-        (broken("mismatch", lambda d: (d / "config.json").write_text(json.dumps({"format_version": 1, "model": {"latent_dim": 16, "channels": 32}}))), "do not match"),
+        (broken("unknown", lambda d: (d / "config.json").write_text('{"format_version": 1, "model": {"colour": 1}}')),
+         "unknown model settings"),
+        (broken("mismatch", lambda d: (d / "config.json").write_text(
+            json.dumps({"format_version": 1, "model": {"latent_dim": 16, "channels": 32}}))), "do not match"),
     ]
     for path, message in cases:
         with pytest.raises(ModelError, match=message):

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import tone
 
 from timbral.data.nsynth import DatasetError, iter_notes, note_metadata, read_examples, slug, summary
-from conftest import tone
 
 OFFICIAL = {  # two entries as they appear in NSynth's examples.json
     "bass_synthetic_033-022-050": {

@@ -11,12 +11,12 @@ import sqlite3
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import SR, tone, write
+from oneshots import KINDS
 
 from timbral import Timbral
 from timbral.cli import main
 from timbral.studio import create_app
-from conftest import SR, tone, write
-from oneshots import KINDS
 
 # the relative latent change allowed between -1 dBFS and -30 dBFS copies of one sound (24-bit files)
 LEVEL_TOLERANCE = 0.01

@@ -4,11 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SR, tone
+from oneshots import KINDS
 
 from timbral.audio import load_note
 from timbral.pitch import NOMINAL_PITCH, PitchError, detect_pitch, find_pitch, note_name, parse_pitch, pitch_from_name
-from conftest import SR, tone
-from oneshots import KINDS
 
 
 @pytest.mark.parametrize("value,midi", [

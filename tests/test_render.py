@@ -3,11 +3,11 @@ import json
 
 import pytest
 import soundfile as sf
+from conftest import FLUID_R3, TIMGM
 
 from timbral.cli import main
 from timbral.data.families import FAMILIES, GM_PROGRAMS, MELODIC_PROGRAMS, QUALITIES, SOURCES
 from timbral.data.render import SoundFontError, preset_title, render_soundfonts
-from conftest import FLUID_R3, TIMGM
 
 NSYNTH_FIELDS = {
     "note", "note_str", "instrument", "instrument_str", "instrument_family", "instrument_family_str",
@@ -38,8 +38,9 @@ def test_the_issue_command_writes_six_valid_notes(tmp_path, capsys):
 
 
 def test_notes_follow_the_nsynth_protocol(tiny_dataset):
-    from timbral.audio import load_note
     import numpy as np
+
+    from timbral.audio import load_note
 
     y = load_note(tiny_dataset / "audio" / "keyboard_acoustic_timgm6mb_000-060-100.wav", trim=False)
     held, released = np.abs(y[int(2.5 * 16000): 3 * 16000]).max(), np.abs(y[int(3.6 * 16000):]).max()

@@ -7,9 +7,9 @@ import zipfile
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import SR, tone
 
 from timbral.studio import MAX_UPLOAD_BYTES, create_app
-from conftest import SR, tone
 
 
 def wav(y, sr=SR, fmt="WAV") -> io.BytesIO:

@@ -62,7 +62,7 @@ def test_a_user_session(browser, studio_url, tmp_path):
     b = browser
     b.get(studio_url)
     wait(b, "return document.body.dataset.ready === 'yes'")
-    assert wait(b, "return view.points.length") == 15  # the map shows the library
+    assert wait(b, "return timbral.view.points.length") == 15  # the map shows the library
 
     b.find_element(By.CSS_SELECTOR, "[data-tab=random]").click()
     b.find_element(By.ID, "random-go").click()
@@ -82,7 +82,7 @@ def test_a_user_session(browser, studio_url, tmp_path):
     b.find_element(By.ID, "file").send_keys(str(write(tmp_path / "my voice_A3.wav", tone(220, 3))))
     wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 1")
     assert b.execute_script("return document.querySelector('#your-list input').value") == "my voice_A3"
-    assert wait(b, "return view.points.filter(p => p.source === 'upload').length") == 1  # placed on the map
+    assert wait(b, "return timbral.view.points.filter(p => p.source === 'upload').length") == 1  # placed on the map
     assert b.find_element(By.ID, "upload-fit").is_selected()  # fitted by default
 
     b.find_element(By.CSS_SELECTOR, "[data-tab=mix]").click()
@@ -113,8 +113,8 @@ def test_unpitched_upload_and_note_names_on_the_page(browser, studio_url, tmp_pa
     import json
     import urllib.request
 
-    from selenium.webdriver.common.by import By
     from oneshots import KINDS
+    from selenium.webdriver.common.by import By
 
     b = browser
     b.get(studio_url)
@@ -159,7 +159,8 @@ def test_layout_picking_and_the_map_at_1280x720(browser, big_studio_url, tmp_pat
     b.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False})
     b.get(big_studio_url)
     wait(b, "return document.body.dataset.ready === 'yes'")
-    assert b.execute_script("return state.sounds.length") > 500 > b.execute_script("return LIST_LIMIT")  # a few renders are silent
+    sounds, limit = b.execute_script("return [timbral.state.sounds.length, timbral.LIST_LIMIT]")
+    assert sounds > 500 > limit  # a few renders are silent
     box = "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];"
     at_load = b.execute_script(box, "#map")
     b.execute_script("return new Promise(r => setTimeout(r, 10000))")
@@ -174,36 +175,38 @@ def test_layout_picking_and_the_map_at_1280x720(browser, big_studio_url, tmp_pat
     b.save_screenshot(str(shots / "studio-1280x720.png"))
 
     # for every family: click one of its points on the map, then use it as Sound 1, Sound 2 and a pad corner
-    families = b.execute_script("return [...new Set(state.sounds.map(s => s.family))]")
+    families = b.execute_script("return [...new Set(timbral.state.sounds.map(s => s.family))]")
     assert len(families) >= 12
     canvas = b.find_element(By.ID, "map")
     for family in families:
         xy = b.execute_script("""const c = document.querySelector('#map');
-            view.reset();
+            timbral.view.reset();
             for (const zoom of [1, 4, 16, 64]) {  // as a user would, zoom in on points that overlap at first
-              for (const p of state.sounds.filter(s => s.family === arguments[0])) {
-                if (zoom > 1) { view.zoom = zoom; view.cx = p.x; view.cy = p.y; view.draw(); }
-                const [x, y] = view.toScreen(p.x, p.y);
+              for (const p of timbral.state.sounds.filter(s => s.family === arguments[0])) {
+                if (zoom > 1) { timbral.view.zoom = zoom; timbral.view.cx = p.x; timbral.view.cy = p.y; timbral.view.draw(); }
+                const [x, y] = timbral.view.toScreen(p.x, p.y);
                 // a point that stays the nearest within 2 px: the click lands on whole pixels, inside the border
-                const clear = [-2, 0, 2].every(dx => [-2, 0, 2].every(dy => view.nearest(x + dx, y + dy) === p));
+                const clear = [-2, 0, 2].every(dx => [-2, 0, 2].every(dy => timbral.view.nearest(x + dx, y + dy) === p));
                 if (x > 5 && y > 5 && x < c.clientWidth - 5 && y < c.clientHeight - 5 && clear) return [x, y, p.id];
               }
             }""", family)
         assert xy, family
         ActionChains(b).move_to_element_with_offset(canvas, xy[0] - canvas.size["width"] / 2,
                                                     xy[1] - canvas.size["height"] / 2).click().perform()
-        wait(b, "return state.picked && state.picked.id === arguments[0]".replace("arguments[0]", repr(xy[2])))
-        for use, check in (("a", "pickA.value().id"), ("b", "pickB.value().id"), ("corner", "cornerPickers.map(p => p.value().id)")):
+        wait(b, "return timbral.state.picked && timbral.state.picked.id === arguments[0]".replace("arguments[0]", repr(xy[2])))
+        for use, check in (("a", "timbral.pickA.value().id"), ("b", "timbral.pickB.value().id"),
+                           ("corner", "timbral.cornerPickers.map(p => p.value().id)")):
             b.find_element(By.CSS_SELECTOR, f"[data-use={use}]").click()
             got = b.execute_script(f"return {check}")
             assert (xy[2] in got) if use == "corner" else (got == xy[2]), (family, use, got)
 
     # a click outside the map (left of its square) does nothing
-    b.execute_script("view.reset()")
+    b.execute_script("timbral.view.reset()")
     before = b.find_element(By.ID, "current-name").text
     decodes = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/map/decode')).length"
     requests = b.execute_script(decodes)
-    outside = b.execute_script("const c = document.querySelector('#map'); return [view.toScreen(0, 0.5)[0] - 20, c.clientHeight / 2];")
+    outside = b.execute_script("const c = document.querySelector('#map'); "
+                               "return [timbral.view.toScreen(0, 0.5)[0] - 20, c.clientHeight / 2];")
     assert outside[0] > 2
     ActionChains(b).move_to_element_with_offset(canvas, outside[0] - canvas.size["width"] / 2, 0).click().perform()
     b.execute_script("return new Promise(r => setTimeout(r, 500))")
@@ -214,6 +217,6 @@ def test_layout_picking_and_the_map_at_1280x720(browser, big_studio_url, tmp_pat
     b.find_element(By.CSS_SELECTOR, "[data-tab=mix]").click()
     pad = b.find_element(By.ID, "pad")
     ActionChains(b).move_to_element_with_offset(pad, 0, 0).click_and_hold().move_by_offset(-170, -170).release().perform()
-    x, y = b.execute_script("return [padState.x, padState.y]")
+    x, y = b.execute_script("return [timbral.padState.x, timbral.padState.y]")
     assert y <= 2 * x + 1e-9 and y <= 2 * (1 - x) + 1e-9 and 0 <= y <= 1
     assert not [e for e in b.get_log("browser") if e["level"] == "SEVERE"]  # no 404, favicon included

@@ -542,7 +542,8 @@ def _reference(store, split, library, settings, progress):
     if library is not None:
         ref_store = feature_store(library, settings, progress=progress)
         has_split = read_split(ref_store.dataset) is not None
-        return ref_store, np.array(ref_store.positions("train" if has_split else None)), f"{library}" + (" (train split)" if has_split else "")
+        rows = np.array(ref_store.positions("train" if has_split else None))
+        return ref_store, rows, f"{library}" + (" (train split)" if has_split else "")
     if split not in (None, "train"):
         return store, np.array(store.positions("train")), "train split"
     return None, None, "leave-one-out"

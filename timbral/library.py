@@ -141,5 +141,6 @@ def _encode(model: TimbreVAE, root: Path, names: list[str], progress: bool) -> n
     rows = {m["note_str"]: i for i, m in enumerate(store.index)}
     order = np.array([rows[n] for n in names])
     chunks = [order[i : i + 512] for i in range(0, len(order), 512)]
-    latents = [encode_rows(model, store, c)[0] for c in Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None)]
+    bar = Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None)
+    latents = [encode_rows(model, store, c)[0] for c in bar]
     return np.concatenate(latents)

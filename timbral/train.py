@@ -26,9 +26,9 @@ import torch
 import torch.distributed as dist
 
 from .atomic import atomic_path
+from .augment import pitch_shifted, recoloured, with_noise_floor
 from .data.features import FeatureStore, feature_store
 from .data.nsynth import write_json
-from .augment import pitch_shifted, recoloured, with_noise_floor
 from .losses import training_losses
 from .model import ModelConfig, TimbreVAE, save_model
 from .progress import Bar

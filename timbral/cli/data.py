@@ -69,7 +69,8 @@ def cmd_data_info(args) -> None:
     for name, v in info["sources"].items():
         print(f"  {name:<22} {v['instruments']:>5} instruments {v['notes']:>7} notes")
     for kind, groups in info["pitch_coverage"].items():
-        print(f"pitches by {kind.removesuffix('s').replace('ie', 'y')} (lowest-highest; semitones of C1-C7 played; notes per semitone there):")
+        by = {"sources": "source", "families": "family"}[kind]
+        print(f"pitches by {by} (lowest-highest; semitones of C1-C7 played; notes per semitone there):")
         for name, v in groups.items():
             n = v["notes_per_semitone"]
             print(f"  {name:<22} {v['lowest']:>3}-{v['highest']:<3} {v['semitones']:>3} of {v['of']}   "
@@ -139,7 +140,8 @@ def add_parsers(sub) -> None:
     p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT", help=".sf2 files")
     p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
     p.add_argument("--programs", help="GM program numbers 0-127, e.g. 0,24 or 0:7 (default: all 115 melodic ones)")
-    p.add_argument("--pitches", default="48,60,72", help="MIDI pitches or note names: 48,60,72 or C3,C4,C5, or a range 24:96:2 or C1:C7:2, end included")
+    p.add_argument("--pitches", default="48,60,72",
+                   help="MIDI pitches or note names: 48,60,72 or C3,C4,C5, or a range 24:96:2 or C1:C7:2, end included")
     p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127, same syntax (default 50,100)")
     p.add_argument("--pitches-per-instrument", type=int, metavar="N",
                    help="each preset plays N pitches of its own, drawn (seeded) across the range of --pitches, one in each "

@@ -139,8 +139,8 @@ def cmd_library(args) -> None:
 
 
 def cmd_export_sfz(args) -> None:
-    from ..data.nsynth import slug
     from ..data.notes import parse_numbers
+    from ..data.nsynth import slug
     from ..export import sfz_instrument, write_zip
 
     if args.out.suffix.lower() != ".zip":

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from .families import MELODIC_PROGRAMS
 from .info import BUILD_FILE
-from .nsynth import read_examples, write_json
 from .notes import RenderReport
+from .nsynth import read_examples, write_json
 from .render import VARIANTS, PresetChoice, render_presets
 from .sf2 import distinct_presets
 from .split import make_split, write_split

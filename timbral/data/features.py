@@ -133,7 +133,8 @@ def feature_store(
 
 def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path, progress: bool) -> None:
     names = sorted(examples)
-    specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=(len(names), settings.n_bins, settings.n_frames))
+    shape = (len(names), settings.n_bins, settings.n_frames)
+    specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=shape)
     hi = -np.inf
     for start in Bar(range(0, len(names), BATCH), desc="computing spectrograms", unit="batch", disable=not progress or None):
         db = log_magnitude(note_audio(data_dir, names[start : start + BATCH], settings), settings)

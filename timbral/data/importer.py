@@ -23,6 +23,7 @@ from ..pitch import find_pitch, pitch_from_name
 from .families import SOURCES, family_ids
 from .nsynth import note_metadata, read_examples, slug, write_examples, write_note
 
+
 @dataclass
 class ImportReport:
     """Notes written and files skipped, each with the reason."""

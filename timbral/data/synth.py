@@ -248,7 +248,8 @@ def _design_fm(rng: np.random.Generator, family: str) -> dict:
     return dict(
         ratio=ratio * rng.uniform(0.995, 1.005), index=rng.uniform(1, 6), index_decay=rng.uniform(0.1, 1.5),
         feedback=rng.uniform(0, 0.5), attack=rng.uniform(0.001, 0.01) if percussive else rng.uniform(0.03, 0.12),
-        decay=rng.uniform(0.5, 3.0) if percussive else rng.uniform(0.3, 1.0), sustain=0.0 if family == "mallet" else rng.uniform(0.05, 0.3) if percussive else rng.uniform(0.6, 0.9),
+        decay=rng.uniform(0.5, 3.0) if percussive else rng.uniform(0.3, 1.0),
+        sustain=0.0 if family == "mallet" else rng.uniform(0.05, 0.3) if percussive else rng.uniform(0.6, 0.9),
         release=rng.uniform(0.2, 0.8), vibrato_hz=rng.uniform(4.5, 6), vibrato_cents=0.0 if percussive else rng.uniform(5, 25),
         level=rng.uniform(0.5, 0.9), swell=0.0 if percussive else rng.uniform(0.05, 0.3),
     )
@@ -258,7 +259,8 @@ def _play_fm(p: dict, f0: float, v: float, rng: np.random.Generator) -> np.ndarr
     cycles = _cycles(f0, p["vibrato_hz"], p["vibrato_cents"])
     top = max(0.2, (TOP_HZ - f0) / (f0 * max(p["ratio"], 0.5)) / 3)  # keep sidebands below Nyquist
     index = min(p["index"] * (0.4 + v), top)
-    shape = np.exp(-T / p["index_decay"]) if p["swell"] == 0 else np.minimum(T / p["swell"], 1.0) * (0.6 + 0.4 * np.exp(-T / p["index_decay"]))
+    decaying = np.exp(-T / p["index_decay"])
+    shape = decaying if p["swell"] == 0 else np.minimum(T / p["swell"], 1.0) * (0.6 + 0.4 * decaying)
     mod_phase = (2 * np.pi * ((p["ratio"] * cycles) % 1.0)).astype(np.float32)
     modulator = np.sin(mod_phase + np.float32(p["feedback"]) * np.sin(mod_phase))
     y = np.sin((2 * np.pi * (cycles % 1.0)).astype(np.float32) + (index * shape).astype(np.float32) * modulator)
@@ -295,7 +297,8 @@ def _play_additive(p: dict, f0: float, v: float, rng: np.random.Generator) -> np
     attack = p["attack"] * (1 + p["spread"] * (k - 1) / len(k))
     decay = p["decay"] / (1 + p["spread"] * (k - 1) / 4)
     shimmer = 1 + 0.15 * np.sin(2 * np.pi * p["shimmer_hz"] * CONTROL_T[None, :] * (1 + 0.1 * k[:, None]) + k[:, None])
-    env = np.minimum(CONTROL_T[None, :] / attack[:, None], 1) * (p["sustain"] + (1 - p["sustain"]) * np.exp(-CONTROL_T[None, :] / decay[:, None]))
+    env = np.minimum(CONTROL_T[None, :] / attack[:, None], 1) * (
+        p["sustain"] + (1 - p["sustain"]) * np.exp(-CONTROL_T[None, :] / decay[:, None]))
     y = _harmonics(_cycles(f0), amps[:, None] * env * shimmer)
     return y * _envelope(0.001, 1.0, 1.0, p["release"])
 
@@ -358,7 +361,8 @@ def _play_modal(p: dict, f0: float, v: float, rng: np.random.Generator) -> np.nd
 
 
 def _design_waveguide(rng: np.random.Generator, family: str) -> dict:
-    return dict(t60=rng.uniform(0.3, 2.0), damping=rng.uniform(0.05, 0.45), noise=rng.uniform(0.02, 0.3) if family != "flute" else rng.uniform(0.3, 0.8),
+    return dict(t60=rng.uniform(0.3, 2.0), damping=rng.uniform(0.05, 0.45),
+                noise=rng.uniform(0.02, 0.3) if family != "flute" else rng.uniform(0.3, 0.8),
                 drive_tilt=rng.uniform(0.5, 2.0), attack=rng.uniform(0.03, 0.25), release=rng.uniform(0.1, 0.5),
                 vibrato_hz=rng.uniform(4.5, 6.5), vibrato_cents=rng.uniform(0, 25), level=rng.uniform(0.5, 0.9),
                 closed_pipe=family == "reed")

@@ -1,0 +1,145 @@
+"""What every route of the API shares: readiness, errors as JSON, reading a request's fields, and
+finding the sound an id names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from flask import current_app, jsonify, request
+
+from ...audio import AudioError
+from ...latent import Encoded
+from ...pitch import PitchError, parse_pitch
+from ..store import ID
+from . import bp
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@bp.before_request
+def only_when_ready():
+    """While the first start builds the library, every route but the status answers 503 with the progress."""
+    preparation = current_app.extensions["preparation"]
+    if preparation.ready or request.endpoint == "api.status":
+        return None
+    s = preparation.status()
+    if s["error"]:
+        return jsonify(error=f"the studio could not prepare its library: {s['error']}"), 503
+    share = f" ({100 * s['done'] / s['total']:.0f} %)" if s["total"] else ""
+    return jsonify(error=f"the studio is still preparing: {s['step']}{share}; try again in a moment"), 503
+
+
+@bp.get("/status")
+def status():
+    """Whether the library is ready, and the progress of its first-start build."""
+    return jsonify(current_app.extensions["preparation"].status())
+
+
+@bp.errorhandler(ApiError)
+def api_error(e: ApiError):
+    return jsonify(error=str(e)), e.status
+
+
+@bp.errorhandler(AudioError)
+def audio_error(e: AudioError):
+    return jsonify(error=str(e)), 422
+
+
+def timbral():
+    return current_app.extensions["timbral"]
+
+
+def your_sounds():
+    return current_app.extensions["sounds"]
+
+
+def results_store():
+    return current_app.extensions["results"]
+
+
+# --- reading requests -------------------------------------------------------------------------
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "send a JSON object (Content-Type: application/json)")
+    return body
+
+
+def number_field(value, name: str, lo: float, hi: float, *, whole: bool, default=None):
+    if value is None or value == "":
+        if default is None:
+            raise ApiError(400, f"{name} is required")
+        return default
+    try:
+        number = float(value) if not isinstance(value, bool) else float("nan")
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not np.isfinite(number) or (whole and number != int(number)) or not lo <= number <= hi:
+        kind = "a whole number" if whole else "a number"
+        raise ApiError(400, f"{name} must be {kind} from {lo:g} to {hi:g}, got {value!r}")
+    return int(number) if whole else number
+
+
+def pitch_field(value, default=None):
+    """A pitch field: a MIDI number or a note name (C4, F#3, Bb2)."""
+    if value is None or value == "":
+        if default is None:
+            raise ApiError(400, "pitch is required")
+        return default
+    try:
+        return parse_pitch(value)
+    except PitchError as e:
+        raise ApiError(400, str(e)) from None
+
+
+def sound_id_field(value) -> str:
+    if not isinstance(value, str) or not ID.match(value):
+        raise ApiError(400, f"not a sound id: {str(value)[:80]!r}")
+    return value
+
+
+def entry_of(sound_id: str) -> dict:
+    """The listing entry of a library sound or one of yours."""
+    lib = timbral().library
+    if sound_id in lib:
+        return library_entry(lib[sound_id])
+    sound = your_sounds().get(sound_id)
+    if sound is None:
+        raise ApiError(404, f"no sound with id {sound_id!r}")
+    return sound.as_dict()
+
+
+def library_entry(s) -> dict:
+    """A library sound for the page: its friendly ``name`` (instrument, note, dynamics, origin); ``id`` is its note id."""
+    return {"id": s.name, **s.as_dict(), "name": s.title, "pitched": True, "source": "library"}
+
+
+def encoded(sound_id: str) -> Encoded:
+    lib = timbral().library
+    if sound_id in lib:
+        return Encoded(lib.latent(sound_id), lib[sound_id].pitch)
+    sound = your_sounds().get(sound_id)
+    if sound is None:
+        raise ApiError(404, f"no sound with id {sound_id!r}")
+    return Encoded(sound.latent, sound.pitch)
+
+
+def requested_sound(body: dict) -> Encoded:
+    """A sound named by ``{"sound": id}`` or by ``{"result": id, "index": i}``."""
+    if body.get("result") is not None:
+        found = results_store().latent(str(body["result"]), number_field(body.get("index"), "index", 0, 100, whole=True, default=0))
+        if found is None:
+            raise ApiError(404, "no such result or index")
+        return Encoded(*found)
+    return encoded(sound_id_field(body.get("sound")))
+
+
+def audio_file(sound_id: str) -> Path:
+    lib = timbral().library
+    return lib.audio_path(sound_id) if sound_id in lib else your_sounds().audio_path(sound_id)

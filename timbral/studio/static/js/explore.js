@@ -1,0 +1,50 @@
+// Explore: the timbre map of the library. Hover to hear, click a dot to pick it, click between dots
+// to hear what lives there; a picked sound can become Sound 1, Sound 2 or a pad corner.
+import { $, api, qs } from "./api.js";
+import { playUrl, setCurrent } from "./player.js";
+import { label, matchesText } from "./sounds.js";
+import { onSounds, state } from "./state.js";
+
+// TimbreMapView: the classic script map.js (the standalone map page uses it too), loaded before this module
+export const view = new TimbreMapView($("#map"), {
+  onHover: (p) => {
+    clearTimeout(view.hoverTimer);
+    if (p) view.hoverTimer = setTimeout(() => playUrl(`/api/sounds/${encodeURIComponent(p.id)}/audio`), 250);
+  },
+  onPick: async ({ x, y, point }) => {
+    if (point) { pick(point); return; }
+    if (x < 0 || x > 1 || y < 0 || y > 1) return; // outside the map: nothing lives there
+    const data = await api("GET", "/api/map/decode?" + qs({ x: x.toFixed(4), y: y.toFixed(4), pitch: 60 }), undefined, "Listening there…");
+    state.picked = null;
+    $("#picked-name").textContent = `The sound at (${x.toFixed(2)}, ${y.toFixed(2)})`;
+    $("#picked-actions").hidden = true;
+    setCurrent({ label: `map point (${x.toFixed(2)}, ${y.toFixed(2)})`, result: data.id, index: 0 }, data.audio);
+  },
+});
+
+export function pick(s) {
+  state.picked = s;
+  $("#picked-name").textContent = label(s);
+  $("#picked-actions").hidden = false;
+  setCurrent({ label: s.name, sound: s.id }, `/api/sounds/${encodeURIComponent(s.id)}/audio`);
+}
+
+function filterMap() {
+  const fam = $("#map-family").value, q = $("#map-search").value.toLowerCase();
+  view.filter(fam || q ? state.sounds.filter((s) => (!fam || s.family === fam) && (!q || matchesText(s, q))).map((s) => s.id) : null);
+}
+
+// "use as": Sound 1, Sound 2 or the next pad corner; blend.js and mix.js listen for it
+$("#picked-actions").addEventListener("click", (e) => {
+  const use = e.target.dataset.use, s = state.picked;
+  if (use && s) document.dispatchEvent(new CustomEvent("use-sound", { detail: { use, sound: s } }));
+});
+$("#map-family").addEventListener("change", filterMap);
+$("#map-search").addEventListener("input", filterMap);
+onSounds((sounds) => { view.setPoints(sounds); filterMap(); });
+
+export function showFamilies(colours) {
+  view.colours = colours;
+  $("#legend").innerHTML = Object.entries(colours).map(([f, c]) => `<span><i style="background:${c}"></i>${f}</span>`).join("");
+  for (const f of Object.keys(colours)) $("#map-family").add(new Option(f, f));
+}
