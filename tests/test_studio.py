@@ -206,11 +206,56 @@ def test_bad_uploads_are_422_or_400_and_store_nothing(client, data, filename, me
 
 def test_huge_and_missing_uploads(client):
     r = upload(client, io.BytesIO(b"\0" * (MAX_UPLOAD_BYTES + 1)), "huge.wav")
-    assert r.status_code == 413 and "too large" in r.get_json()["error"]
+    assert r.status_code == 413 and "too large" in r.get_json()["error"] and "up to 20 MB" in r.get_json()["error"]
     r = client.post("/api/sounds", data={}, content_type="multipart/form-data")
     assert r.status_code == 400 and "'file'" in r.get_json()["error"]
     r = upload(client, wav(tone(220, 70)), "long_A3.wav")  # only the first 60 s are ever decoded; the note is its first 4 s
     assert r.status_code == 201 and sf.info(io.BytesIO(client.get(f"/api/sounds/{r.get_json()['id']}/audio").data)).duration == 4.0
+
+
+def test_a_30_mb_upload_through_the_real_server_is_refused_in_json_naming_the_limit(make_app):
+    import json
+    import urllib.error
+    import urllib.request
+
+    from timbral.studio import serving
+
+    body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.wav\"\r\n\r\n" + b"\0" * (30 * 2**20) + b"\r\n--x--\r\n"
+    with serving(make_app()) as url:
+        request = urllib.request.Request(url + "api/sounds", data=body, headers={"Content-Type": "multipart/form-data; boundary=x"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+    assert refused.value.code == 413
+    error = json.loads(refused.value.read())["error"]
+    assert "30.0 MB" in error and "up to 20 MB" in error
+
+
+def test_a_file_that_is_not_audio_is_named_as_the_user_sent_it(client):
+    r = upload(client, io.BytesIO(b"<html>not a sound</html>" * 40), "page.wav")
+    error = r.get_json()["error"]
+    assert r.status_code == 422 and error.startswith("page: not a readable audio file") and "/tmp" not in error and "upload" not in error
+
+
+def test_what_is_allowed_is_said(client):
+    r = client.get("/api/play")
+    assert r.status_code == 400 and "'sound'" in r.get_json()["error"] and "'result'" in r.get_json()["error"]
+    r = client.get("/api/sounds?source=bogus")
+    assert r.status_code == 400 and "library, yours, upload, kept" in r.get_json()["error"]
+    r = client.get("/api/sounds?family=cello")
+    assert r.status_code == 400 and "keyboard" in r.get_json()["error"] and "yours" in r.get_json()["error"]
+
+
+def test_an_upload_remembers_what_was_found_and_its_nearest_library_sounds(make_app):
+    client = make_app().test_client()
+    sound = upload(client, wav(tone(220, 3)), "hum.wav").get_json()
+    assert any("A3" in r for r in sound["remarks"]) and any("fitted" in r for r in sound["remarks"])
+    assert len(sound["nearest"]) == 5 and all(set(n) == {"id", "name"} for n in sound["nearest"])
+    again = make_app().test_client().get(f"/api/sounds/{sound['id']}").get_json()  # after a restart
+    assert again["remarks"] == sound["remarks"] and again["nearest"] == sound["nearest"]
+    listed = client.get("/api/sounds?source=yours").get_json()["sounds"][0]
+    assert listed["nearest"] == sound["nearest"]
+    renamed = client.patch(f"/api/sounds/{sound['id']}", json={"pitch": "E3"}).get_json()
+    assert any("E3" in r for r in renamed["remarks"]) and len(renamed["nearest"]) == 5
 
 
 @pytest.mark.parametrize("method,url,body,status", [

@@ -220,3 +220,109 @@ def test_layout_picking_and_the_map_at_1280x720(browser, big_studio_url, tmp_pat
     x, y = b.execute_script("return [timbral.padState.x, timbral.padState.y]")
     assert y <= 2 * x + 1e-9 and y <= 2 * (1 - x) + 1e-9 and 0 <= y <= 1
     assert not [e for e in b.get_log("browser") if e["level"] == "SEVERE"]  # no 404, favicon included
+
+
+def fits(b, selector: str) -> dict:
+    """Where an element lies against the window: overflow to the right, and its bottom against the window's height."""
+    return b.execute_script("""const r = document.querySelector(arguments[0]).getBoundingClientRect();
+        return {right: r.right, bottom: r.bottom, width: innerWidth, height: innerHeight,
+                scroll: document.querySelector('main').scrollWidth - document.querySelector('main').clientWidth};""", selector)
+
+
+@pytest.mark.parametrize("height", [720, 657])
+def test_mix_fits_a_1280_window_and_starts_from_three_families(browser, big_studio_url, height):
+    from selenium.webdriver.common.by import By
+
+    b = browser
+    b.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    b.get(big_studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    b.find_element(By.CSS_SELECTOR, "[data-tab=mix]").click()
+    for shape in ("3", "4"):
+        b.execute_script("const s = document.querySelector('#shape'); s.value = arguments[0]; s.dispatchEvent(new Event('change'))", shape)
+        tab = fits(b, "#mix")
+        assert tab["scroll"] <= 0 and tab["right"] <= tab["width"], tab  # no corner, no Random button, off-screen
+        for part in ("#mix-weights", "#pad"):
+            where = fits(b, part)
+            assert where["bottom"] <= where["height"] - 60, (part, where)  # above the keyboard, never under a scrollbar
+        buttons = b.execute_script("return [...document.querySelectorAll('#corners .rnd')].map(e => e.getBoundingClientRect().right)")
+        assert len(buttons) == int(shape) and max(buttons) <= 1280
+    b.execute_script("const s = document.querySelector('#shape'); s.value = '3'; s.dispatchEvent(new Event('change'))")
+    families = b.execute_script("return timbral.cornerPickers.map(p => p.value().family)")
+    assert len(set(families)) == 3, families
+    assert "Weights: A" in b.find_element(By.ID, "mix-weights").text
+    assert b.find_element(By.ID, "current-name").text == "nothing yet"  # setting up the pad plays nothing
+
+
+def test_a_search_with_no_match_says_so_and_never_keeps_a_hidden_pick(browser, big_studio_url):
+    from selenium.webdriver.common.by import By
+
+    b = browser
+    b.get(big_studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    b.find_element(By.CSS_SELECTOR, "[data-tab=blend]").click()
+    search, pitch = (b.find_element(By.CSS_SELECTOR, f"#pick-a {s}") for s in ("input[type=search]", ".pitch"))
+    search.send_keys("cello")
+    pitch.send_keys("C#4")  # the library has cellos, but none at C#4
+    wait(b, "return timbral.pickA.value() === null")
+    assert "No sound matches" in b.execute_script("return document.querySelector('#pick-a .list').options[0].text")
+    assert b.find_element(By.CSS_SELECTOR, "#pick-a .chosen").text.startswith("Nothing chosen")
+    b.find_element(By.ID, "generate").click()
+    wait(b, "return document.querySelector('#toast').textContent.includes('Choose Sound 1 and Sound 2')")
+    assert not b.execute_script("return document.querySelector('#blend-result').children.length")
+    pitch.clear()
+    search.clear()
+    search.send_keys("flute")
+    wait(b, "return timbral.pickA.value() !== null && timbral.pickA.value().id.includes('flute')")  # its name or its id
+    picked = b.execute_script("return timbral.pickA.value().name")
+    assert b.find_element(By.CSS_SELECTOR, "#pick-a .chosen").text.startswith(f"Chosen: {picked}")
+    b.execute_script("const s = document.querySelector('#pick-a input[type=search]'); s.value = 'organ';"
+                     "s.dispatchEvent(new Event('input'))")  # as pasted: the flute is not among the organs
+    wait(b, "return timbral.pickA.value().id.includes('organ')")
+    assert f"{picked} is not among the matches" in b.find_element(By.CSS_SELECTOR, "#pick-a .chosen").text
+
+
+def test_double_click_resets_the_map_and_picks_nothing_and_the_footer_stays_put(browser, big_studio_url):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    b = browser
+    b.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False})
+    b.get(big_studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    canvas = b.find_element(By.ID, "map")
+    map_box = "const r = document.querySelector('#map').getBoundingClientRect(); return [r.top, r.height];"
+    footer = "return document.querySelector('footer').getBoundingClientRect().height"
+    before_map, before_footer = b.execute_script(map_box), b.execute_script(footer)
+    ActionChains(b).move_to_element(canvas).click().perform()  # one click: a dot or the space between
+    wait(b, "return document.querySelector('#current-name').textContent !== 'nothing yet'")
+    b.execute_script("timbral.setCurrent({label: 'x'.repeat(300)})")  # the longest name cannot wrap the footer
+    assert b.execute_script(footer) == before_footer and b.execute_script(map_box) == before_map
+    b.execute_script("timbral.view.zoom = 3; timbral.view.draw()")
+    now = b.find_element(By.ID, "current-name").text
+    decodes = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/map/decode')).length"
+    requests = b.execute_script(decodes)
+    ActionChains(b).move_to_element_with_offset(canvas, 37, 23).double_click().perform()
+    b.execute_script("return new Promise(r => setTimeout(r, 800))")
+    assert b.execute_script("return timbral.view.zoom") == 1  # reset
+    assert b.execute_script(decodes) == requests and b.find_element(By.ID, "current-name").text == now
+
+
+def test_an_upload_keeps_what_was_found_and_its_nearest_sounds(browser, studio_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    b = browser
+    b.get(studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    b.find_element(By.ID, "file").send_keys(str(write(tmp_path / "hum.wav", tone(220, 3))))
+    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 1")
+    b.refresh()  # still there after a reload, not only in a toast
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    remarks = b.find_element(By.CSS_SELECTOR, "#your-list .remarks").text
+    assert remarks.startswith("Heard:") and "A3" in remarks and "fitted" in remarks
+    links = b.find_elements(By.CSS_SELECTOR, "#your-list .nearest a")
+    assert len(links) == 5
+    links[0].click()
+    assert b.execute_script("return timbral.state.picked.id") == links[0].get_attribute("data-id")

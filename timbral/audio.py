@@ -9,6 +9,7 @@ first note's onset (:func:`note_onset`), exactly 4 s long. Anything unusable rai
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -192,4 +193,7 @@ def write_audio(path: str | os.PathLike, y: np.ndarray, sr: int = SAMPLE_RATE, s
 
 
 def _short(e: Exception) -> str:
-    return str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+    """The first line of a decoder's message, without the path it names (the caller names the file:
+    a server's temporary path means nothing to the person who sent the file)."""
+    text = re.sub(r"^Error opening .*?: ", "", str(e).strip())
+    return text.splitlines()[0][:200] if text else type(e).__name__

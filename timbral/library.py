@@ -103,6 +103,10 @@ class Library:
     def latent(self, name: str) -> np.ndarray:
         return self.map.latents[self._row(name)]
 
+    def nearest(self, latent: np.ndarray, k: int = 5) -> list[LibrarySound]:
+        """The ``k`` library sounds whose timbre lies nearest to ``latent``, nearest first."""
+        return [self.sounds[i] for i in self.map.nearest(latent, k)]
+
     def audio_path(self, name: str) -> Path:
         """The original recording of a library sound."""
         return audio_path(self.root, self[name].name)

@@ -71,6 +71,12 @@ class TimbreMap:
         x, y = _weighted(self.coords[i], d)
         return float(x), float(y)
 
+    def nearest(self, latent: np.ndarray, k: int = 5) -> list[int]:
+        """The rows of the ``k`` library sounds nearest to ``latent`` (latent space), nearest first."""
+        latent = _finite(latent, self.latents.shape[1], "latent")
+        _, i = self._by_latent.query(latent, k=min(k, len(self.latents)))
+        return np.atleast_1d(i).tolist()
+
     def decode(self, x: float, y: float) -> np.ndarray:
         """The latent at any map point ``(x, y)`` (the library spans [0, 1] on both axes)."""
         point = _finite([x, y], 2, "map point")

@@ -62,7 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     def http_error(e: HTTPException):
         if not request.path.startswith("/api/"):
             return e
-        messages = {413: f"file too large: the limit is {MAX_UPLOAD_BYTES // 2**20} MB",
+        size = f"the file is {request.content_length / 2**20:.1f} MB; " if request.content_length else ""
+        messages = {413: f"file too large: {size}the studio takes files up to {MAX_UPLOAD_BYTES // 2**20} MB",
                     405: f"{request.method} is not allowed on {request.path}", 404: "no such resource"}
         return jsonify(error=messages.get(e.code, e.description)), e.code
 
@@ -74,7 +75,9 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-WAITRESS_OPTIONS = {"max_request_body_size": MAX_UPLOAD_BYTES + 2**16, "ident": "timbral"}
+# waitress takes bodies well over the studio's limit, so that Flask refuses them with a JSON error naming the limit
+# (waitress's own refusal is plain text); only one over this reads as waitress's
+WAITRESS_OPTIONS = {"max_request_body_size": 16 * MAX_UPLOAD_BYTES, "ident": "timbral"}
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> None:

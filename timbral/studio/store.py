@@ -6,6 +6,7 @@ never anything a request sent; each write is atomic.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -42,10 +43,13 @@ CREATE TABLE IF NOT EXISTS sounds (
     latent BLOB NOT NULL,
     created REAL NOT NULL,
     pitched INTEGER NOT NULL DEFAULT 1,
-    model TEXT NOT NULL DEFAULT ''
+    model TEXT NOT NULL DEFAULT '',
+    remarks TEXT NOT NULL DEFAULT '[]',
+    nearest TEXT NOT NULL DEFAULT '[]'
 )
 """
-COLUMNS_ADDED = {"pitched": "INTEGER NOT NULL DEFAULT 1", "model": "TEXT NOT NULL DEFAULT ''"}  # to older databases
+COLUMNS_ADDED = {"pitched": "INTEGER NOT NULL DEFAULT 1", "model": "TEXT NOT NULL DEFAULT ''",  # to older databases
+                 "remarks": "TEXT NOT NULL DEFAULT '[]'", "nearest": "TEXT NOT NULL DEFAULT '[]'"}
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,13 @@ class UserSound:
     latent: np.ndarray
     pitched: bool = True  # False: no clear pitch was found; ``pitch`` is where it plays until you set one
     model: str = ""  # the fingerprint of the model whose latent this is ("": made before it was recorded)
+    remarks: tuple[str, ...] = ()  # what was found and done when it was heard (pitch and how sure, onset, fitting)
+    nearest: tuple[str, ...] = ()  # the library sounds nearest to it, nearest first
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "family": "yours", "pitch": self.pitch, "note": note_name(self.pitch),
                 "pitched": self.pitched, "velocity": self.velocity, "source": self.source,
-                "x": round(self.x, 5), "y": round(self.y, 5)}
+                "x": round(self.x, 5), "y": round(self.y, 5), "remarks": list(self.remarks), "nearest": list(self.nearest)}
 
 
 def clean_name(name: str | None, fallback: str) -> str:
@@ -96,17 +102,18 @@ class SoundStore:
         return self.folder / "sounds" / f"{sound_id}.wav"
 
     def add(self, *, name: str, source: str, pitch: int, velocity: int, xy: tuple[float, float], latent: np.ndarray,
-            wav: bytes, pitched: bool = True, model: str = "") -> UserSound:
+            wav: bytes, pitched: bool = True, model: str = "", remarks: tuple[str, ...] = (),
+            nearest: tuple[str, ...] = ()) -> UserSound:
         sound = UserSound("u" + secrets.token_hex(8), name, source, pitch, velocity, float(xy[0]), float(xy[1]),
-                          np.asarray(latent, np.float32), pitched, model)
+                          np.asarray(latent, np.float32), pitched, model, tuple(remarks), tuple(nearest))
         with atomic_path(self.audio_path(sound.id)) as tmp:
             tmp.write_bytes(wav)
         try:
             with self._connect() as db:
-                db.execute("INSERT INTO sounds (id, name, source, pitch, velocity, x, y, latent, created, pitched, model) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO sounds (id, name, source, pitch, velocity, x, y, latent, created, pitched, model, remarks, "
+                           "nearest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (sound.id, name, source, pitch, velocity, sound.x, sound.y, sound.latent.tobytes(), time.time(),
-                            int(pitched), model))
+                            int(pitched), model, json.dumps(list(remarks)), json.dumps(list(nearest))))
         except sqlite3.Error:
             self.audio_path(sound.id).unlink(missing_ok=True)
             raise
@@ -122,9 +129,11 @@ class SoundStore:
             return [_sound(r) for r in db.execute("SELECT * FROM sounds ORDER BY created")]
 
     def update(self, sound_id: str, *, name: str | None = None, pitch: int | None = None, latent: np.ndarray | None = None,
-               xy: tuple[float, float] | None = None, model: str | None = None) -> UserSound | None:
-        """Rename a sound, set its pitch (a pitch set by you makes it pitched) and/or its timbre, place and
-        the model they belong to, in one transaction; ``None`` if there is none."""
+               xy: tuple[float, float] | None = None, model: str | None = None, remarks: tuple[str, ...] | None = None,
+               nearest: tuple[str, ...] | None = None) -> UserSound | None:
+        """Rename a sound, set its pitch (a pitch set by you makes it pitched) and/or its timbre, place, the
+        model they belong to, what was found when it was heard and its nearest library sounds, in one
+        transaction; ``None`` if there is none."""
         with self._connect() as db:
             if name is not None:
                 db.execute("UPDATE sounds SET name = ? WHERE id = ?", (name, sound_id))
@@ -136,6 +145,9 @@ class SoundStore:
                 db.execute("UPDATE sounds SET x = ?, y = ? WHERE id = ?", (float(xy[0]), float(xy[1]), sound_id))
             if model is not None:
                 db.execute("UPDATE sounds SET model = ? WHERE id = ?", (model, sound_id))
+            for column, values in (("remarks", remarks), ("nearest", nearest)):
+                if values is not None:
+                    db.execute(f"UPDATE sounds SET {column} = ? WHERE id = ?", (json.dumps(list(values)), sound_id))
         return self.get(sound_id)
 
     def delete(self, sound_id: str) -> bool:
@@ -147,7 +159,8 @@ class SoundStore:
 
 def _sound(row: sqlite3.Row) -> UserSound:
     return UserSound(row["id"], row["name"], row["source"], row["pitch"], row["velocity"], row["x"], row["y"],
-                     np.frombuffer(row["latent"], np.float32).copy(), bool(row["pitched"]), row["model"])
+                     np.frombuffer(row["latent"], np.float32).copy(), bool(row["pitched"]), row["model"],
+                     tuple(json.loads(row["remarks"])), tuple(json.loads(row["nearest"])))
 
 
 class ResultStore:

@@ -112,7 +112,13 @@ def entry_of(sound_id: str) -> dict:
     sound = your_sounds().get(sound_id)
     if sound is None:
         raise ApiError(404, f"no sound with id {sound_id!r}")
-    return sound.as_dict()
+    return your_entry(sound)
+
+
+def your_entry(sound) -> dict:
+    """One of your sounds for the page, its nearest library sounds named as people read them."""
+    lib = timbral().library
+    return sound.as_dict() | {"nearest": [{"id": n, "name": lib[n].title} for n in sound.nearest if n in lib]}
 
 
 def library_entry(s) -> dict:
@@ -137,6 +143,8 @@ def requested_sound(body: dict) -> Encoded:
         if found is None:
             raise ApiError(404, "no such result or index")
         return Encoded(*found)
+    if body.get("sound") is None:
+        raise ApiError(400, "name the sound: 'sound' (a sound id), or 'result' and 'index' (a generated sound)")
     return encoded(sound_id_field(body.get("sound")))
 
 

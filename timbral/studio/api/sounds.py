@@ -13,7 +13,7 @@ from ...export import audio_bytes
 from ...latent import normalise_peak
 from ...model import FIT_STEPS, MAX_FIT_STEPS
 from ..store import clean_name
-from ..timbre import timbre_of
+from ..timbre import NEAREST, timbre_of
 from . import bp
 from .common import (
     ApiError,
@@ -26,10 +26,12 @@ from .common import (
     requested_sound,
     sound_id_field,
     timbral,
+    your_entry,
     your_sounds,
 )
 
 YOURS_COLOUR = "#111111"
+SOURCES = ("library", "yours", "upload", "kept")  # what ?source= takes: yours is uploads and kept sounds
 
 
 @bp.get("/families")
@@ -41,13 +43,17 @@ def families():
 @bp.get("/sounds")
 def list_sounds():
     family, q, source = request.args.get("family") or None, request.args.get("q") or None, request.args.get("source") or None
+    if source not in (None, *SOURCES):
+        raise ApiError(400, f"source must be one of {', '.join(SOURCES)}, got {source[:40]!r}")
+    if family not in (None, "yours", *FAMILIES):
+        raise ApiError(400, f"family must be one of {', '.join(FAMILIES)} or yours, got {family[:40]!r}")
     pitch = pitch_field(request.args.get("pitch"), default=-1)
     limit = number_field(request.args.get("limit"), "limit", 0, 10**6, whole=True, default=0)
     found = []
     if source in (None, "library") and family != "yours":
         found = [library_entry(s) for s in timbral().library.search(family=family, q=q, pitch=None if pitch < 0 else pitch)]
     if source in (None, "upload", "kept", "yours") and family in (None, "yours"):
-        found += [s.as_dict() for s in your_sounds().all()
+        found += [your_entry(s) for s in your_sounds().all()
                   if (q is None or q.lower() in s.name.lower()) and pitch in (-1, s.pitch)
                   and source in (None, "yours", s.source)]
     return jsonify(total=len(found), sounds=found[:limit] if limit else found)
@@ -83,11 +89,11 @@ def upload_sound():
             analysis = t.analyse(path, None if pitch < 0 else pitch, name=filename)
         except AudioError as e:
             raise ApiError(422, f"{filename}: {e.reason}") from None
-    e, xy = timbre_of(t, analysis, fit)
+    heard = timbre_of(t, analysis, fit)
+    e = heard.encoded
     sound = your_sounds().add(name=clean_name(request.form.get("name"), filename), source="upload", pitch=e.pitch,
-                          pitched=e.pitched, velocity=100, xy=xy, latent=e.latent, wav=audio_bytes(normalise_peak(analysis.note)),
-                          model=t.fingerprint)
-    return jsonify(sound.as_dict() | {"remarks": list(e.remarks)}), 201
+                              pitched=e.pitched, velocity=100, wav=audio_bytes(normalise_peak(analysis.note)), **heard.fields(t))
+    return jsonify(entry_of(sound.id)), 201
 
 
 @bp.patch("/sounds/<sound_id>")
@@ -110,17 +116,15 @@ def edit_sound(sound_id: str):
     sound = your_sounds().get(sound_id)
     if sound is None:
         raise ApiError(404, f"no sound with id {sound_id!r}")
-    latent = xy = model = None
+    heard = {}
     if pitch is not None and sound.source == "upload":
         t = timbral()
         try:
-            e, xy = timbre_of(t, t.analyse(your_sounds().audio_path(sound_id), pitch), fit)
+            heard = timbre_of(t, t.analyse(your_sounds().audio_path(sound_id), pitch), fit).fields(t)
         except AudioError as err:  # its stored audio is gone or damaged: nothing is changed
             raise ApiError(409, f"{sound.name}: its audio cannot be read again ({err.reason})") from None
-        latent, model = e.latent, t.fingerprint
-    sound = your_sounds().update(sound_id, name=None if name is None else clean_name(name, ""), pitch=pitch, latent=latent, xy=xy,
-                             model=model)
-    return jsonify(sound.as_dict())
+    your_sounds().update(sound_id, name=None if name is None else clean_name(name, ""), pitch=pitch, **heard)
+    return jsonify(entry_of(sound_id))
 
 
 @bp.delete("/sounds/<sound_id>")
@@ -141,7 +145,8 @@ def keep():
         raise ApiError(400, "send the 'result' id and 'index' of the sound to keep")
     e = requested_sound(body)
     t = timbral()
+    nearest = tuple(s.name for s in t.library.nearest(e.latent, NEAREST))
     sound = your_sounds().add(name=clean_name(body.get("name") if isinstance(body.get("name"), str) else None, "kept sound"),
-                          source="kept", pitch=e.pitch, velocity=100, xy=t.library.map.place(e.latent), latent=e.latent,
-                          wav=audio_bytes(t.decode(e, e.pitch)), model=t.fingerprint)
-    return jsonify(sound.as_dict()), 201
+                              source="kept", pitch=e.pitch, velocity=100, xy=t.library.map.place(e.latent), latent=e.latent,
+                              wav=audio_bytes(t.decode(e, e.pitch)), model=t.fingerprint, nearest=nearest)
+    return jsonify(entry_of(sound.id)), 201

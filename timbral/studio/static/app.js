@@ -6,6 +6,7 @@ import { showFamilies, view } from "./js/explore.js";
 import "./js/exporting.js";
 import { buildKeyboard } from "./js/keyboard.js";
 import { buildCorners, cornerPickers, padState } from "./js/mix.js";
+import { setCurrent } from "./js/player.js";
 import "./js/random.js";
 import { LIST_LIMIT, loadSounds } from "./js/sounds.js";
 import { state } from "./js/state.js";
@@ -13,7 +14,7 @@ import "./js/tabs.js";
 import "./js/yours.js";
 
 // the page's parts, for the browser's console and the end-to-end tests
-window.timbral = { state, view, pickA, pickB, cornerPickers, padState, LIST_LIMIT };
+window.timbral = { state, view, pickA, pickB, cornerPickers, padState, setCurrent, LIST_LIMIT };
 
 async function untilReady() { // the first start builds the library: show its progress until it is done
   for (;;) {
@@ -38,7 +39,8 @@ async function untilReady() { // the first start builds the library: show its pr
   buildKeyboard();
   for (const p of [pickA, pickB]) for (const f of Object.keys(fam.colours)) p.family.add(new Option(f, f));
   await loadSounds();
-  if (pickB.list.options.length > 1) pickB.list.selectedIndex = Math.floor(pickB.list.options.length / 2);
+  const middle = state.sounds[Math.floor(state.sounds.length / 2)];
+  if (middle) pickB.set(middle.id);
   buildCorners();
   document.body.dataset.ready = "yes";
 })();

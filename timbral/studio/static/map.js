@@ -3,6 +3,8 @@
 // and by the standalone page that `timbral map --out map.html` writes.
 "use strict";
 
+const DOUBLE_CLICK_MS = 300;
+
 class TimbreMapView {
   constructor(canvas, { colours = {}, onHover = () => {}, onPick = () => {} } = {}) {
     this.canvas = canvas;
@@ -73,12 +75,14 @@ class TimbreMapView {
       const p = this.nearest(px, py);
       if (p !== this.hovered) { this.hovered = p; this.draw(); this.onHover(p, e); }
     });
+    let pending = null; // a click waits DOUBLE_CLICK_MS for a second one: a double click resets the view and picks nothing
     c.addEventListener("pointerup", (e) => {
       const wasClick = drag && !drag.moved;
       drag = null;
       if (!wasClick) return;
-      const [px, py] = at(e), [x, y] = this.toMap(px, py);
-      this.onPick({ x, y, point: this.nearest(px, py) }, e);
+      if (pending) { clearTimeout(pending); pending = null; return; }
+      const [px, py] = at(e), [x, y] = this.toMap(px, py), point = this.nearest(px, py);
+      pending = setTimeout(() => { pending = null; this.onPick({ x, y, point }, e); }, DOUBLE_CLICK_MS);
     });
     c.addEventListener("pointerleave", () => { if (this.hovered) { this.hovered = null; this.draw(); this.onHover(null); } });
     c.addEventListener("dblclick", () => this.reset());

@@ -2,10 +2,11 @@
 import { $, api, textOrNull, toast } from "./api.js";
 import { setCurrent } from "./player.js";
 import { Picker } from "./sounds.js";
+import { state } from "./state.js";
 
 const pad = $("#pad");
 export const cornerPickers = [];
-export const padState = { x: 0.5, y: 0.4, pending: false, again: false, next: -1 };
+export const padState = { x: 0.5, y: 0.4, pending: false, again: false, next: -1, building: false };
 
 function cornerPositions() { // pad coordinates, y up, as in timbral.latent.triangle_weights / square_weights
   return $("#shape").value === "3" ? [[0, 0], [1, 0], [0.5, 1]] : [[0, 0], [1, 0], [0, 1], [1, 1]];
@@ -16,16 +17,30 @@ export function buildCorners() {
   box.innerHTML = "";
   for (const p of cornerPickers) p.unlisten();
   cornerPickers.length = 0;
+  padState.building = true; // choosing the first corners plays nothing
   for (let i = 0; i < Number($("#shape").value); i++) {
     const div = document.createElement("div");
     div.innerHTML = `<h2>Corner ${"ABCD"[i]}</h2><div class="picker"></div>`;
     box.appendChild(div);
-    const p = new Picker(div.querySelector(".picker"), () => { drawPad(); mixNow(); });
+    const p = new Picker(div.querySelector(".picker"), () => { drawPad(); if (!padState.building) mixNow(); });
     p.refresh();
-    if (p.list.options.length) p.list.selectedIndex = Math.min(p.list.options.length - 1, i * 97 % Math.max(1, p.list.options.length));
     cornerPickers.push(p);
   }
+  defaultCorners().forEach((s, i) => cornerPickers[i].set(s.id));
+  padState.building = false;
   drawPad();
+}
+
+// sounds of different families to start from, each near C4: a mix of three basses says little
+function defaultCorners() {
+  const byFamily = new Map();
+  for (const s of state.sounds) {
+    const best = byFamily.get(s.family);
+    if (s.source === "library" && (!best || Math.abs(s.pitch - 60) < Math.abs(best.pitch - 60))) byFamily.set(s.family, s);
+  }
+  const preferred = ["keyboard", "string", "flute", "brass", "reed", "organ", "guitar", "mallet"];
+  const families = [...preferred.filter((f) => byFamily.has(f)), ...[...byFamily.keys()].filter((f) => !preferred.includes(f))];
+  return families.slice(0, cornerPickers.length).map((f) => byFamily.get(f));
 }
 
 const toPad = (x, y) => [20 + x * (pad.width - 40), pad.height - 20 - y * (pad.height - 40)];
@@ -40,13 +55,22 @@ function drawPad(weights) {
   corners.forEach(([x, y], i) => { const [px, py] = toPad(x, y); g.fillText("ABCD"[i], px + (x > 0.5 ? -16 : 6), py + (y > 0.5 ? 16 : -6)); });
   const [px, py] = toPad(padState.x, padState.y);
   g.fillStyle = "#2a6f97"; g.beginPath(); g.arc(px, py, 9, 0, 2 * Math.PI); g.fill();
-  if (weights) $("#mix-weights").textContent = "Weights: " + weights.map((w, i) => `${"ABCD"[i]} ${Math.round(w * 100)}%`).join(" · ");
+  weights = weights || padWeights(padState.x, padState.y);
+  $("#mix-weights").textContent = "Weights: " + weights.map((w, i) => `${"ABCD"[i]} ${Math.round(w * 100)}%`).join(" · ");
+}
+
+function padWeights(x, y) { // as timbral.latent.triangle_weights / square_weights; the server's answer confirms them
+  if ($("#shape").value !== "3") return [(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y];
+  const c = Math.min(1, Math.max(0, y)), b = x - 0.5 * c;
+  const w = [Math.max(0, 1 - b - c), Math.max(0, b), c];
+  const sum = w.reduce((a, v) => a + v, 0);
+  return w.map((v) => v / sum);
 }
 
 async function mixNow() {
   if (padState.pending) { padState.again = true; return; } // one request in flight; the latest position follows
   const sources = cornerPickers.map((p) => p.value()).filter(Boolean);
-  if (sources.length !== cornerPickers.length) return;
+  if (!sources.length || sources.length !== cornerPickers.length) return;
   padState.pending = true;
   try {
     const r = await api("POST", "/api/mix", { sources: sources.map((s) => s.id), pad: { x: padState.x, y: padState.y }, pitch: textOrNull($("#mix-pitch")) });

@@ -3,7 +3,7 @@ import { $, api, textOrNull, toast } from "./api.js";
 import { pick, view } from "./explore.js";
 import { noteName } from "./pitches.js";
 import { loadSounds } from "./sounds.js";
-import { onSounds } from "./state.js";
+import { onSounds, state } from "./state.js";
 import { showTab } from "./tabs.js";
 
 async function upload(files) {
@@ -13,7 +13,8 @@ async function upload(files) {
     if (textOrNull($("#upload-pitch"))) form.append("pitch", textOrNull($("#upload-pitch")));
     if (!$("#upload-fit").checked) form.append("fit", "0");  // else the studio's default fitting
     const s = await api("POST", "/api/sounds", form, `Analysing ${file.name}…`).catch(() => null);
-    if (s) toast(`${s.name}: ${s.remarks.join("; ")}. Placed on the map.`, s.pitched ? "info" : "notice");
+    if (s) toast(`${s.name}: ${s.remarks.join("; ")}. Placed on the map; what was found stays in the list below.`,
+      s.pitched ? "info" : "notice");
   }
   loadSounds();
 }
@@ -28,11 +29,23 @@ $("#file").addEventListener("change", (e) => { upload([...e.target.files]); e.ta
 function yourSound(s) {
   const li = document.createElement("li");
   li.dataset.id = s.id;
-  li.innerHTML = `<input class="name" value="" aria-label="name">
+  li.innerHTML = `<div class="row"><input class="name" value="" aria-label="name">
     <label>pitch <input class="pitch" size="5" aria-label="pitch" title="a note name (C4, F#3) or a MIDI number"></label>
     ${s.pitched ? "" : '<span class="badge" title="no clear pitch was found: it plays at C4 until you set its pitch">unpitched</span>'}
     <span class="muted">${s.source}</span>
-    <button class="play">Play</button><button class="show">Show on map</button><button class="del">Delete</button>`;
+    <button class="play">Play</button><button class="show">Show on map</button><button class="del">Delete</button></div>
+    <p class="remarks muted"></p><p class="nearest muted"></p>`;
+  li.querySelector(".remarks").textContent = s.remarks.length ? "Heard: " + s.remarks.join("; ") + "." : "";
+  const near = li.querySelector(".nearest");
+  if (s.nearest.length) {
+    near.append("Nearest library sounds: ");
+    s.nearest.forEach((n, i) => {
+      const a = document.createElement("a");
+      a.href = "#"; a.textContent = n.name; a.dataset.id = n.id;
+      a.addEventListener("click", (e) => { e.preventDefault(); const found = state.sounds.find((x) => x.id === n.id); if (found) pick(found); });
+      near.append(...(i ? [" · ", a] : [a]));
+    });
+  }
   li.querySelector(".name").value = s.name;
   li.querySelector(".pitch").value = noteName(s.pitch);
   li.querySelector(".name").addEventListener("change", async (e) => {
