@@ -22,9 +22,11 @@ def t(tiny_model, tiny_library):
 
 
 def test_library_is_built_once_then_read_from_its_cache(t, tiny_library):
+    assert not Library.cached(t.model, tiny_library)
     lib = t.library
     assert len(lib) == 15 and len(lib.families()) == 5
-    assert len(list((tiny_library / "library").glob("*.npz"))) == 1
+    assert len(list((tiny_library / "library").glob("*.npz"))) == 1 and Library.cached(t.model, tiny_library)
+    assert not (tiny_library / "features").exists()  # heard from the audio: no training feature store on disk
     start = time.perf_counter()
     again = Library.open(t.model, tiny_library)
     assert time.perf_counter() - start < 2
@@ -135,3 +137,22 @@ def test_map_pictures(t, tmp_path):
     page = map_html(t.library, tmp_path / "map.html", extra={"mine": (0.5, 0.5)}).read_text()
     assert "class TimbreMapView" in page and t.library.sounds[0].name in page and '"mine"' in page
     assert "http://" not in page and "https://" not in page and "/*DATA*/" not in page  # self-contained, works offline
+
+
+def test_a_library_stored_as_flac_hears_the_same_and_names_its_nearest(t, tiny_model, tmp_path):
+    from conftest import TIMGM
+
+    from timbral.data.render import render_soundfonts
+
+    for fmt in ("wav", "flac"):
+        render_soundfonts([TIMGM], tmp_path / fmt, programs="0,24,40,73", pitches="48,60", velocities="100", audio_format=fmt,
+                          progress=False)
+    assert {p.suffix for p in (tmp_path / "flac" / "audio").iterdir()} == {".flac"}
+    wav, flac = (Library.open(t.model, tmp_path / fmt, progress=False) for fmt in ("wav", "flac"))
+    name = wav.sounds[0].name
+    a, b = (sf.read(lib.audio_path(name))[0] for lib in (wav, flac))
+    assert np.abs(a - b).max() <= 2 / 32768  # the same 16-bit samples, to a step of rounding
+    assert np.allclose(wav.map.latents, flac.map.latents, atol=2e-3)
+    assert flac.audio_path(flac.sounds[0].name).suffix == ".flac"
+    near = flac.nearest(flac.map.latents[3], 3)
+    assert len(near) == 3 and near[0].name == flac.sounds[3].name

@@ -89,6 +89,16 @@ def test_each_preset_plays_pitches_of_its_own_across_the_range(tmp_path, capsys)
         render_soundfonts([TIMGM], tmp_path / "x", programs="0", pitches_per_instrument=0, progress=False)
 
 
+def test_notes_can_be_stored_as_flac(tmp_path, capsys):
+    out = tmp_path / "flac"
+    assert main(["render", str(TIMGM), "--out", str(out), "--programs", "0", "--pitches", "60", "--velocities", "100",
+                 "--format", "flac"]) == 0
+    (note,) = (out / "audio").iterdir()
+    assert note.suffix == ".flac" and sf.info(note).format == "FLAC" and sf.info(note).subtype == "PCM_16"
+    with pytest.raises(ValueError, match="audio format"):
+        render_soundfonts([TIMGM], tmp_path / "x", programs="0", audio_format="mp3", progress=False)
+
+
 def test_presets_without_a_name_worth_showing_get_their_gm_name():
     assert preset_title("Nylon Guitar", 24) == "Nylon Guitar"
     assert preset_title("014", 14) == "Tubular Bells" and preset_title(" 055 ", 55) == "Orchestra Hit"

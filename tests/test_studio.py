@@ -236,6 +236,28 @@ def test_a_file_that_is_not_audio_is_named_as_the_user_sent_it(client):
     assert r.status_code == 422 and error.startswith("page: not a readable audio file") and "/tmp" not in error and "upload" not in error
 
 
+def test_a_library_stored_as_flac_is_served_as_wav(tiny_model, tmp_path):
+    from conftest import TIMGM
+
+    from timbral.data.render import render_soundfonts
+
+    render_soundfonts([TIMGM], tmp_path / "lib", programs="0,24,40", pitches="48,60", velocities="100", audio_format="flac",
+                      progress=False)
+    client = create_app({"MODEL": tiny_model, "LIBRARY": tmp_path / "lib", "INSTANCE": tmp_path / "i", "TESTING": True}).test_client()
+    ids = [s["id"] for s in client.get("/api/sounds").get_json()["sounds"]]
+    r = client.get(f"/api/sounds/{ids[0]}/audio")
+    assert r.status_code == 200 and r.mimetype == "audio/wav" and sf.info(io.BytesIO(r.data)).format == "WAV"
+    blend = client.post("/api/blend", json={"a": ids[0], "b": ids[1], "steps": 2}).get_json()
+    original = client.get(blend["sound1"])
+    assert sf.info(io.BytesIO(original.data)).format == "WAV" and sf.info(io.BytesIO(original.data)).duration == 4.0
+
+
+def test_first_start_estimates_scale_with_the_cores():
+    from timbral.studio.prepare import minutes
+
+    assert minutes(150, cores=2) == "2 min" and minutes(150, cores=4) == "75 s" and minutes(150, cores=64) == "38 s"
+
+
 def test_what_is_allowed_is_said(client):
     r = client.get("/api/play")
     assert r.status_code == 400 and "'sound'" in r.get_json()["error"] and "'result'" in r.get_json()["error"]

@@ -1,6 +1,6 @@
 """The library: every note of a model's dataset, with its metadata, latent and place on the map.
 
-Latents and the map are computed once per (model, dataset) pair and cached in
+Latents (heard from the notes' audio) and the map are computed once per (model, dataset) pair and cached in
 ``<dataset>/library/<key>.npz``; the key hashes the model's weights and the dataset's
 ``examples.json``, so retraining or re-rendering builds a fresh cache and opening it again
 takes a fraction of a second.
@@ -21,14 +21,15 @@ import numpy as np
 import torch
 
 from .atomic import atomic_path
-from .data.features import feature_store
+from .data.features import note_audio
 from .data.nsynth import DatasetError, audio_path, display_name, read_examples
 from .map import TimbreMap
-from .model import TimbreVAE, encode_rows, model_fingerprint
+from .model import TimbreVAE, model_fingerprint
 from .pitch import note_name
 from .progress import Bar
 
 CACHE_DIR = "library"
+CHUNK = 64  # notes heard at once while encoding
 
 
 class UnknownSound(KeyError, ValueError):
@@ -70,6 +71,12 @@ class Library:
         ]
         self._rows = {n: i for i, n in enumerate(names)}
 
+    @staticmethod
+    def cached(model: TimbreVAE, data_dir: str | os.PathLike) -> bool:
+        """Whether the library of ``data_dir`` for ``model`` opens from its cache (in a moment)."""
+        root = Path(data_dir).resolve()
+        return (root / CACHE_DIR / f"{_key(model, root)}.npz").is_file()
+
     @classmethod
     def open(cls, model: TimbreVAE, data_dir: str | os.PathLike, *, progress: bool = True) -> Library:
         """The library of ``data_dir`` for ``model``, computing and caching latents and map on first use."""
@@ -84,7 +91,7 @@ class Library:
             if set(names) == set(examples):
                 return cls(root, examples, names, TimbreMap(coords, latents))
         names = sorted(examples)
-        latents = _encode(model, root, names, progress)
+        latents = _encode(model, root, examples, names, progress)
         timbre_map = TimbreMap.fit(latents, progress=progress)
         with atomic_path(cache) as tmp:
             with open(tmp, "wb") as f:
@@ -140,11 +147,12 @@ def _key(model: TimbreVAE, root: Path) -> str:
 
 
 @torch.no_grad()
-def _encode(model: TimbreVAE, root: Path, names: list[str], progress: bool) -> np.ndarray:
-    store = feature_store(root, model.config.spectral_settings, progress=progress)
-    rows = {m["note_str"]: i for i, m in enumerate(store.index)}
-    order = np.array([rows[n] for n in names])
-    chunks = [order[i : i + 512] for i in range(0, len(order), 512)]
-    bar = Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None)
-    latents = [encode_rows(model, store, c)[0] for c in bar]
+def _encode(model: TimbreVAE, root: Path, examples: dict[str, dict], names: list[str], progress: bool) -> np.ndarray:
+    """The latent means of the notes ``names``, heard from their audio in chunks: no feature store (the
+    gigabytes training keeps on disk) is needed to open a library."""
+    settings, chunks = model.config.spectral_settings, [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
+    latents = []
+    for chunk in Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None):
+        spec = model.spectrogram_of(note_audio(root, chunk, settings))
+        latents.append(model.encoder(spec, torch.tensor([int(examples[n]["pitch"]) for n in chunk]))[0].numpy())
     return np.concatenate(latents)

@@ -16,7 +16,7 @@ def cmd_render(args) -> None:
     report = render_soundfonts(
         args.soundfonts, args.out, programs=args.programs or MELODIC_PROGRAMS, pitches=args.pitches,
         velocities=args.velocities, pitches_per_instrument=args.pitches_per_instrument, seed=args.seed,
-        workers=args.workers, gain=args.gain,
+        workers=args.workers, gain=args.gain, audio_format=args.format,
     )
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
@@ -147,6 +147,8 @@ def add_parsers(sub) -> None:
                    help="each preset plays N pitches of its own, drawn (seeded) across the range of --pitches, one in each "
                         "Nth of it, instead of every pitch listed: e.g. --pitches 24:96 --pitches-per-instrument 8")
     p.add_argument("--seed", type=int, default=0, help="seed of --pitches-per-instrument (default 0)")
+    p.add_argument("--format", default="wav", choices=("wav", "flac"),
+                   help="how the notes are stored: NSynth's 16-bit WAV (default) or FLAC, the same samples in a third of the space")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
     p.add_argument("--gain", type=float, default=1.0, help="FluidSynth gain (default 1.0; clipped notes are dropped)")
 

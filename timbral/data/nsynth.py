@@ -22,6 +22,7 @@ from .families import FAMILIES, QUALITIES, SOURCES, family_ids
 
 EXAMPLES = "examples.json"
 AUDIO_DIR = "audio"
+AUDIO_FORMATS = ("wav", "flac")  # a note's audio file: NSynth's 16-bit WAV, or the same samples as FLAC
 REQUIRED_FIELDS = ("note_str", "instrument_str", "instrument_family_str", "pitch", "velocity")
 _TOKEN = re.compile(r"^[a-z0-9_]+$")
 
@@ -108,7 +109,11 @@ def read_examples(root: str | os.PathLike) -> dict[str, dict]:
 
 
 def audio_path(root: str | os.PathLike, note_str: str) -> Path:
-    return Path(root) / AUDIO_DIR / f"{note_str}.wav"
+    """Where a note's audio lies: ``audio/<note_str>.wav``, or ``.flac`` in a dataset stored as FLAC
+    (a third of the disk space; the default dataset is)."""
+    wav = Path(root) / AUDIO_DIR / f"{note_str}.wav"
+    flac = wav.with_suffix(".flac")
+    return flac if not wav.exists() and flac.exists() else wav
 
 
 def iter_notes(root: str | os.PathLike, notes: list[str] | None = None) -> Iterator[tuple[np.ndarray, dict]]:
@@ -133,9 +138,11 @@ def write_json(path: Path, obj) -> Path:
     return path
 
 
-def write_note(root: str | os.PathLike, meta: dict, audio: np.ndarray) -> Path:
-    """Write one note's audio as 16-bit WAV under ``root/audio``."""
-    return write_audio(audio_path(root, meta["note_str"]), audio)
+def write_note(root: str | os.PathLike, meta: dict, audio: np.ndarray, audio_format: str = "wav") -> Path:
+    """Write one note's audio as 16-bit WAV (or FLAC: ``audio_format="flac"``) under ``root/audio``."""
+    if audio_format not in AUDIO_FORMATS:
+        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
+    return write_audio(Path(root) / AUDIO_DIR / f"{meta['note_str']}.{audio_format}", audio)
 
 
 def summary(examples: dict[str, dict]) -> str:

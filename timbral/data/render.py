@@ -19,7 +19,7 @@ import numpy as np
 from ..audio import SAMPLE_RATE
 from .families import GM_PROGRAMS, MELODIC_PROGRAMS
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
-from .nsynth import note_metadata, slug, write_note
+from .nsynth import AUDIO_FORMATS, note_metadata, slug, write_note
 
 GAIN = 1.0  # the loudest default preset peaks at -1.3 dBFS at velocity 127
 SILENT_PEAK = 10 ** (-60 / 20)  # quieter than -60 dBFS: nothing sounded
@@ -118,6 +118,7 @@ class _Job:
     velocities: tuple[int, ...]
     out: str
     gain: float
+    audio_format: str
 
 
 _SYNTHS: dict[str, SoundFontSynth] = {}  # per worker process: each SoundFont is loaded once
@@ -169,7 +170,7 @@ def _render_instrument(job: _Job) -> RenderReport:
                 instrument, family or "mallet", source, pitch, velocity, instrument_name=name,
                 soundfont=Path(p.soundfont).name, program=p.program, **extra,
             )
-            write_note(job.out, meta, y)
+            write_note(job.out, meta, y, job.audio_format)
             report.written[meta["note_str"]] = meta
     return report
 
@@ -194,9 +195,9 @@ def render_soundfonts(
 ) -> RenderReport:
     """Render every (SoundFont, GM program of bank 0, pitch, velocity) into ``out`` in the NSynth layout.
 
-    ``options`` are those of :func:`render_presets` (``pitches``, ``velocities``, ``workers``, ``gain``,
-    ``progress``). Notes already in ``out`` are kept (a folder can collect several renders).
-    Raises :class:`SoundFontError` before any work if a SoundFont does not load.
+    ``options`` are those of :func:`render_presets` (``pitches``, ``velocities``, ``pitches_per_instrument``,
+    ``seed``, ``workers``, ``gain``, ``audio_format``, ``progress``). Notes already in ``out`` are kept (a folder
+    can collect several renders). Raises :class:`SoundFontError` before any work if a SoundFont does not load.
     """
     programs = parse_numbers(programs, 0, 127, "programs")
     presets = [PresetChoice(str(sf), 0, p) for sf in soundfonts for p in programs]
@@ -213,14 +214,18 @@ def render_presets(
     seed: int = 0,
     workers: int | None = None,
     gain: float = GAIN,
+    audio_format: str = "wav",
     progress: bool = True,
 ) -> RenderReport:
     """Render every (preset, pitch, velocity) into ``out`` in the NSynth layout (as :func:`render_soundfonts`).
 
     With ``pitches_per_instrument`` each preset plays that many pitches of its own instead, drawn
     across the range of ``pitches`` (lowest to highest) by :func:`~timbral.data.notes.spread_pitches`
-    with ``seed``: no pitch grid shared by every preset.
+    with ``seed``: no pitch grid shared by every preset. ``audio_format`` ``"flac"`` stores the notes as
+    FLAC (a third of the space of WAV).
     """
+    if audio_format not in AUDIO_FORMATS:
+        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
     if not presets:
         raise ValueError("give at least one SoundFont")
     if not 0 < gain <= 10:
@@ -241,6 +246,7 @@ def render_presets(
             return pitches
         return spread_pitches(pitches[0], pitches[-1], pitches_per_instrument, p.instrument_str, seed)
 
-    jobs = [_Job(replace(p, soundfont=soundfonts[p.soundfont]), own_pitches(p), velocities, str(out), gain) for p in presets]
+    jobs = [_Job(replace(p, soundfont=soundfonts[p.soundfont]), own_pitches(p), velocities, str(out), gain, audio_format)
+            for p in presets]
     return render_instruments(_render_instrument, jobs, lambda j: len(j.pitches) * len(j.velocities), out,
                               desc="rendering SoundFont notes", workers=workers, progress=progress)

@@ -26,7 +26,7 @@ from scipy.signal import lfilter
 
 from ..audio import SAMPLE_RATE
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
-from .nsynth import note_metadata, write_note
+from .nsynth import AUDIO_FORMATS, note_metadata, write_note
 
 SR = SAMPLE_RATE
 ON = round(NOTE_ON_SECONDS * SR)
@@ -446,28 +446,31 @@ def render_synth(
     pitches_per_instrument: int = 8,
     velocities: Sequence[int] | str = (50, 100),
     workers: int | None = None,
+    audio_format: str = "wav",
     progress: bool = True,
 ) -> RenderReport:
     """Render ``count`` procedural instruments (numbers 0..count-1 of ``seed``) into ``out`` in the NSynth layout.
 
-    Each plays ``pitches_per_instrument`` pitches of its own spread over its range at every velocity.
-    Notes already in ``out`` are kept.
+    Each plays ``pitches_per_instrument`` pitches of its own spread over its range at every velocity,
+    stored as ``audio_format`` (``"wav"`` or ``"flac"``). Notes already in ``out`` are kept.
     """
     if not 1 <= count <= 100_000 or not 1 <= pitches_per_instrument <= 128:
         raise ValueError(f"count must be 1-100000 and pitches_per_instrument 1-128, got {count}, {pitches_per_instrument}")
     velocities = parse_numbers(velocities, 1, 127, "velocities")
-    jobs = [(make_instrument(index, seed), pitches_per_instrument, velocities, str(out)) for index in range(count)]
+    if audio_format not in AUDIO_FORMATS:
+        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
+    jobs = [(make_instrument(index, seed), pitches_per_instrument, velocities, str(out), audio_format) for index in range(count)]
     return render_instruments(_render_synth_instrument, jobs, lambda j: len(j[0].pitches(j[1])) * len(j[2]), out,
                               desc="rendering synthetic instruments", workers=workers, progress=progress, chunksize=8)
 
 
 def _render_synth_instrument(job: tuple) -> RenderReport:
-    inst, n_pitches, velocities, out = job
+    inst, n_pitches, velocities, out, audio_format = job
     report = RenderReport()
     for pitch in inst.pitches(n_pitches):
         for velocity in velocities:
             meta = note_metadata(inst.instrument_str, inst.family, "synthetic", pitch, velocity,
                                  instrument_name=inst.name, synth=ENGINE_NAME, engine=inst.engine, synth_seed=inst.seed)
-            write_note(out, meta, render_note(inst, pitch, velocity))
+            write_note(out, meta, render_note(inst, pitch, velocity), audio_format)
             report.written[meta["note_str"]] = meta
     return report

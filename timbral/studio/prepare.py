@@ -9,15 +9,28 @@ while the page already shows the progress (``GET /api/status``); tests do it bef
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
 
 from .. import progress
 from ..data.default import build_default_dataset, default_data_dir
-from ..data.nsynth import DatasetError
+from ..data.nsynth import DatasetError, read_examples
+from ..library import Library
 from .store import SoundStore
 from .timbre import rehear_for_model
+
+# seconds the first start took on this project's 2-core machine (benchmarks/first_start.py), for the
+# default dataset of DEFAULT_NOTES notes: rendering it, and hearing and laying out its notes
+FIRST_START = {"render": 150.0, "library": 180.0}
+DEFAULT_NOTES = 28779
+
+
+def minutes(seconds_on_2_cores: float, cores: int | None = None) -> str:
+    """A measured duration scaled to this machine's cores (the work spreads over them), for people."""
+    seconds = seconds_on_2_cores * 2 / max(1, min(cores or os.cpu_count() or 1, 8))
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 class Preparation:
@@ -38,9 +51,14 @@ class Preparation:
             if not t.has_library:
                 if t.library_dir.resolve() != default_data_dir().resolve():
                     raise DatasetError(t.library_dir, "no dataset here to serve as the library")
-                self._say(f"first start: rendering the default dataset into {t.library_dir} (about 20 s)")
+                self._say(f"first start: rendering the default dataset into {t.library_dir} "
+                          f"(about {minutes(FIRST_START['render'])} on this machine's {os.cpu_count()} cores)")
                 build_default_dataset(t.library_dir)
-            self._say("opening the library: spectrograms, latents and map are computed once, then read from a cache")
+            if Library.cached(t.model, t.library_dir):
+                self._say("opening the library (from its cache)")
+            else:
+                self._say(f"opening the library: its notes are heard and laid out on the map once, then read from a cache "
+                          f"(about {minutes(FIRST_START['library'] * len(read_examples(t.library_dir)) / DEFAULT_NOTES)})")
             t.library
             heard, unreadable = rehear_for_model(t, self.sounds)
             if heard:

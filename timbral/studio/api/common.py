@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from flask import current_app, jsonify, request
 
-from ...audio import AudioError
+from ...audio import AudioError, read_audio
+from ...export import audio_bytes
 from ...latent import Encoded
 from ...pitch import PitchError, parse_pitch
 from ..store import ID
@@ -151,3 +152,12 @@ def requested_sound(body: dict) -> Encoded:
 def audio_file(sound_id: str) -> Path:
     lib = timbral().library
     return lib.audio_path(sound_id) if sound_id in lib else your_sounds().audio_path(sound_id)
+
+
+def wav_of(sound_id: str) -> bytes:
+    """A sound's own audio as WAV (a library stored as FLAC is decoded: every browser plays WAV)."""
+    path = audio_file(sound_id)
+    if path.suffix == ".wav":
+        return path.read_bytes()
+    y, sr = read_audio(path)
+    return audio_bytes(y[:, 0], sr=sr)

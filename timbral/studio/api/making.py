@@ -11,7 +11,7 @@ from ...export import audio_bytes, sfz_instrument, zip_bytes
 from ...latent import interpolation_path, square_weights, triangle_weights
 from ..store import clean_name
 from . import bp
-from .common import ApiError, audio_file, encoded, json_body, number_field, pitch_field, requested_sound, sound_id_field, timbral
+from .common import ApiError, encoded, json_body, number_field, pitch_field, requested_sound, sound_id_field, timbral, wav_of
 from .results import ZIP_NAMES, new_result
 
 
@@ -25,7 +25,7 @@ def blend():
         raise ApiError(400, f"method must be linear or slerp, got {str(method)[:20]!r}")
     pitch = pitch_field(body.get("pitch"), default=a.pitch)
     latents = interpolation_path(a.latent, b.latent, steps, method)
-    originals = {"sound1.wav": audio_file(body["a"]).read_bytes(), "sound2.wav": audio_file(body["b"]).read_bytes()}
+    originals = {"sound1.wav": wav_of(body["a"]), "sound2.wav": wav_of(body["b"])}
     result_id, url = new_result(latents, [pitch] * steps, "step", originals)  # the steps are decoded as they are fetched
     return jsonify(id=result_id, pitch=pitch, method=method, sound1=url("sound1.wav"), sound2=url("sound2.wav"),
                    steps=[{"index": i, "audio": url(f"step_{i:02d}.wav"), "spectrogram": url(f"step_{i:02d}.png")}

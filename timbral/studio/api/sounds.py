@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import jsonify, request, send_file
+from flask import Response, jsonify, request
 
 from ...audio import AudioError
 from ...data.families import FAMILIES, FAMILY_COLOURS
@@ -17,7 +17,6 @@ from ..timbre import NEAREST, timbre_of
 from . import bp
 from .common import (
     ApiError,
-    audio_file,
     entry_of,
     json_body,
     library_entry,
@@ -26,6 +25,7 @@ from .common import (
     requested_sound,
     sound_id_field,
     timbral,
+    wav_of,
     your_entry,
     your_sounds,
 )
@@ -67,7 +67,7 @@ def get_sound(sound_id: str):
 @bp.get("/sounds/<sound_id>/audio")
 def sound_audio(sound_id: str):
     entry_of(sound_id_field(sound_id))
-    return send_file(audio_file(sound_id), mimetype="audio/wav")
+    return Response(wav_of(sound_id), mimetype="audio/wav")
 
 
 @bp.post("/sounds")
