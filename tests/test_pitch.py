@@ -75,3 +75,11 @@ def test_find_pitch_prefers_given_then_name_then_detection():
     assert (find_pitch(y, name="take").pitch, find_pitch(y, name="take").method) == (57, "pyin")
     with pytest.raises(PitchError):
         find_pitch(y, given="loud")
+
+
+def test_a_chord_is_named_by_its_lowest_note_not_by_its_common_period():
+    root = 110.0  # A2, its fifth and its octave: together they repeat at 55 Hz, where nothing sounds
+    chord = tone(root, 2.5) + tone(root * 1.5, 2.5) + tone(root * 2, 2.5)
+    estimate = detect_pitch(chord)
+    assert estimate.pitched and estimate.pitch == 45 and "lowest partial" in estimate.method, estimate
+    assert detect_pitch(tone(root, 2.5)).method == "pyin"  # a note that sounds at its pitch stays as found

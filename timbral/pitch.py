@@ -136,7 +136,7 @@ def detect_pitch(y: np.ndarray, sr: int = 16000) -> PitchEstimate:
         estimate = max(estimate, _harmonic(y, sr), key=lambda e: e.confidence)
     if estimate.confidence < MIN_CONFIDENCE:
         return PitchEstimate(NOMINAL_PITCH, False, round(estimate.confidence, 3), "none")
-    return estimate
+    return _up_to_the_lowest_partial(estimate, y, sr)
 
 
 def find_pitch(y: np.ndarray, sr: int = 16000, *, given=None, name: str | None = None) -> PitchEstimate:
@@ -170,6 +170,33 @@ def _pyin(y: np.ndarray, sr: int, frame: int = 2048, hop: int = 512) -> PitchEst
     confidence = float(min(1.0, share / 0.6) * steady * min(1.0, np.mean(prob[voiced]) / 0.6))
     hz = 440.0 * 2 ** ((centre - 69) / 12)
     return PitchEstimate(_midi(hz), True, round(confidence, 3), "pyin", round(hz, 2))
+
+
+ABSENT_DB = 30.0  # a partial this far under the loudest one is not what names the note
+
+
+def _up_to_the_lowest_partial(estimate: PitchEstimate, y: np.ndarray, sr: int, n_fft: int = 8192) -> PitchEstimate:
+    """The estimate moved up by octaves while nothing sounds at it but something does an octave higher:
+    the common period of a chord or a glass's two partials lies an octave or two under any note in
+    it, and a listener names its lowest note."""
+    from scipy.signal import stft
+
+    freqs, _, spec = stft(y, sr, nperseg=min(n_fft, len(y)), noverlap=min(n_fft, len(y)) * 3 // 4)
+    power = (np.abs(spec) ** 2).mean(axis=1)
+    floor = power.max() * 10 ** (-ABSENT_DB / 10)
+
+    def sounds_at(hz: float) -> bool:
+        band = (freqs >= hz * 2 ** (-0.5 / 12)) & (freqs <= hz * 2 ** (0.5 / 12))
+        return bool(band.any() and power[band].max() >= floor)
+
+    hz = estimate.hz
+    if sounds_at(hz):
+        return estimate
+    up = next((hz * 2**k for k in (1, 2) if hz * 2**k <= FMAX and sounds_at(hz * 2**k)), None)
+    if up is None:
+        return estimate
+    hz = up
+    return PitchEstimate(_midi(hz), True, estimate.confidence, f"{estimate.method}, lowest partial", round(hz, 2))
 
 
 def _harmonic(y: np.ndarray, sr: int, n_fft: int = 8192, width: float = 0.015) -> PitchEstimate:
