@@ -60,7 +60,7 @@ COLUMNS = {
     "placement_family_accuracy_unheard_pitch": "unheard pitch",
     "same_instrument_distance_ratio": "distance unheard/heard",
     "cross_pitch_instrument_retrieval": "cross-pitch",
-    "pitch_explained_variance": "pitch var",
+    "pitch_explained_variance_adjusted": "pitch var (adj.)",
     "instrument_explained_variance": "instr var",
     "reconstruction_gain_matched_sc_db": "rebuild SC dB",
     "reconstruction_vs_retrieval_sc_db": "vs retrieval dB",

@@ -203,6 +203,15 @@ def test_heard_pitches_are_those_of_the_notes_source_in_training():
     assert heard_pitches(notes, train).tolist() == [True, False, True, False]
 
 
+def test_adjusted_explained_variance_forgives_many_small_groups():
+    z = np.random.default_rng(1).normal(size=(400, 8))  # a latent that knows nothing of pitch
+    many, few = np.arange(400) % 80, np.arange(400) % 4
+    assert explained_variance(z, many) > 0.15 and explained_variance(z, few) < 0.02  # R² grows with the groups
+    assert abs(explained_variance(z, many, adjusted=True)) < 0.03 and abs(explained_variance(z, few, adjusted=True)) < 0.03
+    by_pitch = z + 4 * np.eye(8)[few]
+    assert explained_variance(by_pitch, few, adjusted=True) > 0.5
+
+
 def test_same_instrument_distances_tell_a_timbre_that_moves_at_unheard_pitches():
     rng = np.random.default_rng(0)
     instruments, pitches = np.repeat(np.arange(6), 8), np.tile(np.arange(48, 56), 6)
