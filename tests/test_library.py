@@ -21,14 +21,18 @@ def t(tiny_model, tiny_library):
     return Timbral.load(tiny_model, library=tiny_library)
 
 
-def test_library_is_built_once_then_read_from_its_cache(t, tiny_library):
-    assert not Library.cached(t.model, tiny_library)
-    lib = t.library
+def test_library_is_built_once_then_read_from_its_cache(t, tiny_library, tmp_path):
+    import shutil
+
+    fresh = tmp_path / "data"
+    shutil.copytree(tiny_library, fresh, ignore=shutil.ignore_patterns("library", "features"))
+    assert not Library.cached(t.model, fresh)
+    lib = Library.open(t.model, fresh)
     assert len(lib) == 15 and len(lib.families()) == 5
-    assert len(list((tiny_library / "library").glob("*.npz"))) == 1 and Library.cached(t.model, tiny_library)
-    assert not (tiny_library / "features").exists()  # heard from the audio: no training feature store on disk
+    assert len(list((fresh / "library").glob("*.npz"))) == 1 and Library.cached(t.model, fresh)
+    assert not (fresh / "features").exists()  # heard from the audio: no training feature store on disk
     start = time.perf_counter()
-    again = Library.open(t.model, tiny_library)
+    again = Library.open(t.model, fresh)
     assert time.perf_counter() - start < 2
     assert np.array_equal(again.map.coords, lib.map.coords) and np.array_equal(again.map.latents, lib.map.latents)
 
