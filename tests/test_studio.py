@@ -405,4 +405,4 @@ def test_results_are_made_once_when_asked_for_and_pruned_after_a_day(tmp_path):
     os.utime(tmp_path / "results" / old, (day_ago, day_ago))
     store._pruned = 0.0
     new = store.create(np.zeros((1, 8)), [60], "mix")
-    assert not (tmp_path / "results" / old).exists() and store.latent(new, 0)[1] == 60
+    assert not (tmp_path / "results" / old).exists() and store.made(new).pitches[0] == 60

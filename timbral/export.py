@@ -127,19 +127,21 @@ def _spectrogram_frame(settings: SpectralSettings, width: int, height: int):
 
 
 def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[int] = SFZ_PITCHES,
-                   velocities: Sequence[int] = SFZ_VELOCITIES, bits: int = 24) -> dict[str, bytes]:
+                   velocities: Sequence[int] = SFZ_VELOCITIES, bits: int = 24, recorded: bool = True) -> dict[str, bytes]:
     """A multi-sampled SFZ instrument of one timbre: ``{path in the archive: bytes}``.
 
-    The timbre is decoded at every pitch in ``pitches`` and every velocity layer; the
-    ``.sfz`` maps each sample to the keys halfway to its neighbours (the lowest and the
-    highest stretch to the ends of the keyboard) and each layer to a velocity range.
+    The timbre is decoded at every pitch in ``pitches`` and every velocity layer (a sound with audio
+    "as recorded", its detail moved to each pitch, unless ``recorded`` is False); the ``.sfz`` maps each
+    sample to the keys halfway to its neighbours (the lowest and the highest stretch to the ends of the
+    keyboard) and each layer to a velocity range.
     """
     pitches, velocities = sorted(set(pitches)), sorted(set(velocities))
     if not pitches or not velocities:
         raise ValueError("an SFZ instrument needs at least one pitch and one velocity")
-    latent = timbral.latent(sound)
+    e = timbral.resolve(sound)
     grid = [(p, v) for v in velocities for p in pitches]
-    audio = timbral.decode_batch(np.repeat(latent[None], len(grid), axis=0), [p for p, _ in grid], [v for _, v in grid])
+    audio = timbral.decode_batch(np.repeat(e.latent[None], len(grid), axis=0), [p for p, _ in grid], [v for _, v in grid],
+                                 [e.details if recorded else ()] * len(grid))
     files = {f"samples/{p:03d}_v{v:03d}.wav": audio_bytes(y, bits=bits) for (p, v), y in zip(grid, audio)}
     key_ranges = _ranges(pitches, 0, 127)
     vel_ranges = _ranges(velocities, 1, 127)

@@ -20,16 +20,17 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .audio import SAMPLE_RATE, fix_length, note_onset, prepare_note, read_audio
+from .audio import SAMPLE_RATE, fix_length, load_note, note_onset, prepare_note, read_audio
 from .data.default import default_data_dir
 from .data.nsynth import DatasetError
+from .detail import MOVES, Detail, Details, key_of, summed, weighted
 from .library import Library
 from .model import TimbreVAE, check_fit_steps, fit_latents, load_model, model_fingerprint
 from .phase import DEFAULT_METHOD
@@ -47,13 +48,16 @@ class Encoded:
     """A timbre: the latent mean of a sound, and the pitch it was played at.
 
     ``pitched`` is False for a sound with no clear pitch (``pitch`` is then nominal, C4);
-    ``remarks`` say what was done to a file or array on the way in (onset, pitch found).
+    ``remarks`` say what was done to a file or array on the way in (onset, pitch found);
+    ``details`` what the model cannot make of its recording (:mod:`~timbral.detail`), played back
+    with it "as recorded": its own for a sound with audio, a share of each for a blend or a mix.
     """
 
     latent: np.ndarray
     pitch: int
     pitched: bool = True
     remarks: tuple[str, ...] = ()
+    details: Details = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -116,11 +120,14 @@ class Timbral:
     """A loaded model and everything a sound designer does with it."""
 
     def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD, n_iter: int = N_ITER,
-                 library: str | os.PathLike | None = None):
+                 library: str | os.PathLike | None = None, move: str = "shift"):
+        if move not in MOVES:
+            raise ValueError(f"move must be one of {', '.join(MOVES)}, got {move!r}")
         self.model = model.eval()
         self.settings = model.config.spectral_settings
         self.phase = phase
         self.n_iter = n_iter
+        self.move = move  # how a sound's detail follows it to another pitch (timbral.detail)
         self.library_dir = Path(library) if library is not None else default_data_dir()
         self._library: Library | None = None
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
@@ -175,8 +182,7 @@ class Timbral:
         onset = note_onset(y)
         note = fix_length(y[onset:], self.settings.n_samples)
         estimate = find_pitch(note, self.settings.sr, given=pitch, name=name)
-        gain_db = self.model.config.input_level_db - float(level_db(log_magnitude(note, self.settings)))
-        return Analysis(note, estimate, onset / self.settings.sr, round(gain_db, 2))
+        return Analysis(note, estimate, onset / self.settings.sr, self.input_gain_db(note))
 
     @torch.no_grad()
     def encode(self, sound: Sound, pitch: int | str | None = None, *, sr: int = SAMPLE_RATE, fit: int = 0) -> Encoded:
@@ -191,7 +197,10 @@ class Timbral:
         if isinstance(sound, Encoded):
             return sound
         if isinstance(sound, str) and not Path(sound).exists() and self.has_library and sound in self.library:
-            return Encoded(self.library.latent(sound), self.library[sound].pitch if pitch is None else parse_pitch(pitch))
+            heard = self.library[sound]
+            latent, note = self.library.latent(sound), load_note(self.library.audio_path(sound), trim=False)
+            return Encoded(latent, heard.pitch if pitch is None else parse_pitch(pitch),
+                           details=((1.0, self.detail_of(note, latent, heard.pitch, heard.velocity)),))
         a = sound if isinstance(sound, Analysis) else self.analyse(sound, pitch, sr=sr)
         level = a.note * np.float32(10 ** (a.gain_db / 20))
         spec = self.model.spectrogram_of(level)
@@ -201,7 +210,22 @@ class Timbral:
             if fit:
                 mu = fit_latents(self.model, spec, pitches, torch.tensor([DEFAULT_VELOCITY]), mu, steps=fit)
         remarks = a.remarks + ((f"latent fitted to the sound ({fit} steps)",) if fit else ())
-        return Encoded(mu[0].numpy(), a.pitch.pitch, a.pitch.pitched, remarks)
+        latent = mu[0].numpy()
+        return Encoded(latent, a.pitch.pitch, a.pitch.pitched, remarks, ((1.0, self.detail_of(level, latent, a.pitch.pitch)),))
+
+    @torch.no_grad()
+    def detail_of(self, note: np.ndarray, latent: np.ndarray, pitch: int, velocity: int = DEFAULT_VELOCITY) -> Detail:
+        """What the model cannot make of ``note`` (4 s at the model's rate, at the level of a note of
+        ``velocity``: a file's note is brought to the model's input level first): its spectrogram minus
+        the decoder's at ``latent``, ``pitch`` and ``velocity`` (:class:`~timbral.detail.Detail`)."""
+        with self._lock:
+            made = self.model.decoder(torch.from_numpy(np.asarray(latent, np.float32)[None]), torch.tensor([pitch]),
+                                      torch.tensor([velocity]))[0]
+        return Detail((self.model.spectrogram_of(fix_length(note, self.settings.n_samples))[0] - made).numpy(), pitch)
+
+    def input_gain_db(self, note: np.ndarray) -> float:
+        """The level change (dB) that brings ``note`` to the model's input level (what a loud training note measures)."""
+        return round(self.model.config.input_level_db - float(level_db(log_magnitude(note, self.settings))), 2)
 
     def resolve(self, sound: Sound, default_pitch: int = 60) -> Encoded:
         """Any sound form as an :class:`Encoded`; a bare latent vector is checked and gets ``default_pitch``."""
@@ -218,10 +242,13 @@ class Timbral:
     # --- sounds out --------------------------------------------------------------------------
 
     @torch.no_grad()
-    def decode_batch(self, latents: np.ndarray, pitches: Sequence[int], velocities: Sequence[int] | int = DEFAULT_VELOCITY) -> np.ndarray:
+    def decode_batch(self, latents: np.ndarray, pitches: Sequence[int], velocities: Sequence[int] | int = DEFAULT_VELOCITY,
+                     details: Sequence[Details] | None = None) -> np.ndarray:
         """Decode ``(n, latent_dim)`` latents at their pitches: ``(n, samples)`` audio, peak-normalised.
 
-        Repeated requests are served from a cache.
+        ``details`` (one :data:`~timbral.detail.Details` per latent) are added to what the decoder makes:
+        what the model cannot make of the recordings the sounds come from. Repeated requests are served
+        from a cache.
         """
         latents = np.asarray(latents, dtype=np.float32).reshape(-1, self.latent_dim)
         if not np.all(np.isfinite(latents)):
@@ -232,7 +259,10 @@ class Timbral:
         if len(pitches) != n or len(velocities) != n:
             raise ValueError(f"{n} latents need {n} pitches and velocities")
         velocities = [_check_velocity(v) for v in velocities]
-        keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) for i in range(n)]
+        details = [()] * n if details is None else list(details)
+        if len(details) != n:
+            raise ValueError(f"{n} latents need {n} details (an empty tuple for a sound without)")
+        keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) + key_of(details[i]) for i in range(n)]
         with self._lock:
             found = {k: self._cache[k] for k in keys if k in self._cache}
             for k in found:
@@ -242,6 +272,10 @@ class Timbral:
             with self._lock:
                 x = self.model.decoder(torch.from_numpy(latents[todo]), torch.tensor([pitches[i] for i in todo]),
                                        torch.tensor([velocities[i] for i in todo]))
+            for row, i in enumerate(todo):
+                detail = summed(details[i], pitches[i], self.move)
+                if detail is not None:
+                    x[row] = (x[row] + detail).clamp(0.0, 1.0)
             audio = self.model.audio_of(x, phase=self.phase, n_iter=self.n_iter)
             with self._lock:
                 for i, y in zip(todo, normalise_peak(audio)):
@@ -250,19 +284,26 @@ class Timbral:
                         self._cache.popitem(last=False)
         return np.stack([found[k] for k in keys])
 
-    def decode(self, latent: Sound, pitch: int, velocity: int = DEFAULT_VELOCITY) -> np.ndarray:
-        """4 s of audio at 16 kHz: the timbre played at ``pitch``."""
-        return self.decode_batch(self.latent(latent)[None], [pitch], [velocity])[0]
+    def decode(self, sound: Sound, pitch: int, velocity: int = DEFAULT_VELOCITY, *, recorded: bool = True) -> np.ndarray:
+        """4 s of audio at 16 kHz: the timbre played at ``pitch``. A sound that has audio plays "as recorded"
+        (with its detail: at its own pitch, its recording's magnitudes); ``recorded=False`` plays the model's."""
+        e = self.resolve(sound)
+        return self.decode_batch(e.latent[None], [pitch], [velocity], [e.details if recorded else ()])[0]
 
-    def interpolate(self, a: Sound, b: Sound, steps: int = 11, method: str = "linear", pitch: int | None = None) -> np.ndarray:
-        """The decoded path from ``a`` to ``b``, endpoints included: ``(steps, samples)``; pitch defaults to a's."""
+    def interpolate(self, a: Sound, b: Sound, steps: int = 11, method: str = "linear", pitch: int | None = None, *,
+                    recorded: bool = True) -> np.ndarray:
+        """The decoded path from ``a`` to ``b``, endpoints included: ``(steps, samples)``; pitch defaults to a's.
+
+        With ``recorded`` the details of ``a`` and ``b`` weigh along the path as their latents do, so its
+        ends are the recordings themselves (at ``a``'s pitch) and the steps between carry their texture."""
         if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or not 2 <= steps <= 101:
             raise ValueError(f"steps must be a whole number from 2 to 101, got {steps!r}")
         if method not in ("linear", "slerp"):
             raise ValueError(f"method must be linear or slerp, got {method!r}")
         ea, eb = self.resolve(a), self.resolve(b)
         pitch = ea.pitch if pitch is None else pitch
-        return self.decode_batch(interpolation_path(ea.latent, eb.latent, steps, method), [pitch] * steps)
+        details = [path_details(ea, eb, t) if recorded else () for t in np.linspace(0.0, 1.0, steps)]
+        return self.decode_batch(interpolation_path(ea.latent, eb.latent, steps, method), [pitch] * steps, details=details)
 
     def mixed(self, sources: Sequence[Sound], weights: Sequence[float]) -> Encoded:
         """The weighted mean timbre of the sources (weights normalised to sum 1), at the heaviest one's pitch."""
@@ -274,13 +315,17 @@ class Timbral:
         if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ValueError("weights must be finite, non-negative and not all zero")
         encoded = [self.resolve(s) for s in sources]
-        z = sum(wi * e.latent for wi, e in zip(w / w.sum(), encoded))
-        return Encoded(z.astype(np.float32), encoded[int(np.argmax(w))].pitch)
+        w = w / w.sum()
+        z = sum(wi * e.latent for wi, e in zip(w, encoded))
+        details = weighted([(float(wi), e.details) for wi, e in zip(w, encoded)])
+        return Encoded(z.astype(np.float32), encoded[int(np.argmax(w))].pitch, details=details)
 
-    def mix(self, sources: Sequence[Sound], weights: Sequence[float], pitch: int | None = None) -> np.ndarray:
-        """One sound from any number of sources, weighted (weights are normalised to sum 1)."""
+    def mix(self, sources: Sequence[Sound], weights: Sequence[float], pitch: int | None = None, *,
+            recorded: bool = True) -> np.ndarray:
+        """One sound from any number of sources, weighted (weights are normalised to sum 1); with ``recorded``
+        the sources' details weigh as their latents do."""
         e = self.mixed(sources, weights)
-        return self.decode(e, e.pitch if pitch is None else pitch)
+        return self.decode(e, e.pitch if pitch is None else pitch, recorded=recorded)
 
     def random_latents(self, n: int, temperature: float = 1.0, seed: int | None = None) -> np.ndarray:
         """``(n, latent_dim)`` timbres drawn from the prior; same seed, same timbres."""
@@ -293,6 +338,11 @@ class Timbral:
     def random(self, n: int, temperature: float = 1.0, seed: int | None = None, pitch: int = 60) -> np.ndarray:
         """``n`` new sounds drawn from the prior, ``(n, samples)``; same seed, same sounds."""
         return self.decode_batch(self.random_latents(n, temperature, seed), [pitch] * n)
+
+def path_details(a: Encoded, b: Encoded, t: float) -> Details:
+    """The details of the step ``t`` (0 to 1) of a path from ``a`` to ``b``: theirs, weighed as the latents."""
+    return weighted([(1.0 - float(t), a.details), (float(t), b.details)])
+
 
 def _check_velocity(velocity) -> int:
     if isinstance(velocity, bool) or not isinstance(velocity, (int, np.integer)) or not 1 <= velocity <= 127:

@@ -163,6 +163,18 @@ def _sound(row: sqlite3.Row) -> UserSound:
                      tuple(json.loads(row["remarks"])), tuple(json.loads(row["nearest"])))
 
 
+@dataclass(frozen=True)
+class Made:
+    """A result's sounds: latents and pitches, their name prefix, and for each the share of each source
+    sound's recording it carries (``weights``: sounds x ``sources``; none for random sounds or map points)."""
+
+    latents: np.ndarray
+    pitches: np.ndarray
+    prefix: str
+    sources: list[str]
+    weights: np.ndarray
+
+
 class ResultStore:
     """One folder per request under ``results/<32 hex>``, with the latents it decoded; old ones are pruned.
 
@@ -178,8 +190,11 @@ class ResultStore:
         self._locks_lock = threading.Lock()
         self._pruned = 0.0
 
-    def create(self, latents: np.ndarray, pitches: list[int], prefix: str, files: dict[str, bytes] | None = None) -> str:
-        """A new result of ``latents`` at ``pitches`` (its sounds named ``<prefix>_NN``), with any ``files`` already made."""
+    def create(self, latents: np.ndarray, pitches: list[int], prefix: str, files: dict[str, bytes] | None = None,
+               sources: list[str] | None = None, weights: np.ndarray | None = None) -> str:
+        """A new result of ``latents`` at ``pitches`` (its sounds named ``<prefix>_NN``), with any ``files`` already made;
+        ``sources`` (sound ids) and ``weights`` (one row per sound) say how much of each source's recording
+        each sound carries (a blend's steps, a mix; played "as recorded")."""
         self._prune()
         result_id = secrets.token_hex(16)
         path = self.folder / result_id
@@ -189,7 +204,8 @@ class ResultStore:
             for name, data in (files or {}).items():
                 (tmp / name).write_bytes(data)
             np.savez(tmp / "latents.npz", latents=np.asarray(latents, np.float32), pitches=np.asarray(pitches),
-                     prefix=np.array(prefix))
+                     prefix=np.array(prefix), sources=np.array(sources or [], dtype=str),
+                     weights=np.zeros((len(latents), 0)) if weights is None else np.asarray(weights, np.float32))
             tmp.rename(path)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -211,18 +227,14 @@ class ResultStore:
                     tmp.write_bytes(data)
         return path
 
-    def latents(self, result_id: str) -> tuple[np.ndarray, np.ndarray, str] | None:
-        """All latents, pitches and the sounds' name prefix of a result."""
+    def made(self, result_id: str) -> Made | None:
+        """What a result holds: its latents, pitches, the sounds' name prefix, and its sources and their weights."""
         if not RESULT_ID.match(result_id) or not (self.folder / result_id / "latents.npz").is_file():
             return None
         with _NPZ_READ, np.load(self.folder / result_id / "latents.npz") as z:
-            return z["latents"], z["pitches"], str(z["prefix"])
-
-    def latent(self, result_id: str, index: int) -> tuple[np.ndarray, int] | None:
-        found = self.latents(result_id)
-        if found is None or not 0 <= index < len(found[0]):
-            return None  # an unknown result, or an index it does not have
-        return found[0][index], int(found[1][index])
+            sources = z["sources"].tolist() if "sources" in z else []
+            weights = z["weights"] if "weights" in z else np.zeros((len(z["latents"]), 0))
+            return Made(z["latents"], z["pitches"], str(z["prefix"]), sources, weights)
 
     def _lock(self, result_id: str) -> threading.RLock:
         with self._locks_lock:  # re-entrant: a ZIP is made from files made under the same lock

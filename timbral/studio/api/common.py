@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 from flask import current_app, jsonify, request
 
-from ...audio import AudioError, read_audio
+from ...audio import AudioError, load_note, read_audio
+from ...detail import weighted
 from ...export import audio_bytes
 from ...latent import Encoded
 from ...pitch import PitchError, parse_pitch
-from ..store import ID
+from ..store import ID, Made
 from . import bp
 
 
@@ -127,26 +128,57 @@ def library_entry(s) -> dict:
     return {"id": s.name, **s.as_dict(), "name": s.title, "pitched": True, "source": "library"}
 
 
-def encoded(sound_id: str) -> Encoded:
-    lib = timbral().library
-    if sound_id in lib:
-        return Encoded(lib.latent(sound_id), lib[sound_id].pitch)
+def encoded(sound_id: str, detail: bool = True) -> Encoded:
+    """A library sound or one of yours, with what the model cannot make of its recording (its detail;
+    ``detail=False``: the latent alone, for what is decoded later)."""
+    t = timbral()
+    if sound_id in t.library:
+        return t.encode(sound_id) if detail else Encoded(t.library.latent(sound_id), t.library[sound_id].pitch)
     sound = your_sounds().get(sound_id)
     if sound is None:
         raise ApiError(404, f"no sound with id {sound_id!r}")
-    return Encoded(sound.latent, sound.pitch)
+    if not detail:
+        return Encoded(sound.latent, sound.pitch)
+    try:
+        note = load_note(your_sounds().audio_path(sound_id), trim=False)
+    except AudioError:  # its audio is gone: the model's sound alone
+        return Encoded(sound.latent, sound.pitch)
+    level = note * np.float32(10 ** (t.input_gain_db(note) / 20))
+    return Encoded(sound.latent, sound.pitch, details=((1.0, t.detail_of(level, sound.latent, sound.pitch)),))
+
+
+def made_sound(made: Made, index: int, cache: dict | None = None) -> Encoded:
+    """Sound ``index`` of a result, with its share of its sources' details (``cache``: sources already heard)."""
+    cache = {} if cache is None else cache
+    parts = []
+    for source, w in zip(made.sources, made.weights[index]):
+        if w > 0:
+            if source not in cache:
+                cache[source] = encoded(source).details if ID.match(source) else ()
+            parts.append((float(w), cache[source]))
+    return Encoded(made.latents[index], int(made.pitches[index]), details=weighted(parts))
 
 
 def requested_sound(body: dict) -> Encoded:
     """A sound named by ``{"sound": id}`` or by ``{"result": id, "index": i}``."""
     if body.get("result") is not None:
-        found = results_store().latent(str(body["result"]), number_field(body.get("index"), "index", 0, 100, whole=True, default=0))
-        if found is None:
+        made = results_store().made(str(body["result"]))
+        index = number_field(body.get("index"), "index", 0, 100, whole=True, default=0)
+        if made is None or index >= len(made.latents):
             raise ApiError(404, "no such result or index")
-        return Encoded(*found)
+        return made_sound(made, index)
     if body.get("sound") is None:
         raise ApiError(400, "name the sound: 'sound' (a sound id), or 'result' and 'index' (a generated sound)")
     return encoded(sound_id_field(body.get("sound")))
+
+
+def recorded_field(value) -> bool:
+    """Whether a sound with audio plays "as recorded" (its detail) or as the model makes it: true unless 0/false."""
+    if value is None or value == "" or value is True or str(value).lower() in ("1", "true", "yes"):
+        return True
+    if value is False or str(value).lower() in ("0", "false", "no"):
+        return False
+    raise ApiError(400, f"recorded must be true or false (1 or 0), got {str(value)[:20]!r}")
 
 
 def audio_file(sound_id: str) -> Path:

@@ -11,22 +11,36 @@ from ...export import audio_bytes, sfz_instrument, zip_bytes
 from ...latent import interpolation_path, square_weights, triangle_weights
 from ..store import clean_name
 from . import bp
-from .common import ApiError, encoded, json_body, number_field, pitch_field, requested_sound, sound_id_field, timbral, wav_of
+from .common import (
+    ApiError,
+    encoded,
+    json_body,
+    number_field,
+    pitch_field,
+    recorded_field,
+    requested_sound,
+    sound_id_field,
+    timbral,
+    wav_of,
+)
 from .results import ZIP_NAMES, new_result
 
 
 @bp.post("/blend")
 def blend():
     body = json_body()
-    a, b = encoded(sound_id_field(body.get("a"))), encoded(sound_id_field(body.get("b")))
+    ids = [sound_id_field(body.get("a")), sound_id_field(body.get("b"))]
+    a, b = (encoded(i, detail=False) for i in ids)
     steps = number_field(body.get("steps"), "steps", 2, 33, whole=True, default=11)
     method = body.get("method", "linear")
     if method not in ("linear", "slerp"):
         raise ApiError(400, f"method must be linear or slerp, got {str(method)[:20]!r}")
     pitch = pitch_field(body.get("pitch"), default=a.pitch)
     latents = interpolation_path(a.latent, b.latent, steps, method)
-    originals = {"sound1.wav": wav_of(body["a"]), "sound2.wav": wav_of(body["b"])}
-    result_id, url = new_result(latents, [pitch] * steps, "step", originals)  # the steps are decoded as they are fetched
+    originals = {"sound1.wav": wav_of(ids[0]), "sound2.wav": wav_of(ids[1])}
+    t = np.linspace(0.0, 1.0, steps)[:, None]  # each step carries the recordings as its latent carries the sounds
+    weights = np.hstack([1 - t, t]) if recorded_field(body.get("recorded")) else None
+    result_id, url = new_result(latents, [pitch] * steps, "step", originals, ids, weights)  # decoded as they are fetched
     return jsonify(id=result_id, pitch=pitch, method=method, sound1=url("sound1.wav"), sound2=url("sound2.wav"),
                    steps=[{"index": i, "audio": url(f"step_{i:02d}.wav"), "spectrogram": url(f"step_{i:02d}.png")}
                           for i in range(steps)],
@@ -51,10 +65,11 @@ def mix():
     w = np.array([number_field(v, "weight", 0, 1e6, whole=False) for v in weights])
     if w.sum() <= 0:
         raise ApiError(400, "weights must not all be zero")
-    mixed = timbral().mixed([encoded(sound_id_field(s)) for s in sources], w)
+    ids = [sound_id_field(s) for s in sources]
+    mixed = timbral().mixed([encoded(i, detail=False) for i in ids], w)
     w = w / w.sum()
     pitch = pitch_field(body.get("pitch"), default=mixed.pitch)
-    result_id, url = new_result(mixed.latent[None], [pitch], "mix")
+    result_id, url = new_result(mixed.latent[None], [pitch], "mix", None, ids, w[None] if recorded_field(body.get("recorded")) else None)
     return jsonify(id=result_id, index=0, audio=url("mix_00.wav"), weights=[round(float(v), 4) for v in w], pitch=pitch)
 
 
@@ -89,7 +104,8 @@ def play():
     e = requested_sound({"sound": args.get("sound"), "result": args.get("result"), "index": args.get("index")})
     pitch = pitch_field(args.get("pitch"), default=e.pitch)
     velocity = number_field(args.get("velocity"), "velocity", 1, 127, whole=True, default=100)
-    return Response(audio_bytes(timbral().decode(e, pitch, velocity)), mimetype="audio/wav")
+    recorded = recorded_field(args.get("recorded"))
+    return Response(audio_bytes(timbral().decode(e, pitch, velocity, recorded=recorded)), mimetype="audio/wav")
 
 
 @bp.post("/sfz")

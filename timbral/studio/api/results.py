@@ -11,37 +11,41 @@ from flask import send_file
 
 from ...export import audio_bytes, spectrogram_png, zip_bytes
 from . import bp
-from .common import ApiError, results_store, timbral
+from .common import ApiError, made_sound, results_store, timbral
 
 ZIP_NAMES = {"step": "blend.zip", "random": "random.zip"}  # results whose sounds also come as one ZIP
 
 
-def new_result(latents, pitches, prefix: str, files: dict[str, bytes] | None = None) -> tuple[str, Callable[[str], str]]:
-    """A new result; its files are made when first fetched (:func:`renderer`). Returns its id and a URL maker."""
-    result_id = results_store().create(latents, pitches, prefix, files)
+def new_result(latents, pitches, prefix: str, files: dict[str, bytes] | None = None, sources: list[str] | None = None,
+               weights=None) -> tuple[str, Callable[[str], str]]:
+    """A new result; its files are made when first fetched (:func:`renderer`). Returns its id and a URL maker.
+    ``sources`` and ``weights``: how much of each source sound's recording each of its sounds carries."""
+    result_id = results_store().create(latents, pitches, prefix, files, sources, weights)
     return result_id, lambda name: f"/api/results/{result_id}/{name}"
 
 
 def renderer(result_id: str) -> Callable[[str], bytes | None]:
     """How each file of a result is made: ``<prefix>_NN.wav`` and ``.png`` (its spectrogram), ``all.wav``, the ZIP."""
-    found = results_store().latents(result_id)
-    if found is None:
+    made = results_store().made(result_id)
+    if made is None:
         return lambda name: None
-    latents, pitches, prefix = found
-    t = timbral()
+    prefix, t, heard = made.prefix, timbral(), {}
 
     def render(name: str) -> bytes | None:
         sound = re.fullmatch(rf"{prefix}_(\d{{2}})\.(wav|png)", name)
-        if sound and int(sound[1]) < len(latents):
-            y = t.decode(latents[int(sound[1])], int(pitches[int(sound[1])]))
+        if sound and int(sound[1]) < len(made.latents):
+            e = made_sound(made, int(sound[1]), heard)
+            y = t.decode(e, e.pitch)
             return audio_bytes(y) if sound[2] == "wav" else spectrogram_png(y, t.settings)
-        if name == "all.wav" and len(latents) > 1:
-            return audio_bytes(np.concatenate(t.decode_batch(latents, [int(p) for p in pitches])))
+        if name == "all.wav" and len(made.latents) > 1:
+            sounds = [made_sound(made, i, heard) for i in range(len(made.latents))]
+            audio = t.decode_batch(made.latents, [e.pitch for e in sounds], details=[e.details for e in sounds])
+            return audio_bytes(np.concatenate(audio))
         if name == ZIP_NAMES.get(prefix):
-            names = [f"{prefix}_{i:02d}.wav" for i in range(len(latents))] + ["all.wav"]
-            made = {n: results_store().file(result_id, n, render).read_bytes() for n in names}
+            names = [f"{prefix}_{i:02d}.wav" for i in range(len(made.latents))] + ["all.wav"]
+            files = {n: results_store().file(result_id, n, render).read_bytes() for n in names}
             given = {p.name: p.read_bytes() for p in (results_store().folder / result_id).glob("sound*.wav")}
-            return zip_bytes(given | made)
+            return zip_bytes(given | files)
         return None
 
     return render

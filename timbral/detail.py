@@ -1,0 +1,70 @@
+"""What the model cannot make of a sound that has audio: its *detail*.
+
+A sound heard from a recording (a library note, a file of yours) is the decoder's spectrogram of its
+latent plus its detail: the difference between the recording's own log-magnitude spectrogram and the
+decoder's, in the model's scaled dB. Added back at the sound's own pitch it gives the recording's
+magnitudes exactly, so the sound plays as itself. At another pitch the detail moves with the harmonics
+(every bin by the pitch ratio, as resampling the recording would move it; ``move="fade"`` instead fades
+it out over an octave). In a blend or a mix the details weigh as the latents do. A sound with no audio
+(a random one, a point of the map) has none: it is the model's alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .spectral import read_bins
+
+MOVES = ("shift", "fade")  # how a detail follows a sound played at another pitch
+FADE_SEMITONES = 12.0  # with move="fade": the detail is gone this far from its pitch
+
+
+@dataclass(frozen=True, eq=False)
+class Detail:
+    """A recording's spectrogram minus the decoder's at its latent, ``pitch`` and velocity: ``(bins, frames)``
+    in the model's scaled dB (float16: a quarter of a megabyte)."""
+
+    spec: np.ndarray
+    pitch: int
+    key: bytes = field(init=False, repr=False)  # names it in caches
+
+    def __post_init__(self):
+        object.__setattr__(self, "spec", np.asarray(self.spec, np.float16))
+        object.__setattr__(self, "key", hashlib.blake2b(self.spec.tobytes(), digest_size=8).digest() + bytes([self.pitch]))
+
+    def at(self, pitch: float, move: str = "shift") -> torch.Tensor:
+        """The detail for the sound played at ``pitch``: as it is at its own pitch; elsewhere moved with the
+        harmonics (``"shift"``: bin ``k`` takes what lay at ``k / r``, ``r`` the pitch ratio) or faded."""
+        spec = torch.from_numpy(self.spec.astype(np.float32))
+        if pitch == self.pitch:
+            return spec
+        if move == "fade":
+            return spec * max(0.0, 1.0 - abs(pitch - self.pitch) / FADE_SEMITONES)
+        if move != "shift":
+            raise ValueError(f"move must be one of {', '.join(MOVES)}, got {move!r}")
+        bins = torch.arange(spec.shape[0], dtype=torch.float32)
+        return read_bins(spec[None], (bins * 2.0 ** ((self.pitch - pitch) / 12.0))[None])[0]
+
+
+Details = tuple[tuple[float, Detail], ...]  # weighted details: a sound's own (1.0), or a blend's or a mix's share of each
+
+
+def weighted(parts: Sequence[tuple[float, Details]]) -> Details:
+    """The details of a blend or mix: each source's details scaled by its weight (weights as the latents')."""
+    return tuple((w * v, d) for w, details in parts if w > 0 for v, d in details)
+
+
+def summed(details: Details, pitch: float, move: str = "shift") -> torch.Tensor | None:
+    """The details of one sound, added up for it played at ``pitch`` (``None`` when it has none)."""
+    parts = [w * d.at(pitch, move) for w, d in details if w > 0]
+    return torch.stack(parts).sum(0) if parts else None
+
+
+def key_of(details: Details) -> bytes:
+    """Names a sound's details in a cache of decoded sounds."""
+    return b"".join(np.float32(w).tobytes() + d.key for w, d in details)
