@@ -258,6 +258,27 @@ def test_first_start_estimates_scale_with_the_cores():
     assert minutes(150, cores=2) == "2 min" and minutes(150, cores=4) == "75 s" and minutes(150, cores=64) == "38 s"
 
 
+def test_sounds_play_as_recorded_or_as_the_model_makes_them(client, ids):
+    def audio(url):
+        r = client.get(url)
+        assert r.status_code == 200 and r.mimetype == "audio/wav", r.get_data(as_text=True)
+        return sf.read(io.BytesIO(r.data))[0]
+
+    own = audio(f"/api/sounds/{ids[0]}/audio")
+    recorded, model = audio(f"/api/play?sound={ids[0]}"), audio(f"/api/play?sound={ids[0]}&recorded=0")
+    assert np.corrcoef(np.abs(np.fft.rfft(recorded)), np.abs(np.fft.rfft(own)))[0, 1] > \
+        np.corrcoef(np.abs(np.fft.rfft(model)), np.abs(np.fft.rfft(own)))[0, 1]  # the recording's own spectrum
+    assert client.get(f"/api/play?sound={ids[0]}&recorded=maybe").status_code == 400
+    blend = client.post("/api/blend", json={"a": ids[0], "b": ids[1], "steps": 3}).get_json()
+    plain = client.post("/api/blend", json={"a": ids[0], "b": ids[1], "steps": 3, "recorded": False}).get_json()
+    first, first_plain = audio(blend["steps"][0]["audio"]), audio(plain["steps"][0]["audio"])
+    assert np.allclose(first, recorded, atol=1e-3) and np.allclose(first_plain, model, atol=1e-3)  # the ends are the sounds
+    mix = client.post("/api/mix", json={"sources": ids[:3], "weights": [1, 0, 0]}).get_json()
+    assert np.allclose(audio(mix["audio"]), recorded, atol=1e-3)
+    played = audio(f"/api/play?result={blend['id']}&index=2")
+    assert played.shape == (64000,) and np.isfinite(played).all()
+
+
 def test_what_is_allowed_is_said(client):
     r = client.get("/api/play")
     assert r.status_code == 400 and "'sound'" in r.get_json()["error"] and "'result'" in r.get_json()["error"]

@@ -1,7 +1,7 @@
 // Blend two: Sound 1, Sound 2 and the path between them, each step playable and downloadable.
 import { $, api, textOrNull, toast } from "./api.js";
 import { view } from "./explore.js";
-import { setCurrent } from "./player.js";
+import { recorded, setCurrent } from "./player.js";
 import { noteName } from "./pitches.js";
 import { Picker } from "./sounds.js";
 
@@ -27,7 +27,8 @@ $("#generate").addEventListener("click", async () => {
   if (!a || !b) { toast("Choose Sound 1 and Sound 2 first."); return; }
   $("#generate").disabled = true;
   try {
-    const r = await api("POST", "/api/blend", { a: a.id, b: b.id, steps: Number($("#steps").value), method: $("#method").value, pitch: textOrNull($("#blend-pitch")) },
+    const r = await api("POST", "/api/blend", { a: a.id, b: b.id, steps: Number($("#steps").value), method: $("#method").value,
+      pitch: textOrNull($("#blend-pitch")), recorded: recorded() === 1 },
       `Blending ${$("#steps").value} steps…`);
     const out = $("#blend-result");
     out.innerHTML = `<div class="originals"></div><h3>The path, ${r.steps.length} steps at ${noteName(r.pitch)}</h3><div class="steps"></div>

@@ -1,6 +1,6 @@
 // Mix three or four: a sound on each corner of a triangle or a square; drag the point and the sound follows.
 import { $, api, textOrNull, toast } from "./api.js";
-import { setCurrent } from "./player.js";
+import { recorded, setCurrent } from "./player.js";
 import { Picker } from "./sounds.js";
 import { state } from "./state.js";
 
@@ -73,7 +73,8 @@ async function mixNow() {
   if (!sources.length || sources.length !== cornerPickers.length) return;
   padState.pending = true;
   try {
-    const r = await api("POST", "/api/mix", { sources: sources.map((s) => s.id), pad: { x: padState.x, y: padState.y }, pitch: textOrNull($("#mix-pitch")) });
+    const r = await api("POST", "/api/mix", { sources: sources.map((s) => s.id), pad: { x: padState.x, y: padState.y },
+      pitch: textOrNull($("#mix-pitch")), recorded: recorded() === 1 });
     drawPad(r.weights);
     setCurrent({ label: `pad mix at (${padState.x.toFixed(2)}, ${padState.y.toFixed(2)})`, result: r.id, index: 0 }, r.audio);
   } catch (e) { /* shown by api() */ } finally {

@@ -36,5 +36,9 @@ export function setCurrent(current, url) {
 export function playAt(pitch) {
   if (!state.current) { toast("Pick a sound first: click the map, a result or one of your sounds.", "info"); return; }
   const { sound, result, index } = state.current;
-  playUrl("/api/play?" + qs({ sound, result, index, pitch, velocity: $("#velocity").value }));
+  playUrl("/api/play?" + qs({ sound, result, index, pitch, velocity: $("#velocity").value, recorded: recorded() }));
+}
+
+// 1: a sound that has audio plays as its recording (its detail moved with the pitch); 0: the model's alone
+export function recorded() { return $("#recorded").checked ? 1 : 0;
 }
