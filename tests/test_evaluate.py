@@ -245,3 +245,30 @@ def test_figures_at_heard_and_unheard_pitches_and_their_picture(tiny_model, tiny
     card = (folder / "card.md").read_text()
     assert "never heard" in card and PLACEMENT_PLOT in card and "ratio ≤ 1.10" in card
     assert (folder / PLACEMENT_PLOT).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_what_a_listener_hears_is_scored_beside_calibration(tiny_model, tiny_dataset, tmp_path):
+    m = evaluate(load_model(tiny_model), tiny_dataset, "test", pitch_notes=1, level_notes=0, baseline_notes=0, visqol=1,
+                 progress=False)
+    assert m["visqol_notes"] == 1 and m["visqol_pairs"] == 1
+    for key in ("own_pitch_model", "own_pitch_recorded", "own_pitch_lowpass_4k", "own_pitch_lowpass_2k", "other_pitch_model",
+                "other_pitch_recorded_shift", "other_pitch_recorded_fade", "other_pitch_resampled"):
+        assert 1.0 <= m[f"visqol_{key}"] <= 5.0, key
+    # an untrained model makes noise; its recording's own magnitudes sound like it, and a 4 kHz low-pass lies between
+    assert m["visqol_own_pitch_recorded"] > m["visqol_own_pitch_lowpass_2k"] > m["visqol_own_pitch_model"]
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    update_card(folder, m)
+    assert "ViSQOL MOS" in (folder / "card.md").read_text()
+
+
+def test_visqol_scores_a_copy_above_a_muffled_one():
+    from conftest import tone
+
+    from timbral.listening import lowpass, mos, resampled
+
+    note = tone(330, 4, harmonics=12)
+    assert mos(note, note) > 4.6 and mos(note, 0.3 * note) > 4.6  # gain-matched: the level changes nothing
+    assert mos(note, note) > mos(note, lowpass(note, 4000)) > mos(note, lowpass(note, 1000))
+    up = resampled(note, 12)
+    assert len(up) == len(note) and np.argmax(np.abs(np.fft.rfft(up))) == pytest.approx(2 * np.argmax(np.abs(np.fft.rfft(note))), abs=2)

@@ -336,19 +336,20 @@ class _Notes:
 def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = "test", *,
              library: str | os.PathLike | None = None, phase: str = DEFAULT_METHOD, rebuild_notes: int | None = None,
              pitch_notes: int = 200, baseline_notes: int = 200, level_notes: int = 400, fit_steps: int = 0,
-             progress: bool = True) -> dict:
+             visqol: int = 0, progress: bool = True) -> dict:
     """All metrics of ``model`` on ``data_dir`` (``split`` ignored when the dataset has none).
 
     The latent figures use every note; the rebuild figures up to ``rebuild_notes`` of them
     (spread evenly; all when ``None``), the pitch check and the retrieval baseline a spread share
     of those (and the fitted rebuild, with ``fit_steps``, the baseline's notes), and level robustness
-    up to ``level_notes`` notes of whole instruments.
+    up to ``level_notes`` notes of whole instruments; with ``visqol``, what a listener hears of that many
+    instruments spread over the set (:func:`~timbral.listening.listening_figures`, ViSQOL MOS).
     The reference for placement and the retrieval baseline is ``library`` (its train split if it
     has one, else all of it), else the dataset's own train split; with neither, placement is
     leave-one-out and the baseline is left out.
     """
     for name, value in (("pitch_notes", pitch_notes), ("baseline_notes", baseline_notes), ("level_notes", level_notes),
-                        ("fit_steps", fit_steps), ("rebuild_notes", 1 if rebuild_notes is None else rebuild_notes)):
+                        ("fit_steps", fit_steps), ("visqol", visqol), ("rebuild_notes", 1 if rebuild_notes is None else rebuild_notes)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     store = feature_store(data_dir, model.config.spectral_settings, progress=progress)
@@ -377,7 +378,28 @@ def evaluate(model: TimbreVAE, data_dir: str | os.PathLike, split: str | None = 
     if level_notes:
         at = _whole_instruments(notes.instruments, level_notes)
         metrics.update(level_robustness(model, store, notes.rows[at], ref_mu, ref_families))
+    if visqol:
+        metrics.update(_listening(model, notes, visqol))
     return metrics
+
+
+def _listening(model: TimbreVAE, notes: _Notes, count: int) -> dict:
+    """ViSQOL figures of ``count`` instruments spread over the notes (:mod:`~timbral.listening`)."""
+    from .audio import load_note
+    from .data.nsynth import audio_path
+    from .latent import Timbral
+    from .listening import listening_figures
+
+    examples = read_examples(notes.store.dataset)
+    names = np.unique(notes.instruments)
+    chosen = set(names[_spread(len(names), count)])
+    instruments: dict[str, list[dict]] = {}
+    for r in notes.rows:
+        m = examples[notes.store.index[r]["note_str"]]
+        if m["instrument_str"] in chosen:
+            instruments.setdefault(m["instrument_str"], []).append(m)
+    load = lambda name: load_note(audio_path(notes.store.dataset, name), trim=False)  # noqa: E731
+    return listening_figures(Timbral(model, library=notes.store.dataset), load, list(instruments.values()))
 
 
 def _rebuild(model: TimbreVAE, notes: _Notes, mu: np.ndarray, rebuilt_at: np.ndarray, checked: np.ndarray,
@@ -622,6 +644,18 @@ def metrics_markdown(metrics: dict) -> str:
                      f"{metrics['fitted_gain_matched_lsd_db']:.1f} dB; {metrics['fitted_placement_before']:.2f} → "
                      f"{metrics['fitted_placement_after']:.2f}; {metrics['fitted_latent_shift']:.2f} of their length",
                      "≥ 3 dB better; LSD ≤ 10 dB"))
+    if "visqol_own_pitch_model" in metrics:
+        rows.append((f"what a listener hears (ViSQOL MOS, median; {metrics['visqol_notes']} notes at their own pitch): the "
+                     "model's rebuild / as recorded (with the note's detail) / calibration: the note low-passed at 4 kHz, 2 kHz",
+                     f"{metrics['visqol_own_pitch_model']:.2f} / {metrics['visqol_own_pitch_recorded']:.2f} / "
+                     f"{metrics['visqol_own_pitch_lowpass_4k']:.2f}, {metrics['visqol_own_pitch_lowpass_2k']:.2f}",
+                     "model ≥ 4.3; as recorded ≥ 4.6"))
+    if "visqol_other_pitch_model" in metrics:
+        rows.append((f"… played at another pitch within an octave against the real note there ({metrics['visqol_pairs']} pairs): "
+                     "model / as recorded, detail moved / detail faded / the recording resampled (a sampler)",
+                     f"{metrics['visqol_other_pitch_model']:.2f} / {metrics['visqol_other_pitch_recorded_shift']:.2f} / "
+                     f"{metrics['visqol_other_pitch_recorded_fade']:.2f} / {metrics['visqol_other_pitch_resampled']:.2f}",
+                     "≥ 4.3 and above resampling"))
     if "level_max_change" in metrics:
         rows.append((f"largest change of a metric between inputs at -1 and -30 dBFS ({metrics['level_notes']} notes)",
                      f"{100 * metrics['level_max_change']:.1f} %", "≤ 10 %"))

@@ -34,7 +34,7 @@ def cmd_evaluate(args) -> None:
     model = load_model(args.model)
     metrics = evaluate(model, args.data, args.split, library=args.library, phase=args.phase, rebuild_notes=args.rebuild_notes,
                        pitch_notes=args.pitch_notes, baseline_notes=args.baseline_notes, level_notes=args.level_notes,
-                       fit_steps=args.fit)
+                       fit_steps=args.fit, visqol=args.visqol)
     if args.card:
         update_card(args.model, metrics)
     if args.json:
@@ -99,6 +99,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--fit", type=int, default=0, metavar="STEPS",
                    help="also rebuild the baseline's notes from latents fitted to them for STEPS steps, as "
                         "`timbral reconstruct --fit` does (100 is the default there; 0: skip, the default)")
+    p.add_argument("--visqol", type=int, default=0, metavar="N",
+                   help="also score what a listener hears (ViSQOL MOS) for N instruments spread over the set: a note "
+                        "at its own pitch and at another pitch, from the model and as recorded, beside calibration "
+                        "rows (about 10 s an instrument; 0: skip, the default)")
     p.add_argument("--card", action="store_true", help="write the figures into MODEL/card.md")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
