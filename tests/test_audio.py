@@ -145,3 +145,39 @@ def test_quantised_is_what_a_quiet_16_bit_file_holds(tmp_path):
     assert np.max(np.abs(quantised(y, -1.0) - y)) < 1e-4  # ... and far smaller at full level
     both = quantised(np.stack([y, y]), [-30.0, -1.0])  # one level per row
     assert np.array_equal(both[0], quantised(y, -30.0)) and np.array_equal(both[1], quantised(y, -1.0))
+
+
+def crescendo(seconds: float = 4.0, rise: float = 1.2) -> np.ndarray:
+    """A note swelling from 70 dB under its peak, steadily in dB, over ``rise`` seconds: a pad or a choir's entry."""
+    t = np.arange(int(seconds * SR)) / SR
+    return (np.sin(2 * np.pi * 196 * t) * 10 ** (np.minimum(t / rise, 1) * 70 / 20 - 70 / 20)).astype(np.float32)
+
+
+@pytest.mark.parametrize("program, variant", [(89, None), (48, None), (52, None), (91, None), (40, "swell"), (0, "swell"),
+                                              ("crescendo", None)])
+@pytest.mark.parametrize("noise_db", [None, -60])
+def test_a_slow_attack_is_kept_whole(program, variant, noise_db):
+    """Pads, string ensembles, choirs and swells start at 0 s however softly: nothing of their rise is cut,
+    over digital silence or over a microphone's hiss (and leading silence before them is still skipped)."""
+    from conftest import FLUID_R3
+
+    from timbral.data.render import SoundFontSynth
+
+    if program == "crescendo":
+        y = crescendo()
+    else:
+        synth = SoundFontSynth(FLUID_R3)
+        try:
+            y = synth.render(program, 60, 100, variant=variant)
+        finally:
+            synth.close()
+    y = y / np.abs(y).max()
+    frames = np.sqrt(np.mean(y[: len(y) // 256 * 256].reshape(-1, 256) ** 2, axis=1))
+    emerges = 256 * int(np.flatnonzero(20 * np.log10(frames + 1e-12) >= (noise_db or -84) + 6)[0])  # out of the floor
+    lead = int(0.3 * SR)
+    y = np.concatenate([np.zeros(lead, np.float32), y])
+    if noise_db is not None:
+        y = y + (10 ** (noise_db / 20) * np.random.default_rng(1).standard_normal(len(y))).astype(np.float32)
+    sounding = lead + emerges
+    onset = note_onset(y)
+    assert lead - 256 <= onset <= sounding + 2 * 256, (onset / SR, sounding / SR)

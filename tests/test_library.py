@@ -11,7 +11,7 @@ from conftest import SR, tone, write
 
 from timbral import Timbral
 from timbral.audio import AudioError
-from timbral.export import _ranges, audio_bytes, map_html, map_png, sfz_instrument, write_sounds
+from timbral.export import audio_bytes, key_ranges, map_html, map_png, sfz_instrument, write_sounds
 from timbral.library import Library, UnknownSound
 from timbral.map import TimbreMap
 
@@ -121,8 +121,8 @@ def test_sfz_maps_every_key_and_velocity_once_to_a_real_sample(t):
 
 
 def test_ranges_cover_without_gaps():
-    assert _ranges([60], 0, 127) == [(0, 127)]
-    assert _ranges([24, 27, 30], 0, 127) == [(0, 25), (26, 28), (29, 127)]
+    assert key_ranges([60], 0, 127) == [(0, 127)]
+    assert key_ranges([24, 27, 30], 0, 127) == [(0, 25), (26, 28), (29, 127)]
 
 
 def test_audio_files_and_formats(tmp_path):

@@ -279,6 +279,25 @@ def test_sounds_play_as_recorded_or_as_the_model_makes_them(client, ids):
     assert played.shape == (64000,) and np.isfinite(played).all()
 
 
+def test_a_blend_or_the_pad_exports_as_a_morph_instrument(client, ids):
+    blend = client.post("/api/blend", json={"a": ids[0], "b": ids[1], "steps": 3}).get_json()
+    r = client.post("/api/morph", json={"result": blend["id"], "layers": 3, "step": 12, "name": "My morph"})
+    assert r.status_code == 200, r.get_json()
+    made = r.get_json()
+    assert made["layers"] == 3 and made["pitches"] == [36, 48, 60, 72, 84]
+    assert sorted(f["name"] for f in made["files"]) == ["my_morph-sfz.zip", "my_morph.dslibrary", "my_morph.multisample"]
+    for f in made["files"]:
+        got = client.get(f["url"])
+        assert got.status_code == 200 and got.mimetype == "application/zip" and len(got.data) == f["bytes"]
+        assert zipfile.ZipFile(io.BytesIO(got.data)).testzip() is None
+    pad = client.post("/api/morph", json={"sources": ids[:3], "layers": 4, "step": 12, "recorded": False})
+    assert pad.status_code == 200 and pad.get_json()["layers"] == 4
+    random = client.post("/api/random", json={"n": 1}).get_json()
+    for body, status in (({"result": random["id"]}, 404), ({"sources": ids[:1]}, 400), ({"sources": ids[:2], "layers": 40}, 400),
+                         ({"sources": [ids[0], "../x"]}, 400)):
+        assert client.post("/api/morph", json=body).status_code == status, body
+
+
 def test_what_is_allowed_is_said(client):
     r = client.get("/api/play")
     assert r.status_code == 400 and "'sound'" in r.get_json()["error"] and "'result'" in r.get_json()["error"]

@@ -136,7 +136,8 @@ def note_onset(y: np.ndarray, frame: int = 256) -> int:
 
     It is the first frame whose RMS is within 50 dB of the loudest frame and 20 dB above the
     noise floor of the lead-in (the 10th-percentile frame before the sound first comes within
-    20 dB of its loudest), moved back over the start of its rise so that no attack is lost.
+    20 dB of its loudest), moved back over the whole of its rise out of that floor, so that no
+    attack is lost: a pad's slow swell or a choir's soft entry from the first sample stays whole.
     """
     n = len(y) // frame
     if n < 2:
@@ -147,9 +148,8 @@ def note_onset(y: np.ndarray, frame: int = 256) -> int:
     floor = max(float(np.percentile(lead_in, 10)), -120.0) if lead_in.size else -120.0
     threshold = min(max(peak - TRIM_TOP_DB, floor + ONSET_ABOVE_FLOOR_DB), peak - 6.0)
     first = int(np.flatnonzero(db >= threshold)[0])
-    for _ in range(3):  # back over the first few ms of the attack
-        if first > 0 and floor + 3.0 < db[first - 1] < db[first]:
-            first -= 1
+    while first > 0 and db[first - 1] > floor + 3.0 and db[first - 1] <= db[first] + 1.0:  # back down the rise
+        first -= 1
     return first * frame
 
 

@@ -143,19 +143,19 @@ def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[i
     audio = timbral.decode_batch(np.repeat(e.latent[None], len(grid), axis=0), [p for p, _ in grid], [v for _, v in grid],
                                  [e.details if recorded else ()] * len(grid))
     files = {f"samples/{p:03d}_v{v:03d}.wav": audio_bytes(y, bits=bits) for (p, v), y in zip(grid, audio)}
-    key_ranges = _ranges(pitches, 0, 127)
-    vel_ranges = _ranges(velocities, 1, 127)
+    keys = key_ranges(pitches, 0, 127)
+    vel_ranges = key_ranges(velocities, 1, 127)
     lines = [f"// {name}: a Timbral timbre, {len(pitches)} pitches x {len(velocities)} velocity layers",
              "<control>", "default_path=samples/", "<global>", "loop_mode=one_shot", "ampeg_release=0.3", ""]
     for v, (lovel, hivel) in zip(velocities, vel_ranges):
         lines.append(f"<group> lovel={lovel} hivel={hivel}")
         lines += [f"<region> sample={p:03d}_v{v:03d}.wav pitch_keycenter={p} lokey={lo} hikey={hi}"
-                  for p, (lo, hi) in zip(pitches, key_ranges)]
+                  for p, (lo, hi) in zip(pitches, keys)]
     files[f"{name}.sfz"] = ("\n".join(lines) + "\n").encode()
     return files
 
 
-def _ranges(centres: list[int], low: int, high: int) -> list[tuple[int, int]]:
+def key_ranges(centres: list[int], low: int, high: int) -> list[tuple[int, int]]:
     """Contiguous ranges around sorted ``centres`` that cover ``low``..``high`` exactly once."""
     bounds = [low] + [(a + b) // 2 + 1 for a, b in zip(centres, centres[1:])] + [high + 1]
     return [(bounds[i], bounds[i + 1] - 1) for i in range(len(centres))]

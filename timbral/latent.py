@@ -269,13 +269,8 @@ class Timbral:
                 self._cache.move_to_end(k)
         todo = list({k: i for i, k in enumerate(keys) if k not in found}.values())
         if todo:
-            with self._lock:
-                x = self.model.decoder(torch.from_numpy(latents[todo]), torch.tensor([pitches[i] for i in todo]),
-                                       torch.tensor([velocities[i] for i in todo]))
-            for row, i in enumerate(todo):
-                detail = summed(details[i], pitches[i], self.move)
-                if detail is not None:
-                    x[row] = (x[row] + detail).clamp(0.0, 1.0)
+            x = self.spectrograms(latents[todo], [pitches[i] for i in todo], [velocities[i] for i in todo],
+                                  [details[i] for i in todo])
             audio = self.model.audio_of(x, phase=self.phase, n_iter=self.n_iter)
             with self._lock:
                 for i, y in zip(todo, normalise_peak(audio)):
@@ -283,6 +278,20 @@ class Timbral:
                     if len(self._cache) > CACHE_SIZE:
                         self._cache.popitem(last=False)
         return np.stack([found[k] for k in keys])
+
+    @torch.no_grad()
+    def spectrograms(self, latents: np.ndarray, pitches: Sequence[int], velocities: Sequence[int],
+                     details: Sequence[Details]) -> torch.Tensor:
+        """What :meth:`decode_batch` turns into audio: the decoder's scaled spectrograms ``(n, bins, frames)`` of
+        checked inputs, each with its details added (:func:`~timbral.detail.summed`)."""
+        with self._lock:
+            x = self.model.decoder(torch.from_numpy(np.asarray(latents, np.float32)), torch.tensor(list(pitches)),
+                                   torch.tensor(list(velocities)))
+        for row, (pitch, parts) in enumerate(zip(pitches, details)):
+            detail = summed(parts, pitch, self.move)
+            if detail is not None:
+                x[row] = (x[row] + detail).clamp(0.0, 1.0)
+        return x
 
     def decode(self, sound: Sound, pitch: int, velocity: int = DEFAULT_VELOCITY, *, recorded: bool = True) -> np.ndarray:
         """4 s of audio at 16 kHz: the timbre played at ``pitch``. A sound that has audio plays "as recorded"

@@ -44,6 +44,7 @@ def reconstruct(
     momentum: float = MOMENTUM,
     seed: int = 0,
     length: int | None = None,
+    initial_phase: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rebuild audio from a linear magnitude spectrogram.
 
@@ -55,6 +56,8 @@ def reconstruct(
     n_iter, momentum : fast Griffin-Lim iterations and momentum (``pghi+fgla``, ``griffinlim``).
     seed : random start phase of ``griffinlim`` (same seed, same audio).
     length : samples to return (default: ``(n_frames - 1) * hop_length``).
+    initial_phase : with ``pghi+fgla`` or ``pghi``, start every spectrogram from this phase
+        ``(n_bins, n_frames)`` instead of its own PGHI phase (layers that must add where they overlap).
 
     Returns
     -------
@@ -76,6 +79,8 @@ def reconstruct(
         phase = np.zeros_like(mag)
     elif method == "griffinlim":
         phase = np.random.default_rng(seed).uniform(-np.pi, np.pi, mag.shape).astype(np.float32)
+    elif initial_phase is not None:  # several spectrograms that must add where they overlap start from one phase
+        phase = np.broadcast_to(np.asarray(initial_phase, np.float32), mag.shape).copy()
     else:
         phase = pghi(mag, settings)
     if method in ("zero", "pghi") or n_iter == 0:

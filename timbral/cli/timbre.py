@@ -1,4 +1,4 @@
-"""Verbs that play with timbres: encode, interpolate, mix, random, map, library, export-sfz, reconstruct."""
+"""Verbs that play with timbres: encode, interpolate, mix, random, map, library, export-sfz, export-morph, reconstruct."""
 
 from __future__ import annotations
 
@@ -153,6 +153,28 @@ def cmd_export_sfz(args) -> None:
     print(f"{args.out}: {name}.sfz with {len(files) - 1} samples ({len(pitches)} pitches x {len(velocities)} velocity layers)")
 
 
+def cmd_export_morph(args) -> None:
+    import time
+
+    from ..data.notes import parse_numbers
+    from ..data.nsynth import slug
+    from ..morph import FORMATS, render, written
+
+    formats = FORMATS if args.format == "all" else tuple(f.strip() for f in args.format.split(","))
+    pitches = parse_numbers(args.pitches, 0, 127, "--pitches")
+    name = slug(args.name or "_to_".join(_slug_of(s) for s in (args.sources[0], args.sources[-1])))
+    start = time.perf_counter()
+    m = render(_timbral(args), args.sources, layers=args.layers, pitches=pitches, velocity=args.velocity,
+               recorded=not args.from_model, name=name, labels=[_slug_of(s) for s in args.sources], cc=args.cc, curve=args.curve)
+    files = written(m, formats)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for file_name, data in files.items():
+        (args.out / file_name).write_bytes(data)
+        print(f"{args.out / file_name}: {len(data) / 2**20:.1f} MB")
+    print(f"{m.layers} layers x {len(m.pitches)} pitches from {' -> '.join(args.sources)}; CC {m.cc} moves through them "
+          f"({time.perf_counter() - start:.1f} s)")
+
+
 def cmd_reconstruct(args) -> None:
     from ..export import write_sound
     from ..phase import spectral_convergence
@@ -289,6 +311,23 @@ def add_parsers(sub) -> None:
                         "each serves its neighbours")
     p.add_argument("--velocities", default="50,100", help="velocity layers (default 50,100)")
     p.add_argument("--bits", type=int, default=24, choices=(16, 24), help="sample size (default 24)")
+    _model_flags(p)
+
+    p = verb(sub, "export-morph", "Export a blend path as a morph instrument for your DAW: its steps as layers every few "
+             "semitones, a knob (one MIDI CC) moving through them, for SFZ players, DecentSampler and Bitwig's Sampler.",
+             "timbral export-morph cello.wav flute_acoustic_fluidr3_gm_073-060-100 --out morph/ --layers 7 --pitches C2:C6:3",
+             cmd_export_morph)
+    p.add_argument("sources", nargs="+", metavar="SOUND", help=f"two to eight sounds, the path goes through them in order; {SOUND}")
+    p.add_argument("--out", required=True, type=Path, help="folder for NAME-sfz.zip, NAME.dslibrary and NAME.multisample")
+    p.add_argument("--name", help="instrument name (default: from the first and last sound)")
+    p.add_argument("--layers", type=int, default=7, help="steps of the path, each a layer the knob moves through (3-17, default 7)")
+    p.add_argument("--pitches", default="C2:C6:3", help="sampled pitches, each serving its neighbours (default C2:C6:3)")
+    p.add_argument("--format", default="all", help="sfz, dspreset, multisample, a comma list, or all (default)")
+    p.add_argument("--cc", type=int, default=1, help="the MIDI CC of the morph knob (default 1, the mod wheel)")
+    p.add_argument("--curve", default="gain", choices=("gain", "power"),
+                   help="crossfade curve: gain (straight lines, default: the layers start from one phase and add like copies) or power")
+    p.add_argument("--velocity", type=int, default=100, help="the velocity the layers are decoded at (default 100)")
+    p.add_argument("--from-model", action="store_true", help="the model's sounds alone, without the recordings' detail")
     _model_flags(p)
 
     p = verb(sub, "reconstruct", "Hear how the model hears a sound: encode it and decode it again.",

@@ -33,6 +33,18 @@ def minutes(seconds_on_2_cores: float, cores: int | None = None) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
+def warm_up(t) -> None:
+    """Hear, fit and play one synthetic note: compiles what the first upload would otherwise wait for."""
+    import numpy as np
+
+    from ..model import FIT_STEPS
+
+    seconds = np.arange(t.settings.n_samples) / t.settings.sr
+    note = sum(np.sin(2 * np.pi * 220 * k * seconds) / k for k in range(1, 6)) * np.exp(-seconds)
+    e = t.encode(note.astype(np.float32), fit=FIT_STEPS)
+    t.decode(e, e.pitch)
+
+
 class Preparation:
     """Builds the library of ``timbral`` (and the default dataset, when that is the library and missing),
     then brings ``sounds`` made under another model to this one."""
@@ -60,6 +72,8 @@ class Preparation:
                 self._say(f"opening the library: its notes are heard and laid out on the map once, then read from a cache "
                           f"(about {minutes(FIRST_START['library'] * len(read_examples(t.library_dir)) / DEFAULT_NOTES)})")
             t.library
+            self._say("warming up: pitch detection, fitting and decoding, so the first upload answers as fast as the next")
+            warm_up(t)
             heard, unreadable = rehear_for_model(t, self.sounds)
             if heard:
                 self._say(f"{heard} of your sounds, made with another model, {'was' if heard == 1 else 'were'} heard again "

@@ -24,7 +24,7 @@ from ..pitch import note_name
 
 ID = re.compile(r"^[A-Za-z0-9_\-]{1,160}$")
 RESULT_ID = re.compile(r"^[0-9a-f]{32}$")
-RESULT_FILE = re.compile(r"^[a-z0-9_]{1,40}\.(wav|png|zip)$")
+RESULT_FILE = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,47}\.(wav|png|zip|dslibrary|multisample)$")
 RESULT_TTL_S = 24 * 3600
 MAX_NAME = 80
 # np.load parses each array's header with ast.literal_eval, which CPython 3.11 does not make thread-safe

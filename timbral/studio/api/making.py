@@ -1,5 +1,5 @@
 """Making sounds: a blend of two, a mix of several (or a pad point), random ones, the sound at a map
-point, any sound at any pitch, an SFZ instrument."""
+point, any sound at any pitch, an SFZ instrument, a morph instrument."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from flask import Response, jsonify, request
 from ...data.nsynth import slug
 from ...export import audio_bytes, sfz_instrument, zip_bytes
 from ...latent import interpolation_path, square_weights, triangle_weights
+from ...morph import render, written
 from ..store import clean_name
 from . import bp
 from .common import (
     ApiError,
     encoded,
+    entry_of,
     json_body,
     number_field,
     pitch_field,
     recorded_field,
     requested_sound,
+    results_store,
     sound_id_field,
     timbral,
     wav_of,
@@ -116,3 +119,31 @@ def export_sfz():
     files = sfz_instrument(timbral(), e, name=name)
     result_id, url = new_result(e.latent[None], [e.pitch], "sfz", {f"{name}.zip": zip_bytes(files)})
     return jsonify(id=result_id, zip=url(f"{name}.zip"), samples=len(files) - 1)
+
+
+@bp.post("/morph")
+def export_morph():
+    """A morph instrument of the path through 2 to 8 sounds (``{"sources": [ids]}``, or a blend's ``{"result": id}``):
+    ``layers`` steps, every ``step`` semitones from C2 to C6, as SFZ, DecentSampler and Bitwig files."""
+    body = json_body()
+    if body.get("result") is not None:
+        made = results_store().made(str(body["result"]))
+        if made is None or not made.sources:
+            raise ApiError(404, "no such blend result (a morph follows the path between sounds)")
+        ids = made.sources
+    else:
+        sources = body.get("sources")
+        if not isinstance(sources, list) or not 2 <= len(sources) <= 8:
+            raise ApiError(400, "sources must be a list of 2 to 8 sound ids, or give the 'result' of a blend")
+        ids = [sound_id_field(s) for s in sources]
+    layers = number_field(body.get("layers"), "layers", 3, 17, whole=True, default=7)
+    step = number_field(body.get("step"), "step", 1, 12, whole=True, default=3)
+    name = slug(clean_name(body.get("name") if isinstance(body.get("name"), str) else None, "timbral_morph"))
+    t = timbral()
+    sounds = [encoded(i, detail=recorded_field(body.get("recorded"))) for i in ids]
+    labels = [entry_of(i)["name"] for i in ids]
+    m = render(t, sounds, layers=layers, pitches=range(36, 85, step), name=name, labels=labels)
+    files = written(m)
+    result_id, url = new_result(np.stack([s.latent for s in sounds]), [s.pitch for s in sounds], "morph", files)
+    return jsonify(id=result_id, layers=layers, pitches=m.pitches,
+                   files=[{"name": n, "url": url(n), "bytes": len(d)} for n, d in files.items()])

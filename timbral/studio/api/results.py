@@ -56,5 +56,6 @@ def result_file(result_id: str, name: str):
     path = results_store().file(result_id, name, renderer(result_id))
     if path is None:
         raise ApiError(404, "no such result file")
-    mimetypes = {".wav": "audio/wav", ".png": "image/png", ".zip": "application/zip"}
-    return send_file(path, mimetype=mimetypes[path.suffix], as_attachment=path.suffix == ".zip", download_name=name)
+    mimetypes = {".wav": "audio/wav", ".png": "image/png", ".zip": "application/zip", ".dslibrary": "application/zip",
+                 ".multisample": "application/zip"}
+    return send_file(path, mimetype=mimetypes[path.suffix], as_attachment=path.suffix not in (".wav", ".png"), download_name=name)

@@ -3,6 +3,7 @@ import { $, api, textOrNull, toast } from "./api.js";
 import { view } from "./explore.js";
 import { recorded, setCurrent } from "./player.js";
 import { noteName } from "./pitches.js";
+import { exportInstrument } from "./instrument.js";
 import { Picker } from "./sounds.js";
 
 export const pickA = new Picker($("#pick-a"), (s) => s && view.mark(s.id, "Sound 1"));
@@ -32,7 +33,9 @@ $("#generate").addEventListener("click", async () => {
       `Blending ${$("#steps").value} steps…`);
     const out = $("#blend-result");
     out.innerHTML = `<div class="originals"></div><h3>The path, ${r.steps.length} steps at ${noteName(r.pitch)}</h3><div class="steps"></div>
-      <p><b>The whole path:</b> <audio controls preload="none" src="${r.all}"></audio> <a href="${r.all}" download>all.wav</a> · <a href="${r.zip}" download>Download everything (ZIP)</a></p>`;
+      <p><b>The whole path:</b> <audio controls preload="none" src="${r.all}"></audio> <a href="${r.all}" download>all.wav</a> · <a href="${r.zip}" download>Download everything (ZIP)</a>
+      · <button class="instrument">Export as instrument</button></p><p class="instrument-files muted"></p>`;
+    out.querySelector(".instrument").addEventListener("click", () => exportInstrument({ result: r.id }, out.querySelector(".instrument-files")));
     out.querySelector(".originals").append(card("Sound 1: " + a.name, r.sound1, "", { label: a.name, sound: a.id }),
       card("Sound 2: " + b.name, r.sound2, "", { label: b.name, sound: b.id }));
     for (const s of r.steps) {

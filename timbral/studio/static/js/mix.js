@@ -1,6 +1,7 @@
 // Mix three or four: a sound on each corner of a triangle or a square; drag the point and the sound follows.
 import { $, api, textOrNull, toast } from "./api.js";
 import { recorded, setCurrent } from "./player.js";
+import { exportInstrument } from "./instrument.js";
 import { Picker } from "./sounds.js";
 import { state } from "./state.js";
 
@@ -110,6 +111,11 @@ let padDrag = false;
 pad.addEventListener("pointerdown", (e) => { padDrag = true; pad.setPointerCapture(e.pointerId); padPoint(e); });
 pad.addEventListener("pointermove", (e) => padDrag && padPoint(e));
 pad.addEventListener("pointerup", () => (padDrag = false));
+$("#pad-instrument").addEventListener("click", () => {
+  const sources = cornerPickers.map((p) => p.value()).filter(Boolean);
+  if (sources.length !== cornerPickers.length) { toast("Put a sound on every corner first."); return; }
+  exportInstrument({ sources: sources.map((s) => s.id) }, $("#pad-instrument-files"));
+});
 $("#shape").addEventListener("change", () => { [padState.x, padState.y] = insideShape(padState.x, padState.y); buildCorners(); });
 document.addEventListener("use-sound", ({ detail: { use, sound } }) => {
   if (use !== "corner") return;
