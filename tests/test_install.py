@@ -24,7 +24,8 @@ def test_wheel_in_a_fresh_environment_loads_the_default_model(tmp_path):
     code = ("import timbral, timbral.model as m, timbral.data.default as d, timbral.studio as s, pathlib;"
             "model = m.load_model(); p = m.default_model_path();"
             "print(p); print(d.default_data_dir()); print(model.config.latent_dim);"
-            "print((pathlib.Path(s.__file__).parent / 'static' / 'app.js').is_file())")
+            "print((pathlib.Path(s.__file__).parent / 'static' / 'app.js').is_file()"
+            " and (pathlib.Path(s.__file__).parent / 'static' / 'js' / 'explore.js').is_file())")
     out = subprocess.run([python, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "share")})
     assert out.returncode == 0, out.stderr
