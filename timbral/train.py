@@ -62,7 +62,7 @@ KINDS = {
 class TrainConfig:
     """Every training setting; ``timbral train`` flags and ``--config FILE`` (JSON) fill it."""
 
-    steps: int = setting(9000, "optimiser steps (about 52 min at batch 32 on 2 CPU cores)", kind="count")
+    steps: int = setting(9000, "optimiser steps (about an hour at batch 32 on 2 CPU cores)", kind="count")
     batch_size: int = setting(32, "notes per step (global, split among torchrun processes)", kind="count")
     lr: float = setting(1e-3, "learning rate (AdamW; warm-up, then cosine decay to a tenth)", kind="positive")
     beta: float = setting(3e-4, "KL weight against the per-element reconstruction losses", kind="amount")
