@@ -91,15 +91,15 @@ class ModelConfig:
 def pitch_features(pitch: torch.Tensor, n: int) -> torch.Tensor:
     """Sinusoidal features of continuous MIDI pitch (plus the pitch itself, scaled)."""
     p = pitch.float().unsqueeze(-1) / 128.0
-    freqs = 2.0 ** torch.arange(n // 2, device=pitch.device, dtype=torch.float32) * math.pi
+    freqs = torch.pow(2.0, torch.arange(n // 2, device=pitch.device, dtype=torch.float32)) * math.pi
     return torch.cat([p, torch.sin(p * freqs), torch.cos(p * freqs)], dim=-1)
 
 
-def harmonic_comb(pitch: torch.Tensor, settings: SpectralSettings, width: float = 0.8) -> torch.Tensor:
-    """``(batch, n_bins)`` in [0, 1]: Gaussian bumps at the harmonics of each pitch."""
-    f0 = 440.0 * 2.0 ** ((pitch.float() - 69.0) / 12.0)
-    bin_hz = settings.sr / settings.n_fft
-    bins = torch.arange(settings.n_bins, device=pitch.device, dtype=torch.float32)
+def harmonic_comb(pitch: torch.Tensor, sr: int, n_fft: int, width: float = 0.8) -> torch.Tensor:
+    """``(batch, n_fft // 2 + 1)`` in [0, 1]: Gaussian bumps at the harmonics of each pitch (TorchScript too)."""
+    f0 = 440.0 * torch.pow(2.0, (pitch.float() - 69.0) / 12.0)
+    bin_hz = sr / n_fft
+    bins = torch.arange(n_fft // 2 + 1, device=pitch.device, dtype=torch.float32)
     harmonic = bins[None, :] * bin_hz / f0[:, None]  # bin position in units of f0
     nearest = torch.clamp(torch.round(harmonic), min=1.0)
     distance_bins = (harmonic - nearest) * f0[:, None] / bin_hz
@@ -191,11 +191,17 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
+    """Latent, pitch and velocity → a scaled spectrogram. Its ``forward`` compiles with TorchScript
+    (:mod:`~timbral.live`), so it reads plain numbers, not the config."""
+
     def __init__(self, config: ModelConfig):
         super().__init__()
         s = config.spectral_settings
         c = config.channels
         self.config, self.settings = config, s
+        self.channels, self.n_pitch_features = c, config.pitch_features
+        self.pitch_conditioning, self.harmonic_template = config.pitch_conditioning, config.harmonic_template
+        self.sr, self.n_fft, self.n_frames = s.sr, s.n_fft, s.n_frames
         self.steps = math.ceil(s.n_frames / 16)
         cond = config.latent_dim + (config.pitch_features + 1 + 1 if config.pitch_conditioning else 0)
         self.start = nn.Sequential(nn.Linear(cond, 512), nn.GELU(), nn.Linear(512, c * self.steps))
@@ -208,21 +214,20 @@ class Decoder(nn.Module):
         self.out = nn.Conv1d(c, heads * s.n_bins, 1)
 
     def forward(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
-        cfg = self.config
-        if cfg.pitch_conditioning:
-            cond = torch.cat([z, pitch_features(pitch, cfg.pitch_features), velocity.float().unsqueeze(-1) / 127.0], dim=-1)
+        if self.pitch_conditioning:
+            cond = torch.cat([z, pitch_features(pitch, self.n_pitch_features), velocity.float().unsqueeze(-1) / 127.0], dim=-1)
         else:
             cond = z
-        h = F.gelu(self.start(cond).view(len(z), cfg.channels, self.steps))
+        h = F.gelu(self.start(cond).view(z.shape[0], self.channels, self.steps))
         s1, b1, s2, b2 = self.film(cond).unsqueeze(-1).chunk(4, dim=1)
         h = F.gelu(self.up1(h) * (1 + s1) + b1)
         h = F.gelu(self.up2(h) * (1 + s2) + b2)
         h = F.gelu(self.mix(h)) + h
-        h = F.gelu(self.up3(h))[..., : self.settings.n_frames]
+        h = F.gelu(self.up3(h))[..., : self.n_frames]
         out = self.out(h)
-        if cfg.harmonic_template:
+        if self.harmonic_template:
             direct, gate = out.chunk(2, dim=1)
-            out = direct + gate * harmonic_comb(pitch, self.settings).unsqueeze(-1)
+            out = direct + gate * harmonic_comb(pitch, self.sr, self.n_fft).unsqueeze(-1)
         return torch.sigmoid(out)
 
 

@@ -20,9 +20,12 @@ and return float32 audio of shape ``(n,)`` or ``(batch, n)``.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .spectral import SpectralSettings, stft
 
@@ -86,8 +89,9 @@ def reconstruct(
     if method in ("zero", "pghi") or n_iter == 0:
         y = _istft(torch.from_numpy(mag) * torch.exp(1j * torch.from_numpy(phase)), settings, length)
     else:
-        y = torch.cat([_fast_griffin_lim(torch.from_numpy(mag[i : i + FGLA_CHUNK]), torch.from_numpy(phase[i : i + FGLA_CHUNK]),
-                                         settings, length, n_iter, momentum) for i in range(0, len(mag), FGLA_CHUNK)])
+        y = torch.cat([fast_griffin_lim(torch.from_numpy(mag[i : i + FGLA_CHUNK]), torch.from_numpy(phase[i : i + FGLA_CHUNK]),
+                                        settings.n_fft, settings.hop_length, length, n_iter, momentum)
+                       for i in range(0, len(mag), FGLA_CHUNK)])
     y = y.numpy().astype(np.float32, copy=False)
     return y[0] if single else y
 
@@ -198,17 +202,69 @@ def _istft(spec: torch.Tensor, settings: SpectralSettings, length: int) -> torch
     return torch.istft(spec, settings.n_fft, settings.hop_length, window=window, center=True, length=length)
 
 
-def _fast_griffin_lim(mag, phase, settings, length, n_iter, momentum) -> torch.Tensor:
-    """Fast Griffin-Lim (Perraudin, Balazs & Søndergaard 2013) from a given phase."""
-    target = mag * torch.exp(1j * phase)
+def fast_griffin_lim(magnitude: torch.Tensor, phase: torch.Tensor, n_fft: int, hop_length: int, length: int, n_iter: int,
+                     momentum: float = MOMENTUM) -> torch.Tensor:
+    """Fast Griffin-Lim (Perraudin, Balazs & Søndergaard 2013) from ``phase``: audio ``(batch, length)``
+    of ``(batch, bins, frames)`` magnitudes, in the project's STFT convention. It compiles with TorchScript
+    into calls an nn~ built on libtorch 2.5 knows (framed FFTs, not ``torch.stft``, whose saved call
+    carries an argument added after it)."""
+    window = torch.hann_window(n_fft, dtype=magnitude.dtype, device=magnitude.device)
+    positions = _frame_positions(window, hop_length, magnitude.shape[-1])
+    target = torch.polar(magnitude, phase)
     previous = target
     coefficients = target
     for _ in range(n_iter):
-        rebuilt = stft(_istft(coefficients, settings, length), settings)
-        target = mag * rebuilt / torch.clamp(rebuilt.abs(), min=1e-12)
+        rebuilt = framed_stft(_overlap_added(coefficients, window, hop_length, length, positions), window, hop_length)
+        target = magnitude * rebuilt / torch.clamp(rebuilt.abs(), min=1e-12)
         coefficients = target + momentum * (target - previous)
         previous = target
-    return _istft(target, settings, length)
+    return _overlap_added(target, window, hop_length, length, positions)
+
+
+def framed_stft(audio: torch.Tensor, window: torch.Tensor, hop_length: int) -> torch.Tensor:
+    """``torch.stft(audio, center=True, pad_mode="constant")`` of ``(batch, samples)`` from frames and an FFT."""
+    n_fft = window.shape[0]
+    frames = F.pad(audio, [n_fft // 2, n_fft // 2]).unfold(-1, n_fft, hop_length) * window
+    return torch.fft.rfft(frames, dim=-1).transpose(1, 2)
+
+
+def framed_istft(spec: torch.Tensor, window: torch.Tensor, hop_length: int, length: int) -> torch.Tensor:
+    """``torch.istft(spec, center=True, length=length)`` of ``(batch, bins, frames)``: windowed overlap-add."""
+    return _overlap_added(spec, window, hop_length, length, _frame_positions(window, hop_length, spec.shape[-1]))
+
+
+def _frame_positions(window: torch.Tensor, hop_length: int, n_frames: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where each frame's samples land in the overlap-add, and the summed squared window there."""
+    starts = torch.arange(n_frames, device=window.device)[:, None] * hop_length
+    at = (starts + torch.arange(window.shape[0], device=window.device)).flatten()
+    weight = torch.zeros(window.shape[0] + hop_length * (n_frames - 1), dtype=window.dtype, device=window.device)
+    return at, weight.index_add_(0, at, window.square().repeat(n_frames)).clamp(min=1e-11)
+
+
+def _overlap_added(spec: torch.Tensor, window: torch.Tensor, hop_length: int, length: int,
+                   positions: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    at, weight = positions
+    n_fft = window.shape[0]
+    frames = torch.fft.irfft(spec.transpose(1, 2), n=n_fft, dim=-1) * window
+    added = torch.zeros(spec.shape[0], weight.shape[0], dtype=frames.dtype, device=spec.device)
+    audio = (added.index_add_(1, at, frames.reshape(spec.shape[0], -1)) / weight)[:, n_fft // 2 :]
+    if audio.shape[1] < length:
+        audio = F.pad(audio, [0, length - audio.shape[1]])
+    return audio[:, :length]
+
+
+def pghi_along_time(magnitude: torch.Tensor, n_fft: int, hop_length: int, gamma: float = HANN_GAMMA) -> torch.Tensor:
+    """PGHI's phase integrated along time only, every bin from zero phase at the first frame: no heap,
+    so it compiles with TorchScript and costs a cumulative sum (:mod:`~timbral.live`). Alone it is far
+    from :func:`pghi`, but as the start of :func:`fast_griffin_lim` it ends within about half a dB of it
+    (``benchmarks/live.py``). ``(batch, bins, frames)`` linear magnitudes → radians."""
+    log_mag = torch.log(magnitude.clamp(min=1e-12))
+    gamma = gamma * n_fft * n_fft
+    bins = torch.arange(magnitude.shape[1], dtype=magnitude.dtype, device=magnitude.device)[None, :, None]
+    slope = torch.cat([log_mag[:, 1:2] - log_mag[:, :1], 0.5 * (log_mag[:, 2:] - log_mag[:, :-2]), log_mag[:, -1:] - log_mag[:, -2:-1]], 1)
+    advance = hop_length * n_fft / gamma * slope + 2 * math.pi * hop_length * bins / n_fft  # radians per hop
+    steps = 0.5 * (advance[..., 1:] + advance[..., :-1])
+    return torch.cat([torch.zeros_like(advance[..., :1]), torch.cumsum(steps, -1)], -1) - math.pi * bins
 
 
 def spectral_convergence(y, magnitude, settings: SpectralSettings = SpectralSettings()) -> np.ndarray:
