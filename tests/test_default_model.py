@@ -62,3 +62,21 @@ def test_default_model_hears_a_quiet_16_bit_take_as_the_loud_one(tmp_path):
                        for name, db in (("loud", -1), ("quiet", -30)))
         changes.append(np.linalg.norm(loud - quiet) / np.linalg.norm(loud))
     assert np.median(changes) <= 0.05, sorted(np.round(changes, 3))
+
+
+def test_default_model_live_plays_in_tune_at_the_hosts_rate(tmp_path):
+    """The nn~ file of the default model: A4 at 44.1 kHz sounds at 440 Hz, as long as the model's 4 s note."""
+    from timbral.live import export_live
+
+    model = load_model()
+    live = torch.jit.load(str(export_live(model, tmp_path / "default.ts", torch.zeros(1, model.config.latent_dim))))
+    live.set_sample_rate(44100)
+    x = torch.zeros(1, 3 + model.config.latent_dim, 5 * 44100)
+    x[:, 0], x[:, 1], x[:, 2] = 69.0, 100.0, 1.0
+    with torch.inference_mode():
+        y = torch.cat([live.decode(x[..., i : i + 4096]) for i in range(0, x.shape[-1], 4096)], -1)[0, 0].numpy()
+    assert np.abs(y[: 4 * 44100]).max() > 1e-3 and not y[4 * 44100 :].any()
+    steady = y[44100 // 4 : 44100 * 7 // 4] * np.hanning(44100 * 3 // 2)
+    spectrum, hz = np.abs(np.fft.rfft(steady, 8 * len(steady))), np.fft.rfftfreq(8 * len(steady), 1 / 44100)
+    near = (hz > 300) & (hz < 600)
+    assert abs(1200 * np.log2(hz[near][np.argmax(spectrum[near])] / 440.0)) < 5

@@ -175,6 +175,23 @@ def cmd_export_morph(args) -> None:
           f"({time.perf_counter() - start:.1f} s)")
 
 
+def cmd_export_nn(args) -> None:
+    from ..live import MAX_TIMBRES, export_live
+
+    if len(args.sources) > MAX_TIMBRES:
+        raise ValueError(f"a live instrument plays at most {MAX_TIMBRES} timbres, got {len(args.sources)}")
+    t = _timbral(args)
+    timbres = np.stack([t.latent(s) for s in args.sources]) if args.sources else np.zeros((1, t.latent_dim), np.float32)
+    path = export_live(t.model, args.out, timbres, iterations=args.iterations)
+    names = args.sources or ["the centre of the timbre space (no sound given)"]
+    print(f"{path}: {path.stat().st_size / 2**20:.1f} MB for nn~ (Max/MSP, Pure Data); method decode (or forward): inlets "
+          f"pitch, velocity, gate, then {t.latent_dim} latent offsets; one outlet, audio")
+    for i, name in enumerate(names):
+        print(f"  timbre {i}: {name}")
+    if len(names) > 1:
+        print(f"  'set timbre X' moves between them (0 to {len(names) - 1}, fractions blend neighbours)")
+
+
 def cmd_reconstruct(args) -> None:
     from ..export import write_sound
     from ..phase import spectral_convergence
@@ -238,6 +255,8 @@ SOUND = "a WAV/FLAC/OGG/MP3/AIFF file or the name of a library sound (see: timbr
 
 
 def add_parsers(sub) -> None:
+    from ..live import ITERATIONS, MAX_ITERATIONS
+
     p = verb(sub, "encode", "Show where sounds sit in the timbre space: pitch, map position, latent vector.",
              "timbral encode cello.wav flute_acoustic_fluidr3_gm_073-060-100 --json", cmd_encode)
     p.add_argument("sounds", nargs="+", metavar="SOUND", help=SOUND)
@@ -328,6 +347,17 @@ def add_parsers(sub) -> None:
                    help="crossfade curve: gain (straight lines, default: the layers start from one phase and add like copies) or power")
     p.add_argument("--velocity", type=int, default=100, help="the velocity the layers are decoded at (default 100)")
     p.add_argument("--from-model", action="store_true", help="the model's sounds alone, without the recordings' detail")
+    _model_flags(p)
+
+    p = verb(sub, "export-nn", "Export the model as a live instrument for Max/MSP and Pure Data (the nn~ external): play it "
+             "from a keyboard with pitch, velocity and gate signals, one voice per channel of mc.nn~.",
+             "timbral export-nn cello.wav flute_acoustic_fluidr3_gm_073-060-100 --out timbral.ts", cmd_export_nn)
+    p.add_argument("sources", nargs="*", metavar="SOUND", help=f"the timbres it plays, its attribute 'timbre' moving "
+                   f"between them (default: the centre of the timbre space); {SOUND}")
+    p.add_argument("--out", required=True, type=Path, help="the TorchScript file, NAME.ts")
+    p.add_argument("--iterations", type=int, default=ITERATIONS,
+                   help=f"phase rebuilding passes per note (0-{MAX_ITERATIONS}, default {ITERATIONS}): fewer start notes sooner, "
+                        "more sound a little cleaner; attribute 'iterations' changes it live")
     _model_flags(p)
 
     p = verb(sub, "reconstruct", "Hear how the model hears a sound: encode it and decode it again.",

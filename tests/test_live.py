@@ -1,0 +1,192 @@
+"""The live instrument for nn~: the TorchScript file read back as nn~'s backend reads it (methods and their
+``_params``, attributes, their getters and setters, the sample rate) and played as nn~ plays it, buffer by
+buffer under inference mode, one voice and four, at nn~'s buffer sizes."""
+
+import numpy as np
+import pytest
+import torch
+
+from timbral.live import GAIN_DB, ITERATIONS, MAX_ITERATIONS, MAX_TIMBRES, RELEASE, export_live
+from timbral.model import load_model
+
+LATENT = 8  # the tiny model's
+CONTROLS = 3  # pitch, velocity, gate
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model):
+    return load_model(tiny_model)
+
+
+@pytest.fixture(scope="module")
+def timbres():
+    return torch.randn(2, LATENT, generator=torch.Generator().manual_seed(1))
+
+
+@pytest.fixture(scope="module")
+def file(model, timbres, tmp_path_factory):
+    return export_live(model, tmp_path_factory.mktemp("live") / "tiny.ts", timbres, iterations=2)
+
+
+@pytest.fixture
+def live(file):
+    return torch.jit.load(str(file))
+
+
+def signals(samples: int, voices: int = 1, *, pitch=60.0, velocity=100.0, gate=(), latent=None) -> torch.Tensor:
+    """What nn~ hands a method: ``(voices, channels, samples)``; ``gate`` holds each voice's (on, off) samples."""
+    x = torch.zeros(voices, CONTROLS + LATENT, samples)
+    x[:, 0], x[:, 1] = pitch, velocity
+    for voice, (on, off) in enumerate(gate):
+        x[voice, 2, on:off] = 1.0
+    if latent is not None:
+        x[:, CONTROLS:] = torch.as_tensor(latent, dtype=torch.float32)[None, :, None]
+    return x
+
+
+def perform(live, x: torch.Tensor, buffer: int, method: str = "decode") -> np.ndarray:
+    """Play ``x`` through ``live`` from silence as nn~ does: a buffer at a time, under inference mode; ``(voices, samples)``."""
+    live.reset(0)
+    out = []
+    with torch.inference_mode():
+        for start in range(0, x.shape[-1], buffer):
+            y = getattr(live, method)(x[..., start : start + buffer])
+            assert y.dtype == torch.float32 and y.shape == (x.shape[0], 1, min(buffer, x.shape[-1] - start))
+            out.append(y[:, 0])
+    return torch.cat(out, -1).numpy()
+
+
+def test_methods_and_their_params_as_nn_tilde_reads_them(live):
+    assert live.get_methods() == ["decode", "forward"]
+    for method in ("decode", "forward"):
+        assert getattr(live, f"{method}_params").tolist() == [CONTROLS + LATENT, 1, 1, 1]  # channels, ratio in and out
+        labels = getattr(live, f"{method}_input_labels")
+        assert len(labels) == CONTROLS + LATENT and "pitch" in labels[0] and "gate" in labels[2]
+        assert getattr(live, f"{method}_output_labels") == ["(signal) audio"]
+
+
+def test_attributes_typed_read_and_set_as_nn_tilde_does(live):
+    assert live.get_attributes() == ["timbre", "release", "gain", "iterations"]
+    types = {"timbre": 2, "release": 2, "gain": 2, "iterations": 1}  # nn~'s type ids: 1 int, 2 float
+    for name, type_id in types.items():
+        assert getattr(live, f"{name}_params").tolist() == [type_id]
+    assert live.get_timbre() == [0.0] and live.get_release() == [RELEASE] and live.get_gain() == [GAIN_DB]
+    assert live.get_iterations() == [2]
+    assert live.set_timbre(0.5) == 0 and live.get_timbre() == [0.5]
+    assert live.set_release(1.5) == 0 and live.get_release() == [1.5]
+    assert live.set_gain(-12.0) == 0 and live.get_gain() == [-12.0]
+    assert live.set_iterations(4) == 0 and live.get_iterations() == [4]
+    for setter, bad in (("set_timbre", 1.5), ("set_timbre", -0.1), ("set_timbre", float("nan")), ("set_release", -1.0),
+                        ("set_release", float("inf")), ("set_gain", 100.0), ("set_gain", float("nan")),
+                        ("set_iterations", -1), ("set_iterations", MAX_ITERATIONS + 1)):
+        assert getattr(live, setter)(bad) == -1, (setter, bad)  # nn~ reports "setter returned -1"
+    assert live.get_timbre() == [0.5] and live.get_release() == [1.5] and live.get_gain() == [-12.0]
+    assert live.get_iterations() == [4]
+
+
+def test_the_sample_rate_nn_tilde_announces(live):
+    assert live.get_sample_rate() == 16000
+    live.set_sample_rate(44100)
+    assert live.get_sample_rate() == 44100
+    for bad in (0, -48000, 10**7):
+        live.set_sample_rate(bad)
+        assert live.get_sample_rate() == 44100  # ignored: nothing nn~ could report
+    y = perform(live, signals(8192, gate=[(0, 8192)]), 4096)
+    assert np.abs(y).max() > 0
+
+
+@pytest.mark.parametrize("buffer", [512, 2048, 4096, 8192])
+def test_one_voice_and_four_at_nn_tilde_buffer_sizes(live, buffer):
+    live.set_sample_rate(48000)
+    edges = [(100, None), (1000, 9000), (5000, None)]
+    y = perform(live, signals(16384, voices=4, gate=edges), buffer)
+    assert y.shape == (4, 16384) and np.isfinite(y).all()
+    for voice, (on, _) in enumerate(edges):
+        assert not y[voice, :on].any() and np.abs(y[voice, on : on + 256]).max() > 0  # the note starts at its gate's sample
+    assert not y[3].any()  # a voice never gated stays silent
+    one = perform(live, signals(16384, gate=edges[:1]), buffer)
+    np.testing.assert_array_equal(one[0], y[0])  # voices are independent
+
+
+def test_a_note_is_the_same_whatever_the_buffer_size(live):
+    live.set_sample_rate(44100)
+    x = signals(3 * 4096, voices=2, gate=[(300, 9000), (4100, None)])
+    whole = perform(live, x, 4096)
+    np.testing.assert_allclose(perform(live, x, 512), whole, atol=1e-6)  # a release's ramp, summed in other steps
+    np.testing.assert_allclose(perform(live, x, 2048, method="forward"), whole, atol=1e-6)
+
+
+def test_a_falling_gate_fades_the_note_over_the_release(live):
+    live.set_sample_rate(16000)
+    assert live.set_release(0.1) == 0
+    held, released = (perform(live, signals(16000, gate=[(0, off)]), 2048)[0] for off in (16000, 4000))
+    np.testing.assert_array_equal(released[:4000], held[:4000])
+    assert np.abs(released[4000:5600]).max() > 0 and not released[5601:].any()  # 0.1 s at 16 kHz
+    fade = released[4000:5600] / np.where(held[4000:5600] == 0, 1, held[4000:5600])
+    assert np.all(np.diff(fade[held[4000:5600] != 0]) <= 1e-6)
+
+
+def test_a_new_note_starts_afresh_while_the_old_one_fades_out(live):
+    live.set_sample_rate(16000)
+    fresh = perform(live, signals(8000, gate=[(0, 8000)]), 2048)[0]
+    x = signals(12000, gate=[(0, 3000)])
+    x[0, 2, 4000:] = 1.0
+    again = perform(live, x, 2048)[0]
+    fade = 80  # 5 ms at 16 kHz: the first note's tail, crossfading into the new one
+    np.testing.assert_allclose(again[4000 + fade : 12000], fresh[fade:8000], atol=1e-6)
+    assert np.abs(again[4000 : 4000 + fade] - fresh[:fade]).max() > 0
+
+
+def test_the_timbre_attribute_moves_between_the_timbres_as_the_latent_inlets_do(live, timbres):
+    live.set_sample_rate(16000)
+    x = signals(4096, gate=[(0, 4096)])
+    assert live.set_timbre(0.5) == 0
+    halfway = perform(live, x, 4096)[0]
+    assert live.set_timbre(0.0) == 0
+    first = perform(live, x, 4096)[0]
+    moved = perform(live, signals(4096, gate=[(0, 4096)], latent=(timbres[1] - timbres[0]) / 2), 4096)[0]
+    np.testing.assert_allclose(moved, halfway, atol=1e-4)
+    assert np.abs(first - halfway).max() > 1e-3
+
+
+def test_wild_signals_play_safe_numbers(live):
+    live.set_sample_rate(16000)
+    x = signals(4096, gate=[(0, 4096)], pitch=127.0, velocity=1.0)
+    reference = perform(live, x, 4096)
+    x[:, 0], x[:, 1] = 1000.0, -5.0  # pitch above MIDI's range, velocity below it
+    np.testing.assert_array_equal(perform(live, x, 4096), reference)
+    x[:, CONTROLS:, :10] = float("nan")
+    x[:, 0, :10], x[:, 1, :10], x[:, 2, 5] = float("inf"), float("nan"), float("nan")
+    y = perform(live, x, 4096)
+    assert np.isfinite(y).all() and np.abs(y).max() > 0
+
+
+def test_export_refuses_what_nn_tilde_could_not_play(model, tmp_path):
+    with pytest.raises(ValueError, match=r"\.ts"):
+        export_live(model, tmp_path / "x.pt", torch.zeros(1, LATENT))
+    for bad in (torch.zeros(0, LATENT), torch.full((1, LATENT), float("nan")), torch.zeros(MAX_TIMBRES + 1, LATENT)):
+        with pytest.raises(ValueError, match="timbres"):
+            export_live(model, tmp_path / "x.ts", bad)
+    with pytest.raises(ValueError, match="iterations"):
+        export_live(model, tmp_path / "x.ts", torch.zeros(1, LATENT), iterations=MAX_ITERATIONS + 1)
+    assert not list(tmp_path.iterdir())
+
+
+def test_export_nn_from_the_command_line(run, tmp_path, tiny_library):
+    from timbral import Timbral
+
+    names = [s.name for s in Timbral.load(library=tiny_library).library.sounds[:2]]
+    out = tmp_path / "we ird; $(name) ✓" / "live.ts"
+    code, stdout, _ = run("export-nn", *names, "--out", out)
+    assert code == 0 and out.is_file() and "timbre 1: " + names[1] in stdout and "set timbre" in stdout
+    live = torch.jit.load(str(out))
+    assert live.timbres.shape == (2, LATENT) and live.get_iterations() == [ITERATIONS]
+    code, stdout, _ = run("export-nn", "--out", tmp_path / "centre.ts", "--iterations", "0")
+    assert code == 0 and "centre of the timbre space" in stdout
+    assert not torch.jit.load(str(tmp_path / "centre.ts")).timbres.any()
+    for argv, message in ((["--out", tmp_path / "x.wav"], ".ts"), (["no_such_sound", "--out", tmp_path / "x.ts"], "no_such_sound"),
+                          (["--out", tmp_path / "x.ts", "--iterations", "65"], "iterations"),
+                          ([tmp_path / "missing.wav", "--out", tmp_path / "x.ts"], "missing.wav")):
+        code, _, stderr = run("export-nn", *argv)
+        assert code == 2 and message in stderr, stderr
+    assert not (tmp_path / "x.ts").exists()
