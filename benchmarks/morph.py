@@ -2,7 +2,7 @@
 SFZ specification's crossfade formulas: the loudness over a sweep of the CC (largest minus smallest, dB)
 and the deepest dip under the layers' own level mid crossfade, for the equal-power and equal-gain curves,
 with the layers of a pitch started from one phase (as exported) and, as the baseline, each from its own.
-Run:  .venv/bin/python benchmarks/morph.py [--json] [A B]   (two library sounds; default: a flute and a violin)
+Run:  .venv/bin/python benchmarks/morph.py [--json] [--picture PNG] [A B]   (two library sounds; default: a flute and a violin)
 """
 
 from __future__ import annotations
@@ -30,9 +30,39 @@ def sweep(audio: np.ndarray, curve: str) -> tuple[float, float]:
     return float(max(spreads)), float(max(dips))
 
 
+def picture(aligned: np.ndarray, unaligned: np.ndarray, pitch_index: int, path) -> None:
+    """The knob as a picture: each layer's gain over CC 0-127 (equal gain, as exported), and the loudness of one
+    pitch over the sweep for the layers as exported, with equal-power curves, and with each layer's own phase."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from timbral.morph import crossfade_gains
+
+    layers = aligned.shape[0]
+    gains = np.array([crossfade_gains(layers, v, "gain") for v in range(128)])
+    fig = Figure(figsize=(8, 4.6), dpi=100)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    top.plot(gains, lw=1.5)
+    top.set_ylabel("layer gain")
+    top.set_title(f"The morph knob: {layers} layers, each fading into its neighbours")
+    for label, audio, curve in (("as exported (one phase, equal gain)", aligned, "gain"), ("equal power", aligned, "power"),
+                                ("each layer its own phase", unaligned, "gain")):
+        layers_at = audio[:, pitch_index]
+        level = [10 * np.log10(np.mean((crossfade_gains(layers, v, curve) @ layers_at) ** 2) + 1e-20) for v in range(128)]
+        bottom.plot(np.array(level) - np.mean([10 * np.log10(np.mean(y**2) + 1e-20) for y in layers_at]), label=label)
+    bottom.set_ylabel("loudness (dB)")
+    bottom.set_xlabel("CC value")
+    bottom.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sounds", nargs="*", help="two library sounds (default: a flute and a violin at C4)")
+    parser.add_argument("--picture", help="also draw the knob's gains and a sweep's loudness at C4 (PNG)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -57,6 +87,8 @@ def main() -> None:
         for curve in ("power", "gain"):
             spread, dip = sweep(audio, curve)
             figures[f"{label}, {curve}"] = {"loudness_spread_db": round(spread, 2), "deepest_dip_db": round(dip, 2)}
+    if args.picture:
+        picture(m.audio, unaligned.audio, pitches.index(60), args.picture)
     if args.json:
         print(json.dumps(figures))
         return
