@@ -53,6 +53,13 @@ def played(live, x: torch.Tensor, buffer: int) -> list[float]:
     return times
 
 
+def performed(live, x: torch.Tensor) -> np.ndarray:
+    """``x`` played through ``live`` from silence, 4096 samples a call as nn~ does: ``(voices, samples)``."""
+    live.reset(0)
+    with torch.inference_mode():
+        return torch.cat([live.decode(x[..., i : i + 4096]) for i in range(0, x.shape[-1], 4096)], -1)[:, 0].numpy()
+
+
 def call_times(live, latent_dim: int, buffer: int, notes: int) -> dict[str, list[float]]:
     """Per call: a buffer starting one voice's note, four voices' notes, and buffers of a note playing on."""
     out: dict[str, list[float]] = {"note_on_1": [], "note_on_4": [], "playing": []}
@@ -74,9 +81,7 @@ def live_audio(live, latent: np.ndarray, pitch: int, velocity: int, samples: int
     x = torch.zeros(1, 3 + len(latent), samples)
     x[:, 0], x[:, 1], x[:, 2] = float(pitch), float(velocity), 1.0
     x[:, 3:] = torch.from_numpy(latent)[None, :, None]
-    live.reset(0)
-    with torch.inference_mode():
-        return torch.cat([live.decode(x[..., i : i + 4096]) for i in range(0, samples, 4096)], -1)[0, 0].numpy()
+    return performed(live, x)[0]
 
 
 def quality(t, live, data: Path, notes: int) -> dict:
@@ -118,9 +123,7 @@ def other_torch(python: str, path: Path, live, latent_dim: int) -> dict:
     x[:, 0], x[:, 1], x[0, 2, 100:], x[1, 2, 5000:9000] = torch.tensor([[57.0], [64.5]]), 100.0, 1.0, 1.0
     x[:, 3:] = torch.randn(2, latent_dim, 1, generator=torch.Generator().manual_seed(0))
     live.set_sample_rate(16000)
-    live.reset(0)
-    with torch.inference_mode():
-        ours = torch.cat([live.decode(x[..., i : i + 4096]) for i in range(0, x.shape[-1], 4096)], -1).numpy()
+    ours = performed(live, x)[:, None]
     with tempfile.TemporaryDirectory() as tmp:
         np.save(f"{tmp}/x.npy", x.numpy())
         done = subprocess.run([python, "-c", PLAY, str(path), f"{tmp}/x.npy", f"{tmp}/y.npy"], capture_output=True, text=True)
@@ -146,9 +149,7 @@ def picture(live, latent_dim: int, path: Path) -> None:
         x[voice, 2, int(on * RATE) : int(2.4 * RATE)] = 1.0
         x[voice, 3:] = torch.randn(latent_dim, 1, generator=torch.Generator().manual_seed(voice))
     live.set_sample_rate(RATE)
-    live.reset(0)
-    with torch.inference_mode():
-        y = torch.cat([live.decode(x[..., i : i + 4096]) for i in range(0, x.shape[-1], 4096)], -1)[:, 0].sum(0).numpy()
+    y = performed(live, x).sum(0)
     fig = Figure(figsize=(8, 5.2), dpi=100)
     gates, wave, spec = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1, 2.2]})
     time_axis = np.arange(x.shape[-1]) / RATE

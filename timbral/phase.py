@@ -86,12 +86,10 @@ def reconstruct(
         phase = np.broadcast_to(np.asarray(initial_phase, np.float32), mag.shape).copy()
     else:
         phase = pghi(mag, settings)
-    if method in ("zero", "pghi") or n_iter == 0:
-        y = _istft(torch.from_numpy(mag) * torch.exp(1j * torch.from_numpy(phase)), settings, length)
-    else:
-        y = torch.cat([fast_griffin_lim(torch.from_numpy(mag[i : i + FGLA_CHUNK]), torch.from_numpy(phase[i : i + FGLA_CHUNK]),
-                                        settings.n_fft, settings.hop_length, length, n_iter, momentum)
-                       for i in range(0, len(mag), FGLA_CHUNK)])
+    passes = 0 if method in ("zero", "pghi") else n_iter  # no pass: the phase as it starts
+    y = torch.cat([fast_griffin_lim(torch.from_numpy(mag[i : i + FGLA_CHUNK]), torch.from_numpy(phase[i : i + FGLA_CHUNK]),
+                                    settings.n_fft, settings.hop_length, length, passes, momentum)
+                   for i in range(0, len(mag), FGLA_CHUNK)])
     y = y.numpy().astype(np.float32, copy=False)
     return y[0] if single else y
 
@@ -197,11 +195,6 @@ def _pop(vals, idxs, n):
     return n
 
 
-def _istft(spec: torch.Tensor, settings: SpectralSettings, length: int) -> torch.Tensor:
-    window = torch.hann_window(settings.n_fft, dtype=torch.float32)
-    return torch.istft(spec, settings.n_fft, settings.hop_length, window=window, center=True, length=length)
-
-
 def fast_griffin_lim(magnitude: torch.Tensor, phase: torch.Tensor, n_fft: int, hop_length: int, length: int, n_iter: int,
                      momentum: float = MOMENTUM) -> torch.Tensor:
     """Fast Griffin-Lim (Perraudin, Balazs & Søndergaard 2013) from ``phase``: audio ``(batch, length)``
@@ -226,11 +219,6 @@ def framed_stft(audio: torch.Tensor, window: torch.Tensor, hop_length: int) -> t
     n_fft = window.shape[0]
     frames = F.pad(audio, [n_fft // 2, n_fft // 2]).unfold(-1, n_fft, hop_length) * window
     return torch.fft.rfft(frames, dim=-1).transpose(1, 2)
-
-
-def framed_istft(spec: torch.Tensor, window: torch.Tensor, hop_length: int, length: int) -> torch.Tensor:
-    """``torch.istft(spec, center=True, length=length)`` of ``(batch, bins, frames)``: windowed overlap-add."""
-    return _overlap_added(spec, window, hop_length, length, _frame_positions(window, hop_length, spec.shape[-1]))
 
 
 def _frame_positions(window: torch.Tensor, hop_length: int, n_frames: int) -> tuple[torch.Tensor, torch.Tensor]:
