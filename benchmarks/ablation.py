@@ -53,6 +53,9 @@ ARMS = {
     "pitch shift (up to 2 semitones)": {"pitch_shift": 2.0},
     "pitch-relative encoder input": {"encoder_relative": True},
     "pitch shift and pitch-relative input": {"pitch_shift": 2.0, "encoder_relative": True},
+    "multi-resolution spectral loss": {"multires_weight": 1.0},
+    "harmonic-plus-noise output stage": {"harmonic_noise": True},
+    "wider model (384 channels instead of 256)": {"channels": 384},
 }
 COLUMNS = {
     "placement_family_accuracy": "placement",
@@ -69,6 +72,8 @@ COLUMNS = {
     "level_max_change": "level change",
     "fitted_vs_retrieval_sc_db": "fitted vs retrieval dB",
     "fitted_gain_matched_lsd_db": "fitted LSD dB",
+    "visqol_own_pitch_model": "ViSQOL own pitch",
+    "visqol_other_pitch_model": "ViSQOL other pitch",
 }
 
 
@@ -79,14 +84,16 @@ def settings_differing(run: Path, settings: dict) -> list[str]:
     from timbral.train import TrainConfig
 
     trained = json.loads((run / "config.json").read_text())["train"]
-    return [f"{k} {trained.get(k, 'unset')} instead of {v}" for k, v in asdict(TrainConfig(**settings)).items()
-            if trained.get(k) != v]
+    # a setting added after the run was trained is taken at its default, which keeps the behaviour it added to
+    defaults = asdict(TrainConfig())
+    return [f"{k} {trained.get(k, defaults[k])} instead of {v}" for k, v in asdict(TrainConfig(**settings)).items()
+            if trained.get(k, defaults[k]) != v]
 
 
-def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int, fit: int = 0) -> dict:
+def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int, fit: int = 0, visqol: int = 0) -> dict:
     """Train the arm (in its own process, as a user would run it) and evaluate it (with latents fitted for
-    ``fit`` steps too); both are kept in its run folder and reused while today's defaults still give the
-    settings it was trained with and its figures hold the fitted ones asked for."""
+    ``fit`` steps too, and ViSQOL on ``visqol`` instruments); both are kept in its run folder and reused while
+    today's defaults still give the settings it was trained with and its figures hold those asked for."""
     out = runs / name.split(" (")[0].replace(" ", "-")
     result = out / "ablation.json"
     settings = {"steps": steps, "kl_warmup": steps // 3, "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
@@ -99,8 +106,10 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int, fit:
         subprocess.run([sys.executable, "-m", "timbral.cli", "train", str(data), "--out", str(out), *flags], check=True,
                        stdout=sys.stderr)  # its messages stay out of the --json output
         result.unlink(missing_ok=True)
-    if result.is_file() and json.loads(result.read_text()).get("fit_steps", 0) != fit:
-        result.unlink()
+    if result.is_file():
+        stored = json.loads(result.read_text())
+        if (stored.get("fit_steps", 0), stored.get("visqol_notes", 0)) != (fit, visqol):
+            result.unlink()
     if not result.is_file():
         from timbral.evaluate import evaluate
         from timbral.model import load_model
@@ -108,7 +117,7 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int, fit:
         with (out / "log.csv").open() as f:
             minutes = float(list(csv.DictReader(f))[-1]["seconds"]) / 60
         metrics = evaluate(load_model(out / "model"), data, "test", rebuild_notes=192, pitch_notes=32,
-                           baseline_notes=96, level_notes=320, fit_steps=fit)
+                           baseline_notes=96, level_notes=320, fit_steps=fit, visqol=visqol)
         result.write_text(json.dumps({"arm": name, "settings": overrides, "train_minutes": round(minutes, 1), **metrics}))
     return json.loads(result.read_text())
 
@@ -120,6 +129,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1200)
     parser.add_argument("--fit", type=int, default=0, metavar="STEPS",
                         help="also rebuild the baseline's notes from latents fitted for STEPS (0: not)")
+    parser.add_argument("--visqol", type=int, default=0, metavar="N",
+                        help="also score what a listener hears (ViSQOL) of N held-out instruments (0: not)")
     parser.add_argument("--arms", nargs="*", choices=list(ARMS), help="arms to run (default: all)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -129,7 +140,7 @@ def main() -> None:
     held_out = (read_split(args.data) or {}).get("hold_out_source")
     if not held_out:
         parser.error(f"{args.data}: its split holds no source out; run 'timbral data split {args.data} --hold-out-source NAME'")
-    results = [run_arm(name, ARMS[name], args.data, args.runs, args.steps, args.fit) for name in args.arms or ARMS]
+    results = [run_arm(name, ARMS[name], args.data, args.runs, args.steps, args.fit, args.visqol) for name in args.arms or ARMS]
     if args.json:
         print(json.dumps({"held_out_source": held_out, "steps": args.steps, "arms": results}))
         return

@@ -2,7 +2,7 @@
 
 import torch
 
-from timbral.losses import kl_per_dim, paired_contrastive, reconstruction_losses
+from timbral.losses import kl_per_dim, multiresolution_loss, paired_contrastive, reconstruction_losses
 from timbral.spectral import Bounds
 
 
@@ -18,6 +18,17 @@ def test_reconstruction_losses_are_zero_only_for_the_note_itself():
     assert l1 == 0 and sc == 0
     l1, sc = reconstruction_losses((x + 0.1).clamp(0, 1), x, bounds)
     assert 0.05 < l1 < 0.1 and sc > 0.5  # 12 dB louder: the linear magnitude is four times as large
+
+
+def test_the_multiresolution_loss_weighs_the_envelope_beside_the_detail():
+    bounds = Bounds(-80.0, 40.0)
+    x = torch.rand(2, 513, 251)
+    assert multiresolution_loss(x, x, bounds) == 0
+    shuffled = x[:, torch.randperm(513)]  # every value kept, the spectral envelope scrambled
+    pairs_swapped = x[:, :512].reshape(2, 256, 2, 251).flip(2).reshape(2, 512, 251)
+    local = torch.cat([pairs_swapped, x[:, 512:]], dim=1)  # neighbouring bins swapped: the envelope kept
+    assert multiresolution_loss(local, x, bounds) < 0.5 * multiresolution_loss(shuffled, x, bounds)
+    assert sum(reconstruction_losses(local, x, bounds)) > 0.5 * sum(reconstruction_losses(shuffled, x, bounds))
 
 
 def test_kl_is_zero_at_the_prior_and_grows_away_from_it():

@@ -13,6 +13,7 @@ from timbral.model import (
     TimbreVAE,
     fit_latents,
     harmonic_comb,
+    harmonic_lobes,
     level_ramp,
     load_model,
     normalise_level,
@@ -230,3 +231,28 @@ def test_an_encoder_that_hears_the_pitch_relative_axis_too_trains_and_reloads(tm
     save_model(model, tmp_path / "m")
     again = load_model(tmp_path / "m")
     assert again.config.encoder_relative and torch.allclose(again.encoder(x, p)[0], model.eval().encoder(x, p)[0], atol=1e-6)
+
+
+@torch.no_grad()
+def test_the_harmonic_plus_noise_stage_places_partials_at_multiples_of_the_pitch_and_reaches_silence(tmp_path):
+    model = TimbreVAE(ModelConfig(**TINY, harmonic_noise=True, bounds={"lo": -80.0, "hi": 40.0})).eval()
+    decoder, bins = model.decoder, model.config.spectral_settings.n_bins
+    assert torch.allclose(harmonic_lobes(torch.tensor([69]), 16000, 1024, 3)[0].argmax(-1).float(),
+                          torch.tensor([28.0, 56.0, 84.0]))  # 440, 880, 1320 Hz in bins of 15.625 Hz
+    decoder.out.weight.zero_()
+    decoder.out.bias.fill_(-30.0)  # every head silent
+    z, p, v = torch.zeros(1, 8), torch.tensor([69]), torch.tensor([100])
+    assert torch.equal(decoder(z, p, v), torch.zeros(1, bins, 251))
+    decoder.out.bias[bins : bins + 3] = 30.0  # the first three harmonics at the top of the range
+    frame = decoder(z, p, v)[0, :, 100]
+    assert all(frame[b] > 0.98 for b in (28, 56, 84)) and frame[42] < 0.2 and frame[200] == 0
+    decoder.out.bias[:] = -30.0
+    decoder.out.bias[-1] = 30.0  # the noise filter's top band alone: loud at Nyquist, fading below
+    frame = decoder(z, p, v)[0, :, 100]
+    assert frame[-1] > 0.99 and frame[-2] > frame[-6] > frame[-12] == frame[200] == 0
+    save_model(model, tmp_path / "m")
+    x = torch.rand(2, 513, 251)
+    assert torch.equal(load_model(tmp_path / "m")(x, torch.tensor([30, 90]), torch.tensor([100, 100]))[0],
+                       model(x, torch.tensor([30, 90]), torch.tensor([100, 100]))[0])
+    scripted = torch.jit.script(decoder)  # the live instrument compiles it
+    assert torch.equal(scripted(z, p, v), decoder(z, p, v))

@@ -1,5 +1,6 @@
 """Every loss Timbral trains with, and how they add up (as DDSP's ``losses.py``): reconstruction
-(L1 on the scaled dB spectrogram and spectral convergence on linear magnitude), the KL divergence
+(L1 on the scaled dB spectrogram and spectral convergence on linear magnitude, optionally the same at
+coarser time-frequency resolutions too), the KL divergence
 to the prior (with free bits), the auxiliary family classifier and the contrastive loss between
 two notes of one instrument.
 """
@@ -12,6 +13,9 @@ import torch.nn.functional as F
 from .spectral import Bounds
 
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
+# (bins, frames) pooled together by the multi-resolution loss: a longer window's finer frequencies cannot be
+# had from magnitudes, so each resolution trades frequency detail for time detail or gives up both
+RESOLUTIONS = ((4, 1), (1, 4), (4, 4), (16, 16))
 
 
 def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -29,22 +33,38 @@ def reconstruction_losses(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) 
     return (x_hat - x).abs().mean(), sc.mean()
 
 
+def multiresolution_loss(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) -> torch.Tensor:
+    """The reconstruction loss (:func:`reconstruction_losses`, its two halves added) at each of
+    :data:`RESOLUTIONS`, averaged: as auraloss's multi-resolution STFT loss compares spectrograms of
+    several window sizes, this compares the power pooled over neighbouring bins and frames, so the
+    envelope over time and over frequency count beside the finest detail."""
+    def pooled(s: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        power = torch.pow(10.0, bounds.unscale(s) / 10.0)
+        db = 10.0 * torch.log10(F.avg_pool2d(power[:, None], size, ceil_mode=True)[:, 0].clamp(min=1e-12))
+        return bounds.scale(db).clamp(0.0, 1.0)
+
+    return sum(sum(reconstruction_losses(pooled(x_hat, r), pooled(x, r), bounds)) for r in RESOLUTIONS) / len(RESOLUTIONS)
+
+
 def training_losses(model, batch: dict, cfg, bounds: Bounds, beta: float) -> dict[str, torch.Tensor]:
     """The training objective of a batch and its parts: reconstruction (L1 on scaled dB + ``cfg.sc_weight``
-    × spectral convergence on linear magnitude), ``beta`` × KL (free bits), ``cfg.family_weight`` × the
-    family head's cross-entropy, ``cfg.contrastive_weight`` × the contrastive loss between pairs."""
+    × spectral convergence on linear magnitude + ``cfg.multires_weight`` × both at coarser resolutions), ``beta`` × KL
+    (free bits), ``cfg.family_weight`` × the family head's cross-entropy, ``cfg.contrastive_weight`` × the
+    contrastive loss between pairs."""
     x = batch["spec"]
     x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
     head = getattr(model, "module", model).family_head
     l1, sc = reconstruction_losses(x_hat.float(), x, bounds)
+    multires = multiresolution_loss(x_hat.float(), x, bounds) if cfg.multires_weight else torch.zeros(())
     kl_dims = kl_per_dim(mu.float(), logvar.float()).mean(0)
     kl = kl_dims.sum()
     kl_penalty = torch.clamp(kl_dims, min=cfg.free_bits).sum()
     family = F.cross_entropy(head(mu.float()), batch["family"], ignore_index=-1) if head else torch.zeros(())
     pairs = batch.get("pairs", 0)
     contrastive = paired_contrastive(mu[:pairs].float(), mu[pairs : 2 * pairs].float()) if pairs else torch.zeros(())
-    total = l1 + cfg.sc_weight * sc + beta * kl_penalty + cfg.family_weight * family + cfg.contrastive_weight * contrastive
-    return {"loss": total, "l1": l1, "sc": sc, "kl": kl, "family": family, "contrastive": contrastive}
+    total = (l1 + cfg.sc_weight * sc + cfg.multires_weight * multires + beta * kl_penalty + cfg.family_weight * family
+             + cfg.contrastive_weight * contrastive)
+    return {"loss": total, "l1": l1, "sc": sc, "multires": multires, "kl": kl, "family": family, "contrastive": contrastive}
 
 
 def paired_contrastive(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

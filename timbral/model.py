@@ -71,6 +71,7 @@ class ModelConfig:
     level_ramp: bool = False  # with level_normalise: each bin as its height above the window's bottom (no step there)
     encoder_pitch: bool = False  # the encoder is given the note's pitch
     encoder_relative: bool = False  # the encoder also hears the spectrum on a log-frequency axis starting at the pitch
+    harmonic_noise: bool = False  # the decoder's output stage adds harmonics and filtered noise (DDSP-style) to a free head
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -104,6 +105,30 @@ def harmonic_comb(pitch: torch.Tensor, sr: int, n_fft: int, width: float = 0.8) 
     nearest = torch.clamp(torch.round(harmonic), min=1.0)
     distance_bins = (harmonic - nearest) * f0[:, None] / bin_hz
     return torch.exp(-0.5 * (distance_bins / width) ** 2)
+
+
+HARMONICS = 160  # partials the harmonic-plus-noise stage places (up to 5 kHz at MIDI 24)
+NOISE_BANDS = 64  # its noise filter's bands, evenly spaced up to Nyquist
+
+
+def harmonic_lobes(pitch: torch.Tensor, sr: int, n_fft: int, count: int, width: float = 0.85) -> torch.Tensor:
+    """``(batch, count, n_fft // 2 + 1)``: the magnitude each of the first ``count`` harmonics of each pitch
+    leaves in each bin, its window's main lobe as a Gaussian ``width`` bins wide (0 above Nyquist)."""
+    f0 = 440.0 * torch.pow(2.0, (pitch.float() - 69.0) / 12.0)
+    harmonics = torch.arange(1, count + 1, device=pitch.device, dtype=torch.float32)
+    centres = f0[:, None] * harmonics[None, :] / (sr / n_fft)
+    bins = torch.arange(n_fft // 2 + 1, device=pitch.device, dtype=torch.float32)
+    return torch.exp(-0.5 * ((bins[None, None, :] - centres[:, :, None]) / width) ** 2)
+
+
+def band_interpolation(bands: int, bins: int) -> torch.Tensor:
+    """``(bins, bands)``: each bin's weights of the two band levels around it (linear interpolation)."""
+    at = torch.linspace(0, bands - 1, bins)
+    low = at.floor().clamp(max=bands - 2).long()
+    weights = torch.zeros(bins, bands)
+    weights[torch.arange(bins), low] = 1.0 - (at - low)
+    weights[torch.arange(bins), low + 1] = at - low
+    return weights
 
 
 def spectrogram_level(spec: torch.Tensor, bounds: Bounds) -> torch.Tensor:
@@ -201,6 +226,8 @@ class Decoder(nn.Module):
         self.config, self.settings = config, s
         self.channels, self.n_pitch_features = c, config.pitch_features
         self.pitch_conditioning, self.harmonic_template = config.pitch_conditioning, config.harmonic_template
+        self.harmonic_noise, self.n_bins, self.n_harmonics = config.harmonic_noise, s.n_bins, HARMONICS
+        self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
         self.sr, self.n_fft, self.n_frames = s.sr, s.n_fft, s.n_frames
         self.steps = math.ceil(s.n_frames / 16)
         cond = config.latent_dim + (config.pitch_features + 1 + 1 if config.pitch_conditioning else 0)
@@ -210,8 +237,12 @@ class Decoder(nn.Module):
         self.up2 = nn.ConvTranspose1d(c, c, 4, stride=2, padding=1)
         self.mix = nn.Conv1d(c, c, 3, padding=1)
         self.up3 = nn.ConvTranspose1d(c, c, 4, stride=4)
-        heads = 2 if config.harmonic_template else 1
-        self.out = nn.Conv1d(c, heads * s.n_bins, 1)
+        if config.harmonic_noise:
+            self.out = nn.Conv1d(c, s.n_bins + HARMONICS + NOISE_BANDS, 1)
+            self.register_buffer("bands", band_interpolation(NOISE_BANDS, s.n_bins), persistent=False)
+        else:
+            self.out = nn.Conv1d(c, (2 if config.harmonic_template else 1) * s.n_bins, 1)
+            self.register_buffer("bands", torch.zeros(0, 0), persistent=False)
 
     def forward(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
         if self.pitch_conditioning:
@@ -225,10 +256,25 @@ class Decoder(nn.Module):
         h = F.gelu(self.mix(h)) + h
         h = F.gelu(self.up3(h))[..., : self.n_frames]
         out = self.out(h)
+        if self.harmonic_noise:
+            return self.harmonics_and_noise(out, pitch)
         if self.harmonic_template:
             direct, gate = out.chunk(2, dim=1)
             out = direct + gate * harmonic_comb(pitch, self.sr, self.n_fft).unsqueeze(-1)
         return torch.sigmoid(out)
+
+    def harmonics_and_noise(self, out: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """The scaled spectrogram whose magnitudes add a free head's, the harmonics' (each its own level
+        over time, placed at exactly ``k`` × f0) and a noise filter's (band levels, interpolated between)."""
+        direct, harmonics, noise = out.split([self.n_bins, self.n_harmonics, self.bands.shape[1]], dim=1)
+        lobes = harmonic_lobes(pitch, self.sr, self.n_fft, self.n_harmonics)
+        total = (self.magnitude(direct) + torch.einsum("bkt,bkf->bft", self.magnitude(harmonics), lobes)
+                 + torch.einsum("fn,bnt->bft", self.bands, self.magnitude(noise)) + 10.0 ** (self.lo / 20.0))
+        return ((20.0 * torch.log10(total) - self.lo) / (self.hi - self.lo)).clamp(max=1.0)
+
+    def magnitude(self, logits: torch.Tensor) -> torch.Tensor:
+        """Linear magnitudes from logits, sigmoid-scaled between the bounds (0 at the floor)."""
+        return torch.pow(10.0, (self.lo + torch.sigmoid(logits) * (self.hi - self.lo)) / 20.0) - 10.0 ** (self.lo / 20.0)
 
 
 class TimbreVAE(nn.Module):

@@ -69,6 +69,8 @@ class TrainConfig:
     kl_warmup: int = setting(3000, "steps over which the KL weight rises from 0", kind="amount")
     free_bits: float = setting(0.05, "nats per latent dimension the KL does not penalise", kind="amount")
     sc_weight: float = setting(1.0, "weight of the spectral convergence loss on linear magnitude", kind="amount")
+    multires_weight: float = setting(0.0, "weight of the same reconstruction loss on the spectrogram pooled to coarser "
+                                          "time-frequency resolutions, as a multi-resolution STFT loss (0: off)", kind="amount")
     family_weight: float = setting(0.05, "weight of the auxiliary family classifier on the latent mean (0: off)", kind="amount")
     cross_pitch: float = setting(0.5, "share of notes rebuilt from the latent of another note (other pitch) of their "
                                       "instrument, so the latent holds the instrument, not the pitch (0: off)", kind="share")
@@ -92,6 +94,8 @@ class TrainConfig:
     channels: int = setting(256, "channels of the encoder's and decoder's convolutions", kind="count", model=True)
     pitch_conditioning: bool = setting(True, "condition the decoder on pitch and velocity", model=True)
     harmonic_template: bool = setting(True, "use the harmonic comb head", model=True)
+    harmonic_noise: bool = setting(False, "the decoder adds harmonics at exact multiples of the pitch, each with its own "
+                                          "level over time, and filtered noise (DDSP-style) to its free head", model=True)
     level_normalise: bool = setting(True, "the encoder hears every note at one level, so recording level cannot move a "
                                           "sound", model=True)
     level_ramp: bool = setting(False, "with level normalisation, the encoder hears each frequency as its height above the "
