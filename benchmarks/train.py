@@ -4,7 +4,7 @@ Times optimiser steps (forward, backward, update, batch loading from the feature
 the default dataset's training split, after a few warm-up steps; on the CPU, and on a GPU
 too when one is present (bf16 autocast, as ``timbral train`` uses). The baseline, measured in
 the same run, is the same loop with the original project's set-up (no pitch conditioning, no
-harmonic head, none of the generalisation recipe: plain batches, no level normalisation).
+harmonic head or harmonics and noise, none of the generalisation recipe: plain batches, no level normalisation).
 
 Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--json]
 """
@@ -25,10 +25,8 @@ def throughput(store, rows, cfg, device, steps: int) -> float:
     from timbral.model import ModelConfig, TimbreVAE
     from timbral.train import Partners, step_batch
 
-    model_cfg = ModelConfig(latent_dim=cfg.latent_dim, channels=cfg.channels, pitch_conditioning=cfg.pitch_conditioning,
-                            harmonic_template=cfg.harmonic_template, spectral=store.settings.to_dict(),
-                            bounds=vars(store.bounds), n_families=12 if cfg.family_weight else 0,
-                            level_normalise=cfg.level_normalise, encoder_pitch=cfg.encoder_pitch)
+    model_cfg = ModelConfig(**cfg.model_settings(), spectral=store.settings.to_dict(), bounds=vars(store.bounds),
+                            n_families=12 if cfg.family_weight else 0)
     partners = Partners(store, rows) if cfg.paired else None
     torch.set_flush_denormal(True)  # as timbral train does
     model = TimbreVAE(model_cfg).to(device)
@@ -64,8 +62,8 @@ def main() -> None:
     store = feature_store(args.data, progress=False)
     rows = np.array(store.positions("train"))
     default = TrainConfig()
-    original = TrainConfig(pitch_conditioning=False, harmonic_template=False, family_weight=0.0, cross_pitch=0.0,
-                           contrastive_weight=0.0, noise_floor=0.0, level_normalise=False, encoder_pitch=False)
+    original = TrainConfig(pitch_conditioning=False, harmonic_template=False, harmonic_noise=False, family_weight=0.0,
+                           cross_pitch=0.0, contrastive_weight=0.0, noise_floor=0.0, level_normalise=False, encoder_pitch=False)
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     results = {"threads": torch.get_num_threads(), "batch_size": default.batch_size}
     for device in devices:
