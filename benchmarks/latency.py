@@ -6,7 +6,7 @@ an 11-step interpolation end to end between two library sounds (target ≤ 0.5 s
 two audio files (encoding included); encoding a file plainly and with its latent fitted to it
 (``fit=100``, as the studio takes an upload); notes/s for a batch of 64; and a cached repeat. The
 baseline, timed in the same run, is the same note rebuilt with ``librosa.griffinlim``
-(32 iterations) from the decoded magnitude. Run:  .venv/bin/python benchmarks/latency.py [--json]
+(32 iterations) from the decoded magnitude. Run:  .venv/bin/python benchmarks/latency.py [--model DIR] [--json]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def median_seconds(fn, repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -42,7 +43,7 @@ def main() -> None:
     from timbral.audio import SAMPLE_RATE, write_audio
     from timbral.model import FIT_STEPS
 
-    t = Timbral.load()
+    t = Timbral.load(args.model)
     s = t.settings
     rng = np.random.default_rng(0)
     fresh = lambda n=1: rng.standard_normal((n, t.latent_dim)).astype(np.float32)  # noqa: E731
