@@ -13,7 +13,11 @@ default models before 2026-12-03 were trained with (``--noise-floor 0.5``), one 
 of the models before 2026-12-03 (``--encoder-range-db 75``: a quiet 16-bit file's rounding falls in it).
 Two more try a stronger spectral-convergence term and a latent of 64 numbers; three more what makes a
 timbre look the same at every pitch: notes moved by up to 2 semitones in training (``--pitch-shift 2``),
-an encoder that also hears the spectrum on a pitch-relative axis (``--encoder-relative``), and both.
+an encoder that also hears the spectrum on a pitch-relative axis (``--encoder-relative``), and both;
+three more what the decoder makes: a multi-resolution spectral loss (``--multires-weight 1``), the plain
+output stage the recipe had before its harmonics and noise (``--no-harmonic-noise``) and a wider model
+(``--channels 384``). ``--visqol N`` adds what a listener hears (ViSQOL on N instruments, as
+``timbral evaluate --visqol``).
 Placement is also given for the notes at pitches the training heard and at those it never heard
 (the split's held-out pitches), with the same-instrument latent distance from an unheard to a heard
 pitch over that between heard pitches. With ``--fit STEPS`` the
@@ -21,7 +25,7 @@ baseline's notes are also rebuilt from latents fitted to them (as ``timbral eval
 A finished arm in RUNS is reused, and so are its figures (delete its folder to run it again); one
 trained with other settings (an older default, another --steps) stops the script with a clear message.
 
-Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--fit 100] [--json]
+Run:  .venv/bin/python benchmarks/ablation.py [--data data/default] [--steps 1200] [--fit 100] [--visqol 16] [--json]
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-OFF = {"cross_pitch": 0.0, "contrastive_weight": 0.0, "noise_floor": 0.0, "encoder_pitch": False, "level_normalise": False}
+OFF = {"cross_pitch": 0.0, "contrastive_weight": 0.0, "noise_floor": 0.0, "encoder_pitch": False, "level_normalise": False,
+       "harmonic_noise": False}
 ARMS = {
     "recipe": {},
     "no cross-pitch rebuild": {"cross_pitch": 0.0},
@@ -54,9 +59,11 @@ ARMS = {
     "pitch-relative encoder input": {"encoder_relative": True},
     "pitch shift and pitch-relative input": {"pitch_shift": 2.0, "encoder_relative": True},
     "multi-resolution spectral loss": {"multires_weight": 1.0},
-    "harmonic-plus-noise output stage": {"harmonic_noise": True},
+    "plain output stage (no harmonics or noise)": {"harmonic_noise": False},
     "wider model (384 channels instead of 256)": {"channels": 384},
 }
+# settings whose default changed after they were added: runs trained before them had these
+BEFORE_ADDED = {"harmonic_noise": False}
 COLUMNS = {
     "placement_family_accuracy": "placement",
     "placement_family_accuracy_heard_pitch": "heard pitch",
@@ -84,8 +91,8 @@ def settings_differing(run: Path, settings: dict) -> list[str]:
     from timbral.train import TrainConfig
 
     trained = json.loads((run / "config.json").read_text())["train"]
-    # a setting added after the run was trained is taken at its default, which keeps the behaviour it added to
-    defaults = asdict(TrainConfig())
+    # a setting added after the run was trained is taken at the value that kept the behaviour it was added to
+    defaults = asdict(TrainConfig()) | BEFORE_ADDED
     return [f"{k} {trained.get(k, defaults[k])} instead of {v}" for k, v in asdict(TrainConfig(**settings)).items()
             if trained.get(k, defaults[k]) != v]
 

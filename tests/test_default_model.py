@@ -37,7 +37,8 @@ def test_default_model_is_small_and_its_card_matches_it():
     config = json.loads((path / "config.json").read_text())["model"]
     card = (path / "card.md").read_text()
     settings = card_settings(card)
-    for key in ("latent_dim", "channels", "pitch_conditioning", "harmonic_template", "level_normalise", "level_ramp", "encoder_range_db",
+    for key in ("latent_dim", "channels", "pitch_conditioning", "harmonic_template", "harmonic_noise", "level_normalise", "level_ramp",
+                "encoder_range_db",
                 "encoder_pitch"):
         assert settings.get(key) == str(config[key]), key
     assert "## Evaluation" in card and "spectral convergence" in card and "min on cpu" in card

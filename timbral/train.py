@@ -93,8 +93,9 @@ class TrainConfig:
     latent_dim: int = setting(32, "numbers in the timbre latent", kind="count", model=True)
     channels: int = setting(256, "channels of the encoder's and decoder's convolutions", kind="count", model=True)
     pitch_conditioning: bool = setting(True, "condition the decoder on pitch and velocity", model=True)
-    harmonic_template: bool = setting(True, "use the harmonic comb head", model=True)
-    harmonic_noise: bool = setting(False, "the decoder adds harmonics at exact multiples of the pitch, each with its own "
+    harmonic_template: bool = setting(True, "without harmonic_noise: gate the free head with a comb at the pitch's harmonics",
+                                       model=True)
+    harmonic_noise: bool = setting(True, "the decoder adds harmonics at exact multiples of the pitch, each with its own "
                                           "level over time, and filtered noise (DDSP-style) to its free head", model=True)
     level_normalise: bool = setting(True, "the encoder hears every note at one level, so recording level cannot move a "
                                           "sound", model=True)
