@@ -60,6 +60,17 @@ def test_a_sound_with_audio_plays_as_itself_at_its_own_pitch(t):
                                                                                                 tone(220 * 2 ** (7 / 12), 4))
 
 
+def test_a_detail_faded_at_another_pitch_is_not_served_from_the_moved_ones_cache(t):
+    e = t.encode(tone(220, 4).astype(np.float32), pitch=57)
+    moved = t.decode(e, 62)
+    t.move = "fade"
+    try:
+        faded = t.decode(e, 62)
+    finally:
+        t.move = "shift"
+    assert not np.allclose(moved, faded) and np.array_equal(moved, t.decode(e, 62))
+
+
 def test_a_library_sound_and_the_ends_of_a_blend_are_the_recordings(t):
     from timbral.audio import load_note
 

@@ -262,7 +262,9 @@ class Timbral:
         details = [()] * n if details is None else list(details)
         if len(details) != n:
             raise ValueError(f"{n} latents need {n} details (an empty tuple for a sound without)")
-        keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) + key_of(details[i]) for i in range(n)]
+        # a detail sounds as self.move moves it, so the key holds that too (a sound without one is the same either way)
+        keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) + key_of(details[i])
+                + (self.move.encode() if details[i] else b"") for i in range(n)]
         with self._lock:
             found = {k: self._cache[k] for k in keys if k in self._cache}
             for k in found:
