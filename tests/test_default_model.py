@@ -38,8 +38,7 @@ def test_default_model_is_small_and_its_card_matches_it():
     card = (path / "card.md").read_text()
     settings = card_settings(card)
     for key in ("latent_dim", "channels", "pitch_conditioning", "harmonic_template", "harmonic_noise", "level_normalise", "level_ramp",
-                "encoder_range_db",
-                "encoder_pitch"):
+                "encoder_range_db", "encoder_pitch"):
         assert settings.get(key) == str(config[key]), key
     assert "## Evaluation" in card and "spectral convergence" in card and "min on cpu" in card
 

@@ -96,9 +96,14 @@ def pitch_features(pitch: torch.Tensor, n: int) -> torch.Tensor:
     return torch.cat([p, torch.sin(p * freqs), torch.cos(p * freqs)], dim=-1)
 
 
+def pitch_hz(pitch: torch.Tensor) -> torch.Tensor:
+    """The fundamental in Hz of each (continuous) MIDI pitch (TorchScript too)."""
+    return 440.0 * torch.pow(2.0, (pitch.float() - 69.0) / 12.0)
+
+
 def harmonic_comb(pitch: torch.Tensor, sr: int, n_fft: int, width: float = 0.8) -> torch.Tensor:
     """``(batch, n_fft // 2 + 1)`` in [0, 1]: Gaussian bumps at the harmonics of each pitch (TorchScript too)."""
-    f0 = 440.0 * torch.pow(2.0, (pitch.float() - 69.0) / 12.0)
+    f0 = pitch_hz(pitch)
     bin_hz = sr / n_fft
     bins = torch.arange(n_fft // 2 + 1, device=pitch.device, dtype=torch.float32)
     harmonic = bins[None, :] * bin_hz / f0[:, None]  # bin position in units of f0
@@ -114,7 +119,7 @@ NOISE_BANDS = 64  # its noise filter's bands, evenly spaced up to Nyquist
 def harmonic_lobes(pitch: torch.Tensor, sr: int, n_fft: int, count: int, width: float = 0.85) -> torch.Tensor:
     """``(batch, count, n_fft // 2 + 1)``: the magnitude each of the first ``count`` harmonics of each pitch
     leaves in each bin, its window's main lobe as a Gaussian ``width`` bins wide (0 above Nyquist)."""
-    f0 = 440.0 * torch.pow(2.0, (pitch.float() - 69.0) / 12.0)
+    f0 = pitch_hz(pitch)
     harmonics = torch.arange(1, count + 1, device=pitch.device, dtype=torch.float32)
     centres = f0[:, None] * harmonics[None, :] / (sr / n_fft)
     bins = torch.arange(n_fft // 2 + 1, device=pitch.device, dtype=torch.float32)
@@ -174,7 +179,7 @@ def pitch_relative(spec: torch.Tensor, pitch: torch.Tensor, settings: SpectralSe
     harmonics of any pitch land on the same rows, so an instrument looks alike at every pitch. Where
     rows lie more than a bin apart (high up) a row reads the loudest bin around it, so no partial
     falls between two rows."""
-    f0 = 440.0 * 2.0 ** ((pitch.float() - 69.0) / 12.0)
+    f0 = pitch_hz(pitch)
     steps = torch.arange(relative_bins(), device=spec.device, dtype=torch.float32)
     octaves = RELATIVE_OCTAVES[0] + steps / RELATIVE_BINS_PER_OCTAVE
     position = f0[:, None] * 2.0 ** octaves[None, :] / (settings.sr / settings.n_fft)  # (batch, rows) in bins
@@ -228,6 +233,7 @@ class Decoder(nn.Module):
         self.pitch_conditioning, self.harmonic_template = config.pitch_conditioning, config.harmonic_template
         self.harmonic_noise, self.n_bins, self.n_harmonics = config.harmonic_noise, s.n_bins, HARMONICS
         self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
+        self.floor = 10.0 ** (self.lo / 20.0)  # the linear magnitude of the bottom of the range
         self.sr, self.n_fft, self.n_frames = s.sr, s.n_fft, s.n_frames
         self.steps = math.ceil(s.n_frames / 16)
         cond = config.latent_dim + (config.pitch_features + 1 + 1 if config.pitch_conditioning else 0)
@@ -269,12 +275,12 @@ class Decoder(nn.Module):
         direct, harmonics, noise = out.split([self.n_bins, self.n_harmonics, self.bands.shape[1]], dim=1)
         lobes = harmonic_lobes(pitch, self.sr, self.n_fft, self.n_harmonics)
         total = (self.magnitude(direct) + torch.einsum("bkt,bkf->bft", self.magnitude(harmonics), lobes)
-                 + torch.einsum("fn,bnt->bft", self.bands, self.magnitude(noise)) + 10.0 ** (self.lo / 20.0))
+                 + torch.einsum("fn,bnt->bft", self.bands, self.magnitude(noise)) + self.floor)
         return ((20.0 * torch.log10(total) - self.lo) / (self.hi - self.lo)).clamp(max=1.0)
 
     def magnitude(self, logits: torch.Tensor) -> torch.Tensor:
         """Linear magnitudes from logits, sigmoid-scaled between the bounds (0 at the floor)."""
-        return torch.pow(10.0, (self.lo + torch.sigmoid(logits) * (self.hi - self.lo)) / 20.0) - 10.0 ** (self.lo / 20.0)
+        return torch.pow(10.0, (self.lo + torch.sigmoid(logits) * (self.hi - self.lo)) / 20.0) - self.floor
 
 
 class TimbreVAE(nn.Module):
