@@ -321,13 +321,15 @@ class TimbreVAE(nn.Module):
 
 @torch.no_grad()
 def encode_rows(model: TimbreVAE, store, rows: np.ndarray, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Latent means and log-variances of a feature store's ``rows`` (:meth:`~timbral.data.features.FeatureStore.load_batch`)."""
+    """Latent means and log-variances of a feature store's ``rows`` (:meth:`~timbral.data.features.FeatureStore.load_batch`),
+    encoded on the model's device."""
+    device = next(model.parameters()).device
     mus, logvars = [], []
     for i in range(0, len(rows), chunk):
-        batch = store.load_batch(rows[i : i + chunk], model.config.scale)
+        batch = store.load_batch(rows[i : i + chunk], model.config.scale, device)
         mu, logvar = model.encoder(batch["spec"], batch["pitch"])
-        mus.append(mu)
-        logvars.append(logvar)
+        mus.append(mu.cpu())
+        logvars.append(logvar.cpu())
     return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
 
 
