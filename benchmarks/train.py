@@ -58,6 +58,8 @@ def main() -> None:
                         help="where to time it, repeatable (default: the CPU, and the GPU when there is one)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if "cuda" in (args.device or []) and not torch.cuda.is_available():
+        parser.error("--device cuda: torch sees no GPU on this machine")
 
     from timbral.data.features import feature_store
     from timbral.train import TrainConfig
