@@ -6,7 +6,7 @@ too when one is present (bf16 autocast, as ``timbral train`` uses). The baseline
 the same run, is the same loop with the original project's set-up (no pitch conditioning, no
 harmonic head or harmonics and noise, none of the generalisation recipe: plain batches, no level normalisation).
 
-Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--batch-size 32] [--json]
+Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--batch-size N] [--device cpu|cuda] [--json]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("data/default"))
     parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=32, help="notes per step, for both set-ups (default: the recipe's 32)")
+    parser.add_argument("--batch-size", type=int, help="notes per step, for both set-ups (default: the recipe's)")
     parser.add_argument("--device", choices=["cpu", "cuda"], action="append",
                         help="where to time it, repeatable (default: the CPU, and the GPU when there is one)")
     parser.add_argument("--json", action="store_true")
@@ -66,12 +66,13 @@ def main() -> None:
 
     store = feature_store(args.data, progress=False)
     rows = np.array(store.positions("train"))
-    default = TrainConfig(batch_size=args.batch_size)
-    original = TrainConfig(batch_size=args.batch_size, pitch_conditioning=False, harmonic_template=False, harmonic_noise=False,
+    recipe = TrainConfig()
+    batch_size = args.batch_size or recipe.batch_size
+    default = TrainConfig(batch_size=batch_size)
+    original = TrainConfig(batch_size=batch_size, pitch_conditioning=False, harmonic_template=False, harmonic_noise=False,
                            family_weight=0.0, cross_pitch=0.0, contrastive_weight=0.0, noise_floor=0.0, level_normalise=False,
                            encoder_pitch=False)
     devices = [torch.device(d) for d in args.device or ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])]
-    recipe = TrainConfig()
     results = {"threads": torch.get_num_threads(), "batch_size": default.batch_size}
     for device in devices:
         d = device.type
