@@ -14,6 +14,7 @@ from timbral.data.render import render_soundfonts
 
 TIMGM = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
 FLUID_R3 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+FREEPATS = Path("/etc/timidity/freepats.cfg")  # Debian freepats: GUS patches, rendered through TiMidity++
 SR = 16000
 
 

@@ -134,10 +134,13 @@ def _pitches(text: str) -> tuple[int, ...]:
 def add_parsers(sub) -> None:
     from ..phase import DEFAULT_METHOD, METHODS
 
-    p = verb(sub, "render", "Render SoundFont presets into an NSynth-layout dataset (FluidSynth).",
-              "timbral render FluidR3_GM.sf2 --out data/mine --programs 0,24 --pitches 36:84:4 --velocities 50,100",
+    p = verb(sub, "render", "Render SoundFont presets (FluidSynth) or GUS patch sets (a TiMidity config, through TiMidity++) "
+                            "into an NSynth-layout dataset.",
+              "timbral render FluidR3_GM.sf2 --out data/mine --programs 0,24 --pitches 36:84:4 --velocities 50,100\n"
+              "  timbral render /etc/timidity/freepats.cfg --out data/freepats --pitches 24:96 --pitches-per-instrument 8",
               cmd_render)
-    p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT", help=".sf2 files")
+    p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT",
+                   help=".sf2 files, or TiMidity configs (.cfg) listing GUS patches, e.g. Debian's freepats")
     p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
     p.add_argument("--programs", help="GM program numbers 0-127, e.g. 0,24 or 0:7 (default: all 115 melodic ones)")
     p.add_argument("--pitches", default="48,60,72",
@@ -150,7 +153,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--format", default="wav", choices=("wav", "flac"),
                    help="how the notes are stored: NSynth's 16-bit WAV (default) or FLAC, the same samples in a third of the space")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
-    p.add_argument("--gain", type=float, default=1.0, help="FluidSynth gain (default 1.0; clipped notes are dropped)")
+    p.add_argument("--gain", type=float, default=1.0, help="output gain (default 1.0; clipped notes are dropped)")
 
     p = verb(sub, "import", "Turn a folder of your own single-note files into an NSynth-layout dataset.",
               "timbral import ~/my-notes --out data/mine   # my-notes/voice/me_A3.wav, my-notes/synth/saw_60.flac",

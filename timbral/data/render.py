@@ -1,7 +1,8 @@
 """Render SoundFont presets into the NSynth layout, following NSynth's protocol.
 
 Each note is held for 3 s and released for 1 s, rendered by FluidSynth at 16 kHz with
-reverb and chorus off, mixed to mono and stored as 16-bit WAV. Renders that are silent
+reverb and chorus off, mixed to mono and stored as 16-bit WAV. A TiMidity config (``.cfg``, GUS
+patches such as Debian's freepats) renders the same way through TiMidity++ (:mod:`~timbral.data.timidity`). Renders that are silent
 (the key lies outside the preset's range) or clipped are dropped and counted.
 Output is deterministic: FluidSynth's float output (no dither), one fresh voice per note.
 """
@@ -13,6 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +22,9 @@ from ..audio import SAMPLE_RATE
 from .families import GM_PROGRAMS, MELODIC_PROGRAMS
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
 from .nsynth import AUDIO_FORMATS, note_metadata, slug, write_note
+
+if TYPE_CHECKING:
+    from .timidity import TimiditySynth
 
 GAIN = 1.0  # the loudest default preset peaks at -1.3 dBFS at velocity 127
 SILENT_PEAK = 10 ** (-60 / 20)  # quieter than -60 dBFS: nothing sounded
@@ -121,7 +126,16 @@ class _Job:
     audio_format: str
 
 
-_SYNTHS: dict[str, SoundFontSynth] = {}  # per worker process: each SoundFont is loaded once
+_SYNTHS: dict[str, SoundFontSynth | TimiditySynth] = {}  # per worker process: each SoundFont is loaded once
+
+
+def open_synth(path: str | os.PathLike, gain: float = GAIN) -> SoundFontSynth | TimiditySynth:
+    """What renders the bank at ``path``: FluidSynth for a SoundFont, TiMidity++ for a TiMidity config (``.cfg``)."""
+    if Path(path).suffix.lower() == ".cfg":
+        from .timidity import TimiditySynth
+
+        return TimiditySynth(path, gain=gain)
+    return SoundFontSynth(path, gain=gain)
 
 
 def preset_title(preset_name: str, program: int) -> str:
@@ -140,7 +154,7 @@ def _render_instrument(job: _Job) -> RenderReport:
     or the instrument if it is a variant too close to its preset."""
     p = job.preset
     key = f"{p.soundfont}@{job.gain}"
-    synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, SoundFontSynth(p.soundfont, gain=job.gain))
+    synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, open_synth(p.soundfont, job.gain))
     preset = synth.preset_name(p.program, p.bank)
     report = RenderReport()
     if preset is None:
@@ -197,7 +211,8 @@ def render_soundfonts(
 
     ``options`` are those of :func:`render_presets` (``pitches``, ``velocities``, ``pitches_per_instrument``,
     ``seed``, ``workers``, ``gain``, ``audio_format``, ``progress``). Notes already in ``out`` are kept (a folder
-    can collect several renders). Raises :class:`SoundFontError` before any work if a SoundFont does not load.
+    can collect several renders). Raises :class:`SoundFontError` (:class:`~timbral.data.timidity.TimidityError` for a
+    TiMidity config) before any work if a bank does not load.
     """
     programs = parse_numbers(programs, 0, 127, "programs")
     presets = [PresetChoice(str(sf), 0, p) for sf in soundfonts for p in programs]
@@ -235,7 +250,9 @@ def render_presets(
         raise ValueError(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
     soundfonts = {p.soundfont: str(Path(p.soundfont).resolve()) for p in presets}
     for path in soundfonts.values():
-        SoundFontSynth(path).close()  # fail fast, with the file's name
+        open_synth(path).close()  # fail fast, with the file's name
+    if any(p.variant and p.soundfont.lower().endswith(".cfg") for p in presets):
+        raise ValueError("variants change SoundFont generators; a TiMidity config has none")
     pitches = parse_numbers(pitches, 0, 127, "pitches")
     velocities = parse_numbers(velocities, 1, 127, "velocities")
     if pitches_per_instrument is not None and not (isinstance(pitches_per_instrument, int) and 1 <= pitches_per_instrument <= 128):
