@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .spectral import Bounds
+from .spectral import Bounds, db_to_magnitude
 
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
 # (bins, frames) pooled together by the multi-resolution loss: a longer window's finer frequencies cannot be
@@ -27,8 +27,7 @@ def reconstruction_losses(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) 
     """The two halves of the reconstruction loss, each a mean over the batch: L1 on the scaled dB
     spectrogram (every bin alike, quiet ones too) and spectral convergence on linear magnitude (the
     loud partials)."""
-    to_mag = lambda s: torch.pow(10.0, bounds.unscale(s) / 20.0)  # noqa: E731
-    mag, mag_hat = to_mag(x), to_mag(x_hat)
+    mag, mag_hat = db_to_magnitude(bounds.unscale(x)), db_to_magnitude(bounds.unscale(x_hat))
     sc = torch.linalg.vector_norm(mag_hat - mag, dim=(1, 2)) / torch.linalg.vector_norm(mag, dim=(1, 2)).clamp(min=1e-6)
     return (x_hat - x).abs().mean(), sc.mean()
 

@@ -31,7 +31,7 @@ from torch import nn
 from .atomic import atomic_path
 from .losses import reconstruction_losses
 from .phase import DEFAULT_METHOD, N_ITER, reconstruct
-from .spectral import Bounds, SpectralSettings, db_to_magnitude, log_magnitude, read_bins
+from .spectral import DB_TO_LOG, Bounds, SpectralSettings, db_to_magnitude, log_magnitude, read_bins
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -138,7 +138,7 @@ def band_interpolation(bands: int, bins: int) -> torch.Tensor:
 
 def spectrogram_level(spec: torch.Tensor, bounds: Bounds) -> torch.Tensor:
     """:func:`~timbral.spectral.level_db` of scaled spectrograms ``(batch, bins, frames)``, in torch."""
-    power = torch.pow(10.0, bounds.unscale(spec) / 10.0).sum(dim=1)
+    power = db_to_magnitude(bounds.unscale(spec)).square().sum(dim=1)
     return 10.0 * torch.log10(power.amax(dim=-1).clamp(min=1e-12))
 
 
@@ -234,6 +234,7 @@ class Decoder(nn.Module):
         self.harmonic_noise, self.n_bins, self.n_harmonics = config.harmonic_noise, s.n_bins, HARMONICS
         self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
         self.floor = 10.0 ** (self.lo / 20.0)  # the linear magnitude of the bottom of the range
+        self.db_to_log = DB_TO_LOG  # a plain attribute: TorchScript reads no module constants
         self.sr, self.n_fft, self.n_frames = s.sr, s.n_fft, s.n_frames
         self.steps = math.ceil(s.n_frames / 16)
         cond = config.latent_dim + (config.pitch_features + 1 + 1 if config.pitch_conditioning else 0)
@@ -280,7 +281,7 @@ class Decoder(nn.Module):
 
     def magnitude(self, logits: torch.Tensor) -> torch.Tensor:
         """Linear magnitudes from logits, sigmoid-scaled between the bounds (0 at the floor)."""
-        return torch.pow(10.0, (self.lo + torch.sigmoid(logits) * (self.hi - self.lo)) / 20.0) - self.floor
+        return torch.exp((self.lo + torch.sigmoid(logits) * (self.hi - self.lo)) * self.db_to_log) - self.floor
 
 
 class TimbreVAE(nn.Module):
