@@ -60,7 +60,11 @@ def test_bad_configs_get_clear_errors_and_write_nothing(tmp_path, capsys, monkey
         render_presets([PresetChoice(str(FREEPATS), 0, 0, "dark")], tmp_path / "o", progress=False)
     assert main(["render", str(empty), "--out", str(tmp_path / "o")]) == 2
     assert "no melodic patches" in capsys.readouterr().err
+    lost = tmp_path / "we ird;$(x) lost.cfg"  # a hostile name, and a patch that is not there
+    lost.write_text("bank 0\n 0 /nowhere/000_Piano.pat\n")
+    assert main(["render", str(lost), "--out", str(tmp_path / "o"), "--programs", "0", "--pitches", "60", "--workers", "1"]) == 2
+    assert "cannot find the patch '/nowhere/000_Piano.pat' of program 0" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "examples.json").exists()
     monkeypatch.setenv("PATH", str(tmp_path))  # no timidity on it
     with pytest.raises(TimidityError, match="needs TiMidity"):
         TimiditySynth(FREEPATS)
-    assert not (tmp_path / "o").exists()

@@ -102,8 +102,12 @@ class TimiditySynth:
             cmd = [self.timidity, "-c", str(self.path), "-s", str(self.sr), "-OwM", "-EFreverb=0", "-EFchorus=0",
                    "-EFdelay=0", "-o", str(wav), str(midi)]
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
+            said = f"{done.stdout}\n{done.stderr}"
             if done.returncode != 0 or not wav.is_file():
-                raise TimidityError(f"{self.path}: TiMidity++ failed ({(done.stderr or done.stdout).strip()[-300:]})")
+                raise TimidityError(f"{self.path}: TiMidity++ failed ({said.strip()[-300:]})")
+            missing = re.search(r"Instrument `(.*)' can't be found", said)
+            if missing:
+                raise TimidityError(f"{self.path}: TiMidity++ cannot find the patch {missing.group(1)!r} of program {program}")
             y, _ = sf.read(str(wav), dtype="float32")
         n = round(seconds * self.sr)
         y = np.pad(y, (0, max(0, n - len(y))))[:n]
