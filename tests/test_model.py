@@ -16,11 +16,12 @@ from timbral.model import (
     harmonic_lobes,
     level_ramp,
     load_model,
+    model_fingerprint,
     normalise_level,
     pitch_relative,
     save_model,
 )
-from timbral.spectral import SpectralSettings
+from timbral.spectral import SpectralSettings, shift_bins
 
 TINY = dict(latent_dim=8, channels=32)
 
@@ -91,6 +92,8 @@ def test_bad_model_folders(tmp_path):
          "unknown model settings"),
         (broken("mismatch", lambda d: (d / "config.json").write_text(
             json.dumps({"format_version": 1, "model": {"latent_dim": 16, "channels": 32}}))), "do not match"),
+        (broken("shifts", lambda d: (d / "config.json").write_text(
+            json.dumps({"format_version": 1, "model": {**TINY, "encode_shifts": [0, 40]}}))), "encode_shifts"),
     ]
     for path, message in cases:
         with pytest.raises(ModelError, match=message):
@@ -256,3 +259,29 @@ def test_the_harmonic_plus_noise_stage_places_partials_at_multiples_of_the_pitch
                        model(x, torch.tensor([30, 90]), torch.tensor([100, 100]))[0])
     scripted = torch.jit.script(decoder)  # the live instrument compiles it
     assert torch.equal(scripted(z, p, v), decoder(z, p, v))
+
+
+def test_shift_bins_moves_partials_as_resampling_does():
+    spec = torch.zeros(2, 513, 4)
+    spec[:, 100] = 1.0
+    moved = shift_bins(spec, torch.tensor([12.0, -12.0]))
+    assert moved[0].argmax(0).tolist() == [200] * 4 and moved[1].argmax(0).tolist() == [50] * 4
+
+
+@torch.no_grad()
+def test_a_note_is_heard_over_its_resampled_neighbours():
+    torch.manual_seed(0)
+    model = TimbreVAE(ModelConfig(**TINY)).eval()
+    spec, pitch = torch.rand(3, 513, 251), torch.tensor([40, 60, 80])
+    views = [model.encoder(shift_bins(spec, torch.full((3,), s)), pitch + s)[0] for s in (-2.0, 0.0, 2.0)]
+    mu, logvar = model.encode(spec, pitch)
+    assert model.config.encode_shifts == (-2.0, 0.0, 2.0) and logvar.shape == mu.shape == (3, 8)
+    assert torch.allclose(mu, torch.stack(views).mean(0), atol=1e-6)
+    assert not torch.allclose(mu, model.encoder(spec, pitch)[0], atol=1e-3)  # not the single hearing training uses
+    once = TimbreVAE(ModelConfig(**TINY, encode_shifts=[0]))
+    once.load_state_dict(model.state_dict())
+    assert torch.equal(once.eval().encode(spec, pitch)[0], model.encoder(spec, pitch)[0])
+    assert model_fingerprint(once) != model_fingerprint(model)  # a library's stored latents know how they were heard
+    for bad in ([], [13.0], [float("nan")], ["2"], [True], 2.0, None):
+        with pytest.raises(ValueError, match="encode_shifts"):
+            ModelConfig(encode_shifts=bad)

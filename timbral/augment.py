@@ -10,7 +10,7 @@ import math
 import torch
 
 from .model import spectrogram_level
-from .spectral import Bounds, SpectralSettings, read_bins
+from .spectral import Bounds, SpectralSettings, shift_bins
 
 NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an added noise floor lies
 COLOUR_TILT_DB = 3.0  # largest spectral tilt of a recolouring, dB per octave around 1 kHz
@@ -19,13 +19,11 @@ COLOUR_GAIN_DB = 12.0
 
 
 def pitch_shifted(spec: torch.Tensor, pitch: torch.Tensor, semitones: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every note moved by its own random shift of up to ``semitones`` up or down: bin ``k`` takes what
-    lay at ``k / r``, ``r = 2 ** (shift / 12)``, so partials and spectral envelope move together as
-    when a recording is resampled (its timing kept), and the note's pitch label moves with them (a
+    """Every note moved by its own random shift of up to ``semitones`` up or down
+    (:func:`~timbral.spectral.shift_bins`, as a recording resampled), and its pitch label with it (a
     fraction of a semitone included). Returns the spectrograms and their (float) pitches."""
     shift = (2 * torch.rand(len(spec), device=spec.device) - 1) * semitones
-    bins = torch.arange(spec.shape[1], device=spec.device, dtype=torch.float32)
-    return read_bins(spec, bins[None, :] * 2.0 ** (-shift[:, None] / 12.0)), pitch.float() + shift
+    return shift_bins(spec, shift), pitch.float() + shift
 
 
 def with_noise_floor(spec: torch.Tensor, bounds: Bounds, share: float) -> torch.Tensor:

@@ -533,7 +533,7 @@ def level_robustness(model: TimbreVAE, store, rows: np.ndarray, ref_mu: np.ndarr
     for level in LEVELS_DBFS:
         audio = np.round(clean * 10 ** (level / 20) * 32767) / 32767  # 16-bit
         spec = model.spectrogram_of(audio)
-        mu = torch.cat([model.encoder(spec[i : i + 64], torch.from_numpy(pitches[i : i + 64]))[0] for i in range(0, len(rows), 64)])
+        mu = torch.cat([model.encode(spec[i : i + 64], torch.from_numpy(pitches[i : i + 64]))[0] for i in range(0, len(rows), 64)])
         x_hat = model.decoder(mu, torch.from_numpy(pitches), torch.from_numpy(velocities))
         rebuild, _ = gain_matched(model.magnitude_of(x_hat), mag)
         mu = mu.numpy()

@@ -206,7 +206,7 @@ class Timbral:
         spec = self.model.spectrogram_of(level)
         pitches = torch.tensor([a.pitch.pitch])
         with self._lock:
-            mu, _ = self.model.encoder(spec, pitches)
+            mu, _ = self.model.encode(spec, pitches)
             if fit:
                 mu = fit_latents(self.model, spec, pitches, torch.tensor([DEFAULT_VELOCITY]), mu, steps=fit)
         remarks = a.remarks + ((f"latent fitted to the sound ({fit} steps)",) if fit else ())

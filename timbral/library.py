@@ -154,5 +154,5 @@ def _encode(model: TimbreVAE, root: Path, examples: dict[str, dict], names: list
     latents = []
     for chunk in Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None):
         spec = model.spectrogram_of(note_audio(root, chunk, settings))
-        latents.append(model.encoder(spec, torch.tensor([int(examples[n]["pitch"]) for n in chunk]))[0].numpy())
+        latents.append(model.encode(spec, torch.tensor([int(examples[n]["pitch"]) for n in chunk]))[0].numpy())
     return np.concatenate(latents)

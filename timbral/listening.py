@@ -101,7 +101,7 @@ def encoded(t, note: np.ndarray, pitch: int, velocity: int, fit: int = 0):
 
     spec = t.model.spectrogram_of(note)
     with torch.no_grad():
-        mu = t.model.encoder(spec, torch.tensor([pitch]))[0]
+        mu = t.model.encode(spec, torch.tensor([pitch]))[0]
     if fit:
         mu = fit_latents(t.model, spec, torch.tensor([pitch]), torch.tensor([velocity]), mu, steps=fit)
     latent = mu[0].numpy()

@@ -31,7 +31,7 @@ from torch import nn
 from .atomic import atomic_path
 from .losses import reconstruction_losses
 from .phase import DEFAULT_METHOD, N_ITER, reconstruct
-from .spectral import DB_TO_LOG, Bounds, SpectralSettings, db_to_magnitude, log_magnitude, read_bins
+from .spectral import DB_TO_LOG, Bounds, SpectralSettings, db_to_magnitude, log_magnitude, read_bins, shift_bins
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -42,6 +42,9 @@ INPUT_LEVEL_DB = 38.72  # measured with train.input_level on data/default (veloc
 FIT_STEPS = 100  # latent fitting (fit_latents), measured on OPL3: SC -3.6 -> -6.9 dB in 100 steps, -7.5 in 300
 FIT_LR = 0.05
 MAX_FIT_STEPS = 2000
+# a note's latent is heard over the note and its copies resampled 2 semitones down and up: on unseen instruments
+# it places them 0.03 better and finds their notes at other pitches 0.05 more often (docs/benchmarks.md)
+ENCODE_SHIFTS = (-2.0, 0.0, 2.0)
 
 
 class ModelError(ValueError):
@@ -72,6 +75,14 @@ class ModelConfig:
     encoder_pitch: bool = False  # the encoder is given the note's pitch
     encoder_relative: bool = False  # the encoder also hears the spectrum on a log-frequency axis starting at the pitch
     harmonic_noise: bool = False  # the decoder's output stage adds harmonics and filtered noise (DDSP-style) to a free head
+    # a note's latent is the encoder's mean over the note resampled by each of these semitones (its pitch moved along)
+    encode_shifts: tuple[float, ...] = ENCODE_SHIFTS
+
+    def __post_init__(self):
+        shifts = tuple(self.encode_shifts) if isinstance(self.encode_shifts, (list, tuple)) else ()
+        if not shifts or not all(isinstance(s, (int, float)) and not isinstance(s, bool) and abs(s) <= 12 for s in shifts):
+            raise ValueError(f"encode_shifts must be a list of semitones within ±12, got {self.encode_shifts!r}")
+        self.encode_shifts = tuple(float(s) for s in shifts)
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -301,6 +312,15 @@ class TimbreVAE(nn.Module):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         return self.decoder(z if source is None else z[source], pitch, velocity), mu, logvar
 
+    def encode(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The latent (μ, log σ²) of scaled spectrograms ``(batch, bins, frames)`` at ``pitch`` as Timbral
+        hears a sound: the encoder's, averaged over the note resampled by each of ``config.encode_shifts``
+        semitones (:func:`~timbral.spectral.shift_bins`, its pitch moved along), so that where a timbre lands
+        depends less on the very pitch it was played at. Training hears each note once (:meth:`forward`)."""
+        views = [self.encoder(spec if s == 0 else shift_bins(spec, torch.full((len(spec),), s, device=spec.device)),
+                              pitch if s == 0 else pitch.float() + s) for s in self.config.encode_shifts]
+        return torch.stack([mu for mu, _ in views]).mean(0), torch.stack([lv for _, lv in views]).mean(0)
+
     # --- the boundary between audio and the model -------------------------------------------------
 
     def spectrogram_of(self, audio: np.ndarray) -> torch.Tensor:
@@ -328,7 +348,7 @@ def encode_rows(model: TimbreVAE, store, rows: np.ndarray, chunk: int = 64) -> t
     mus, logvars = [], []
     for i in range(0, len(rows), chunk):
         batch = store.load_batch(rows[i : i + chunk], model.config.scale, device)
-        mu, logvar = model.encoder(batch["spec"], batch["pitch"])
+        mu, logvar = model.encode(batch["spec"], batch["pitch"])
         mus.append(mu.cpu())
         logvars.append(logvar.cpu())
     return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
@@ -375,8 +395,9 @@ def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = Non
 
 
 def model_fingerprint(model: TimbreVAE) -> str:
-    """16 hex digits that change whenever the weights do: which model a stored latent belongs to."""
-    digest = hashlib.sha1()
+    """16 hex digits that change whenever the weights or the way a note is heard do: which model a stored
+    latent belongs to."""
+    digest = hashlib.sha1(repr(model.config.encode_shifts).encode())
     for tensor in model.state_dict().values():
         digest.update(tensor.detach().cpu().numpy().tobytes())
     return digest.hexdigest()[:16]

@@ -122,6 +122,14 @@ def level_db(db) -> np.ndarray:
     return 10.0 * np.log10(np.max(power, axis=-1))
 
 
+def shift_bins(spec: torch.Tensor, semitones: torch.Tensor) -> torch.Tensor:
+    """Spectrograms ``(batch, bins, frames)`` each moved by its ``semitones`` ``(batch,)``: bin ``k`` takes
+    what lay at ``k / r``, ``r = 2 ** (semitones / 12)``, so partials and spectral envelope move together
+    as when a recording is resampled (its timing kept)."""
+    bins = torch.arange(spec.shape[1], device=spec.device, dtype=torch.float32)
+    return read_bins(spec, bins[None, :] * 2.0 ** (-semitones.float()[:, None] / 12.0))
+
+
 def read_bins(spec: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
     """Spectrograms ``(batch, bins, frames)`` read at fractional bin ``position`` ``(batch, rows)``,
     linearly interpolated between neighbouring bins; 0 where a position lies beyond the last bin.
