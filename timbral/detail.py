@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .spectral import read_bins
+from .spectral import shift_bins
 
 MOVES = ("shift", "fade")  # how a detail follows a sound played at another pitch
 FADE_SEMITONES = 12.0  # with move="fade": the detail is gone this far from its pitch
@@ -39,7 +39,7 @@ class Detail:
 
     def at(self, pitch: float, move: str = "shift") -> torch.Tensor:
         """The detail for the sound played at ``pitch``: as it is at its own pitch; elsewhere moved with the
-        harmonics (``"shift"``: bin ``k`` takes what lay at ``k / r``, ``r`` the pitch ratio) or faded."""
+        harmonics (``"shift"``: :func:`~timbral.spectral.shift_bins`) or faded."""
         spec = torch.from_numpy(self.spec.astype(np.float32))
         if pitch == self.pitch:
             return spec
@@ -47,8 +47,7 @@ class Detail:
             return spec * max(0.0, 1.0 - abs(pitch - self.pitch) / FADE_SEMITONES)
         if move != "shift":
             raise ValueError(f"move must be one of {', '.join(MOVES)}, got {move!r}")
-        bins = torch.arange(spec.shape[0], dtype=torch.float32)
-        return read_bins(spec[None], (bins * 2.0 ** ((self.pitch - pitch) / 12.0))[None])[0]
+        return shift_bins(spec[None], torch.tensor([float(pitch - self.pitch)]))[0]
 
 
 Details = tuple[tuple[float, Detail], ...]  # weighted details: a sound's own (1.0), or a blend's or a mix's share of each
