@@ -92,12 +92,11 @@ class TimiditySynth:
         song = pretty_midi.PrettyMIDI(initial_tempo=120.0)
         part = pretty_midi.Instrument(program=program)
         part.notes.append(pretty_midi.Note(velocity=velocity, pitch=pitch, start=0.0, end=NOTE_ON_SECONDS))
-        part.control_changes.append(pretty_midi.ControlChange(number=121, value=0, time=seconds))  # plays on to 4 s
+        bank_select = [pretty_midi.ControlChange(number=0, value=bank, time=0.0)] if bank else []
+        part.control_changes = bank_select + [pretty_midi.ControlChange(number=121, value=0, time=seconds)]  # plays on to 4 s
         song.instruments.append(part)
         with tempfile.TemporaryDirectory(prefix="timbral-timidity-") as tmp:
             midi, wav = Path(tmp) / "note.mid", Path(tmp) / "note.wav"
-            if bank:
-                part.control_changes.insert(0, pretty_midi.ControlChange(number=0, value=bank, time=0.0))
             song.write(str(midi))
             cmd = [self.timidity, "-c", str(self.path), "-s", str(self.sr), "-OwM", "-EFreverb=0", "-EFchorus=0",
                    "-EFdelay=0", "-o", str(wav), str(midi)]
