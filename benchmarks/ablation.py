@@ -15,8 +15,8 @@ Two more try a stronger spectral-convergence term and a latent of 64 numbers; th
 timbre look the same at every pitch: notes moved by up to 2 semitones in training (``--pitch-shift 2``),
 an encoder that also hears the spectrum on a pitch-relative axis (``--encoder-relative``), and both;
 three more what the decoder makes: a multi-resolution spectral loss (``--multires-weight 1``), the plain
-output stage the recipe had before its harmonics and noise (``--no-harmonic-noise``) and a wider model
-(``--channels 384``). ``--visqol N`` adds what a listener hears (ViSQOL on N instruments, as
+output stage the recipe had before its harmonics and noise (``--no-harmonic-noise``), a wider model
+(``--channels 384``) and a deeper decoder (``--decoder-blocks 4``). ``--visqol N`` adds what a listener hears (ViSQOL on N instruments, as
 ``timbral evaluate --visqol``).
 Placement is also given for the notes at pitches the training heard and at those it never heard
 (the split's held-out pitches), with the same-instrument latent distance from an unheard to a heard
@@ -61,6 +61,7 @@ ARMS = {
     "multi-resolution spectral loss": {"multires_weight": 1.0},
     "plain output stage (no harmonics or noise)": {"harmonic_noise": False},
     "wider model (384 channels instead of 256)": {"channels": 384},
+    "deeper decoder (4 residual blocks)": {"decoder_blocks": 4},
 }
 # settings whose default changed after they were added: runs trained before them had these
 BEFORE_ADDED = {"harmonic_noise": False}

@@ -261,6 +261,26 @@ def test_the_harmonic_plus_noise_stage_places_partials_at_multiples_of_the_pitch
     assert torch.equal(scripted(z, p, v), decoder(z, p, v))
 
 
+@torch.no_grad()
+def test_a_deeper_decoders_blocks_add_to_what_it_had_and_it_saves_and_compiles(tmp_path):
+    torch.manual_seed(0)
+    plain = TimbreVAE(ModelConfig(**TINY, harmonic_noise=True)).eval()
+    deeper = TimbreVAE(ModelConfig(**TINY, harmonic_noise=True, decoder_blocks=2)).eval()
+    missing = deeper.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert sorted({k.split(".")[2] for k in missing}) == ["0", "1"] and all(k.startswith("decoder.blocks.") for k in missing)
+    z, p, v = torch.randn(2, 8), torch.tensor([40, 80]), torch.tensor([100, 60])
+    assert not torch.allclose(deeper.decoder(z, p, v), plain.decoder(z, p, v))
+    for block in deeper.decoder.blocks:
+        block[-1].weight.zero_()
+        block[-1].bias.zero_()
+    assert torch.allclose(deeper.decoder(z, p, v), plain.decoder(z, p, v))  # residual: a silent block changes nothing
+    torch.nn.init.normal_(deeper.decoder.blocks[1][-1].weight)
+    save_model(deeper, tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    assert again.config.decoder_blocks == 2 and torch.equal(again.decoder(z, p, v), deeper.decoder(z, p, v))
+    assert torch.equal(torch.jit.script(deeper.decoder)(z, p, v), deeper.decoder(z, p, v))
+
+
 def test_shift_bins_moves_partials_as_resampling_does():
     spec = torch.zeros(2, 513, 4)
     spec[:, 100] = 1.0

@@ -75,6 +75,7 @@ class ModelConfig:
     encoder_pitch: bool = False  # the encoder is given the note's pitch
     encoder_relative: bool = False  # the encoder also hears the spectrum on a log-frequency axis starting at the pitch
     harmonic_noise: bool = False  # the decoder's output stage adds harmonics and filtered noise (DDSP-style) to a free head
+    decoder_blocks: int = 0  # residual dilated convolutions where the decoder shapes a note's course (its middle rate)
     # a note's latent is the encoder's mean over the note resampled by each of these semitones (its pitch moved along)
     encode_shifts: tuple[float, ...] = ENCODE_SHIFTS
 
@@ -254,6 +255,9 @@ class Decoder(nn.Module):
         self.up1 = nn.ConvTranspose1d(c, c, 4, stride=2, padding=1)
         self.up2 = nn.ConvTranspose1d(c, c, 4, stride=2, padding=1)
         self.mix = nn.Conv1d(c, c, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Conv1d(c, c, 3, padding=2**i, dilation=2**i), nn.GELU(), nn.Conv1d(c, c, 1))
+            for i in range(config.decoder_blocks))
         self.up3 = nn.ConvTranspose1d(c, c, 4, stride=4)
         if config.harmonic_noise:
             self.out = nn.Conv1d(c, s.n_bins + HARMONICS + NOISE_BANDS, 1)
@@ -272,6 +276,8 @@ class Decoder(nn.Module):
         h = F.gelu(self.up1(h) * (1 + s1) + b1)
         h = F.gelu(self.up2(h) * (1 + s2) + b2)
         h = F.gelu(self.mix(h)) + h
+        for block in self.blocks:
+            h = h + block(h)
         h = F.gelu(self.up3(h))[..., : self.n_frames]
         out = self.out(h)
         if self.harmonic_noise:

@@ -97,6 +97,9 @@ class TrainConfig:
                                        model=True)
     harmonic_noise: bool = setting(True, "the decoder adds harmonics at exact multiples of the pitch, each with its own "
                                           "level over time, and filtered noise (DDSP-style) to its free head", model=True)
+    decoder_blocks: int = setting(0, "residual dilated convolutions added where the decoder shapes a note's course over "
+                                      "time (more depth for the same width; 0: none; an experiment: in the ablation four "
+                                      "changed nothing a listener hears)", kind="amount", model=True)
     level_normalise: bool = setting(True, "the encoder hears every note at one level, so recording level cannot move a "
                                           "sound", model=True)
     level_ramp: bool = setting(False, "with level normalisation, the encoder hears each frequency as its height above the "
