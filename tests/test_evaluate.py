@@ -13,6 +13,7 @@ from timbral.evaluate import (
     gain_matched,
     heard_pitches,
     knn_accuracy,
+    metrics_markdown,
     pitch_error_cents,
     placement_accuracy,
     placement_by_family,
@@ -47,6 +48,12 @@ def test_evaluate_reports_every_metric(tiny_model, tiny_dataset, capsys):
     assert 0 <= m["active_latent_dims"] <= 8 and m["kl"] >= 0
     assert 0 <= m["placement_features_baseline"] <= 1 and 0 <= m["placement_within_set"] <= 1
     assert m["placement_by_family"] and all(0 <= v <= 1 for v in m["placement_by_family"].values())
+    by_source = m["placement_by_source"]  # each source's notes placed, weighing up to the whole vote
+    assert sum(n for _, n in by_source.values()) == m["n_notes"] and all(s.endswith(".sf2") for s in by_source)
+    assert np.isclose(sum(v * n for v, n in by_source.values()) / m["n_notes"], m["placement_family_accuracy"])
+    assert "per source" not in metrics_markdown(m)  # one source: nothing to compare
+    two = metrics_markdown(m | {"placement_by_source": {"A.sf2": [0.5, 2], "timbral-synth": [1.0, 1]}})
+    assert "| … per source (notes) | A.sf2 0.50 (2) · timbral-synth 1.00 (1) |" in two
 
 
 def test_dataset_without_split_uses_leave_one_out(tiny_model, tiny_dataset, tmp_path):

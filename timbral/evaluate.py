@@ -15,7 +15,8 @@ from a source never trained on), against a reference library (the dataset's trai
 
 - ``placement_family_accuracy``: family vote of the 5 nearest reference latents (k-NN family
   accuracy; leave-one-out among the notes when there is no reference), with ``placement_chance``
-  (the same vote with the families shuffled)
+  (the same vote with the families shuffled), ``placement_by_family`` and, with a reference,
+  ``placement_by_source`` (per SoundFont or synthesis engine: accuracy and notes)
 - ``cross_pitch_instrument_retrieval``: is a note's nearest note *at another pitch* of the same
   instrument? with ``cross_pitch_chance`` (the share of such notes among those at other pitches)
 - ``pitch_explained_variance`` / ``instrument_explained_variance``: R² of the latent explained by
@@ -463,6 +464,9 @@ def _placement_figures(mu: np.ndarray, notes: _Notes, ref_mu: np.ndarray, ref_fa
                           [ref_examples[ref_store.index[r]["note_str"]] for r in ref_rows])
     baseline = placement_accuracy(spectral_statistics(notes.store, notes.rows), notes.families,
                                   spectral_statistics(ref_store, ref_rows), ref_families, shuffles=0)[0]
+    sources = np.array([source_of(examples[notes.store.index[r]["note_str"]]) for r in notes.rows])
+    figures["placement_by_source"] = {str(s): [float(placed[sources == s].mean()), int((sources == s).sum())]
+                                      for s in np.unique(sources)}
     return {**figures, "placement_features_baseline": baseline,
             **by_heard_pitch(mu, notes.families, notes.instruments, notes.pitches, notes.velocities, heard, placed)}
 
@@ -605,6 +609,8 @@ def metrics_markdown(metrics: dict) -> str:
          f"{metrics['placement_chance']:.2f})", f"{metrics['placement_family_accuracy']:.3f}",
          "≥ 0.6 on an unseen source, ≥ 0.75 on unseen instruments"),
         ("… per family", " · ".join(f"{name} {value:.2f}" for name, value in metrics["placement_by_family"].items()), "reported"),
+        *([("… per source (notes)", " · ".join(f"{name} {value:.2f} ({n})" for name, (value, n) in metrics["placement_by_source"].items()),
+            "reported")] if len(metrics.get("placement_by_source", {})) > 1 else []),
         *([("… the same vote on plain spectral statistics (band means and spreads of the dB spectrogram)",
             f"{metrics['placement_features_baseline']:.3f}", "a baseline to beat")] if "placement_features_baseline" in metrics else []),
         *([(f"… at pitches the training heard ({metrics['notes_heard_pitch']} notes) / never heard "
