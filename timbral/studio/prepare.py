@@ -23,8 +23,8 @@ from .timbre import rehear_for_model
 
 # seconds the first start took on this project's 2-core machine for the default dataset of DEFAULT_NOTES notes:
 # rendering it, and hearing (three times each) and laying out its notes (benchmarks/first_start.py, 2026-12-06,
-# beside a test run)
-FIRST_START = {"render": 211.0, "library": 673.0}
+# on idle cores)
+FIRST_START = {"render": 102.0, "library": 346.0}
 DEFAULT_NOTES = 28779
 
 
