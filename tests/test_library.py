@@ -1,6 +1,7 @@
 """The library, the timbre map and the exports, on the tiny dataset and an untrained model."""
 
 import io
+import json
 import re
 import time
 
@@ -141,6 +142,10 @@ def test_map_pictures(t, tmp_path):
     page = map_html(t.library, tmp_path / "map.html", extra={"mine": (0.5, 0.5)}).read_text()
     assert "class TimbreMapView" in page and t.library.sounds[0].name in page and '"mine"' in page
     assert "http://" not in page and "https://" not in page and "/*DATA*/" not in page  # self-contained, works offline
+    hostile = "</script><script>alert(1)</script><!--"
+    page = map_html(t.library, tmp_path / "map.html", extra={hostile: (0.5, 0.5)}).read_text()
+    data = page.split("const data = ", 1)[1].split(";\n", 1)[0]
+    assert "<" not in data and json.loads(data)["points"][-1]["name"] == hostile  # in the page only as JSON text
 
 
 def test_a_library_stored_as_flac_hears_the_same_and_names_its_nearest(t, tiny_model, tmp_path):

@@ -446,3 +446,37 @@ def test_results_are_made_once_when_asked_for_and_pruned_after_a_day(tmp_path):
     store._pruned = 0.0
     new = store.create(np.zeros((1, 8)), [60], "mix")
     assert not (tmp_path / "results" / old).exists() and store.made(new).pitches[0] == 60
+
+
+def test_every_answer_forbids_inline_script_and_framing(client, ids):
+    for url in ("/", "/static/app.js", "/api/sounds", f"/api/sounds/{ids[0]}/audio", "/api/nothing-here"):
+        headers = client.get(url).headers
+        policy = dict(part.strip().split(" ", 1) for part in headers["Content-Security-Policy"].split(";"))
+        assert policy["script-src"] == "'self'" and policy["object-src"] == "'none'", url  # no 'unsafe-inline', no eval
+        assert policy["frame-ancestors"] == "'none'" and headers["X-Content-Type-Options"] == "nosniff", url
+
+
+def test_an_original_plays_at_the_level_of_what_is_made_from_it(client, ids):
+    """A soft library note (velocity 50 renders quietly) and the blend steps made from it play at one peak level."""
+    soft = wav(0.01 * tone(220, 3))
+    quiet = upload(client, soft, "quiet_A3.wav", fit="0").get_json()["id"]
+    r = client.post("/api/blend", json={"a": quiet, "b": ids[0], "steps": 3})
+    peaks = []
+    for url in (r.get_json()["sound1"], r.get_json()["sound2"], r.get_json()["steps"][1]["audio"], f"/api/sounds/{ids[0]}/audio"):
+        y, _ = sf.read(io.BytesIO(client.get(url).data))
+        peaks.append(20 * np.log10(np.abs(y).max()))
+    assert np.allclose(peaks, -1.0, atol=0.1), peaks
+
+
+def test_a_long_or_clipped_upload_says_what_was_used(client):
+    long = np.tile(tone(220, 2), 35)  # 70 s: only the first 60 s are read
+    remarks = upload(client, wav(long), "long_A3.wav", fit="0").get_json()["remarks"]
+    assert any("70 s long: only its first 60 s were read" in r for r in remarks), remarks
+    five = np.concatenate([tone(220, 2), tone(220, 3)])  # a note of 5 s: its last second is left out
+    remarks = upload(client, wav(five), "five_A3.wav", fit="0").get_json()["remarks"]
+    assert any("the last 1.0 s were left out" in r for r in remarks), remarks
+    clipped = np.clip(3 * tone(220, 2), -1, 1)
+    remarks = upload(client, wav(clipped), "loud_A3.wav", fit="0").get_json()["remarks"]
+    assert any("clipped" in r for r in remarks), remarks
+    remarks = upload(client, wav(tone(220, 3)), "fine_A3.wav", fit="0").get_json()["remarks"]
+    assert not any("clipped" in r or "left out" in r for r in remarks), remarks

@@ -326,3 +326,202 @@ def test_an_upload_keeps_what_was_found_and_its_nearest_sounds(browser, studio_u
     assert len(links) == 5
     links[0].click()
     assert b.execute_script("return timbral.state.picked.id") == links[0].get_attribute("data-id")
+
+
+HOSTILE = {  # names a file or a user may bring: each must read as typed and run nothing
+    "img": "<img src=x onerror=\"document.title='pwned';window.pwned=1\">",
+    "script": "\"><script>window.pwned=1</script>",
+    "url": "javascript:window.pwned=1//",
+    "rtl": "שלום עולם · صوت",
+    "long": "a very long name that goes on " * 6,
+}
+SHOWN = {k: v[:80].strip() for k, v in HOSTILE.items()}  # a name keeps its first 80 characters
+
+
+def test_hostile_names_read_as_typed_and_run_nothing(browser, studio_url, tmp_path):
+    """Names through upload, rename, the list, the map, Blend, Mix, Random and the exports: shown as text, never run;
+    and the page's Content-Security-Policy stops an inline script even where one got into the page."""
+    import io
+    import urllib.request
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from selenium.webdriver.common.by import By
+
+    b = browser
+    b.get(studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    files = [write(tmp_path / f"{HOSTILE['img']}.wav", tone(220, 3))]
+    files += [write(tmp_path / f"plain{i}_A3.wav", tone(220, 3)) for i in range(4)]
+    b.find_element(By.ID, "file").send_keys("\n".join(map(str, files)))
+    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 5", timeout=90)
+    for i, key in enumerate(("script", "url", "rtl", "long")):  # renamed as a user types a name, then Enter
+        b.execute_script("const input = [...document.querySelectorAll('#your-list .name')].find(n => n.value === arguments[0]);"
+                         "input.value = arguments[1]; input.dispatchEvent(new Event('change'));", f"plain{i}_A3", HOSTILE[key])
+        wait(b, "return timbral.state.sounds.some(s => s.name === arguments[0])".replace("arguments[0]", repr(SHOWN[key])))
+    names = b.execute_script("return [...document.querySelectorAll('#your-list .name')].map(n => n.value)")
+    assert sorted(names) == sorted(SHOWN.values())
+    ids = b.execute_script("return Object.fromEntries(timbral.state.sounds.filter(s => s.source !== 'library').map(s => [s.name, s.id]))")
+
+    # the map names what the pointer is on
+    tip = b.execute_script("const p = timbral.view.points.find(p => p.id === arguments[0]);"
+                           "timbral.view.onHover(p, {clientX: 20, clientY: 20}); return document.querySelector('#map-tip').textContent;",
+                           ids[SHOWN["img"]])
+    assert tip.startswith(SHOWN["img"])
+
+    # Blend: the names in the pickers and on the originals' cards
+    b.find_element(By.CSS_SELECTOR, "[data-tab=blend]").click()
+    b.execute_script("timbral.pickA.set(arguments[0]); timbral.pickB.set(arguments[1])", ids[SHOWN["img"]], ids[SHOWN["script"]])
+    b.find_element(By.ID, "steps").clear()
+    b.find_element(By.ID, "steps").send_keys("3")
+    b.find_element(By.ID, "generate").click()
+    wait(b, "return document.querySelectorAll('#blend-result .steps .card').length === 3")
+    titles = b.execute_script("return [...document.querySelectorAll('#blend-result .originals b')].map(t => t.textContent)")
+    assert titles == [f"Sound 1: {SHOWN['img']}", f"Sound 2: {SHOWN['script']}"]
+    assert SHOWN["img"] in b.find_element(By.CSS_SELECTOR, "#pick-a .chosen").text
+
+    # Mix: every corner holds a hostile name
+    b.find_element(By.CSS_SELECTOR, "[data-tab=mix]").click()
+    b.execute_script("timbral.cornerPickers.forEach((p, i) => p.set(arguments[0][i]))", [ids[SHOWN[k]] for k in ("url", "rtl", "long")])
+    chosen = b.execute_script("return timbral.cornerPickers.map(p => p.chosen.textContent)")
+    assert chosen == [f"Chosen: {SHOWN[k]}" for k in ("url", "rtl", "long")]
+    listed = b.execute_script("return [...document.querySelectorAll('#corners .list option')].map(o => o.text)")
+    assert any(o.startswith(f"★ {SHOWN['url']} · yours") for o in listed)
+
+    # Random: a sound kept under a hostile name
+    b.find_element(By.CSS_SELECTOR, "[data-tab=random]").click()
+    b.find_element(By.ID, "random-go").click()
+    wait(b, "return document.querySelectorAll('#random-result .keep').length === 4")
+    b.find_element(By.CSS_SELECTOR, "#random-result .keep").click()
+    b.switch_to.alert.send_keys(HOSTILE["script"] + " kept")
+    b.switch_to.alert.accept()
+    wait(b, "return timbral.state.sounds.some(s => s.source === 'kept' && s.name === arguments[0])".replace(
+        "arguments[0]", repr(SHOWN["script"] + " kept")))
+
+    # the exports: an SFZ of a hostile-named sound, and a morph whose layers carry the names, as text in valid XML
+    b.execute_script("timbral.setCurrent({label: arguments[0], sound: arguments[1]})", SHOWN["img"], ids[SHOWN["img"]])
+    b.find_element(By.ID, "sfz").click()
+    wait(b, "return document.querySelector('#toast').textContent.startsWith('SFZ instrument ready')", timeout=120)
+    b.find_element(By.CSS_SELECTOR, "[data-tab=blend]").click()
+    b.find_element(By.CSS_SELECTOR, "#blend-result .instrument").click()
+    wait(b, "return document.querySelectorAll('#blend-result .instrument-files a').length === 3", timeout=120)
+    url = b.execute_script("return [...document.querySelectorAll('#blend-result .instrument-files a')]"
+                           ".find(a => a.download.endsWith('.dslibrary')).href")
+    with zipfile.ZipFile(io.BytesIO(urllib.request.urlopen(url).read())) as z:
+        preset = ET.fromstring(z.read(next(n for n in z.namelist() if n.endswith(".dspreset"))))
+    groups = [g.get("name") for g in preset.iter("group")]
+    assert groups[0] == SHOWN["img"] and groups[-1] == SHOWN["script"]
+
+    assert b.execute_script("return window.pwned === undefined && document.title === 'Timbral studio'")
+    # the policy itself: an event handler that somehow reached the page does not run
+    b.execute_script("document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=\"window.pwned=2\">')")
+    b.execute_script("return new Promise(r => setTimeout(r, 500))")
+    assert b.execute_script("return window.pwned === undefined")
+
+
+def requests_to(b, path: str) -> int:
+    return b.execute_script("return performance.getEntriesByType('resource').filter(e => e.name.includes(arguments[0])).length", path)
+
+
+def test_the_set_up_stays_through_uploads_keeps_renames_deletes_and_reloads(browser, big_studio_url, tmp_path):
+    """Sound 1, Sound 2 and the pad's corners, chosen far down a library longer than a picker lists, stay chosen
+    whatever happens to the sounds, and nothing plays that the user did not ask for."""
+    from selenium.webdriver.common.by import By
+
+    b = browser
+    b.get(big_studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    library = b.execute_script("return timbral.state.sounds.filter(s => s.source === 'library').map(s => s.id)")
+    far = library[-1:-6:-1]  # past the first LIST_LIMIT of every list
+    b.execute_script("timbral.pickA.set(arguments[0][0]); timbral.pickB.set(arguments[0][1]);"
+                     "timbral.cornerPickers.forEach((p, i) => p.set(arguments[0][2 + i]))", far)
+    setup = "return [timbral.pickA.value().id, timbral.pickB.value().id, ...timbral.cornerPickers.map(p => p.value().id)]"
+    assert b.execute_script(setup) == far
+    playing, mixes = b.find_element(By.ID, "current-name").text, requests_to(b, "/api/mix")
+
+    b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    b.find_element(By.ID, "file").send_keys(str(write(tmp_path / "mine_A3.wav", tone(220, 3))))
+    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 1")
+    assert b.execute_script(setup) == far
+    mine = b.execute_script("return document.querySelector('#your-list li[data-id]').dataset.id")
+    b.execute_script("const n = document.querySelector('#your-list .name'); n.value = 'renamed'; n.dispatchEvent(new Event('change'))")
+    wait(b, "return timbral.state.sounds.some(s => s.name === 'renamed')")
+    assert b.execute_script(setup) == far
+    b.find_element(By.CSS_SELECTOR, "[data-tab=random]").click()
+    b.find_element(By.ID, "random-go").click()
+    wait(b, "return document.querySelectorAll('#random-result .keep').length === 4")
+    b.find_element(By.CSS_SELECTOR, "#random-result .keep").click()
+    b.switch_to.alert.accept()
+    wait(b, "return timbral.state.sounds.some(s => s.source === 'kept')")
+    assert b.execute_script(setup) == far
+    playing = b.find_element(By.ID, "current-name").text  # random 1 plays: asked for by Generate
+
+    b.execute_script("timbral.pickB.set(arguments[0])", mine)  # Sound 2 is the upload, which is then deleted
+    b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    b.execute_script("window.confirm = () => true")
+    b.find_element(By.CSS_SELECTOR, f"#your-list li[data-id='{mine}'] .del").click()
+    wait(b, "return !timbral.state.sounds.some(s => s.name === 'renamed')")
+    assert "renamed was deleted" in b.execute_script("return timbral.pickB.chosen.textContent")
+    assert b.execute_script(setup)[0] == far[0] and b.execute_script(setup)[2:] == far[2:]
+    assert b.find_element(By.ID, "current-name").text == playing and requests_to(b, "/api/mix") == mixes  # nothing played by itself
+
+    b.execute_script("timbral.pickB.set(arguments[0])", far[1])
+    b.refresh()  # a reload starts where the user left off
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    assert b.execute_script(setup) == far
+    assert b.find_element(By.ID, "current-name").text == "nothing yet"
+    assert b.execute_script("return [...timbral.view.marked.values()].map(m => m.id)") == far[:2]  # one marker each
+
+
+def test_auditioning_keys_markers_search_now_playing_errors_and_uploads(browser, studio_url, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    b = browser
+    b.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False})
+    b.get(studio_url)
+    wait(b, "return document.body.dataset.ready === 'yes'")
+    ids = b.execute_script("return timbral.state.sounds.map(s => s.id)")
+
+    # the computer keys play after a click on "As recorded" (a checkbox, not a text field)
+    b.execute_script("timbral.setCurrent({label: 'a library sound', sound: arguments[0]})", ids[0])
+    b.find_element(By.ID, "recorded").click()
+    plays = requests_to(b, "/api/play")
+    ActionChains(b).send_keys("a").perform()
+    wait(b, f"return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/play')).length > {plays}")
+
+    # one marker per role, moved when the choice moves, each with its own label
+    b.execute_script("timbral.pickA.set(arguments[0]); timbral.pickB.set(arguments[1]); timbral.pickB.set(arguments[2])", *ids[:3])
+    assert b.execute_script("return Object.fromEntries(timbral.view.labels())") == {ids[0]: "Sound 1", ids[2]: "Sound 2"}
+
+    # a search that matches nothing says so
+    b.find_element(By.ID, "map-search").send_keys("zzzz")
+    assert b.find_element(By.ID, "map-count").text.startswith("No sound matches “zzzz”")
+    b.find_element(By.ID, "map-search").clear()
+    b.find_element(By.ID, "map-search").send_keys("060")
+    assert b.find_element(By.ID, "map-count").text.startswith("5 sounds match")
+
+    # "Now playing" keeps room for a long name at 1280 px
+    b.execute_script("timbral.setCurrent({label: 'Acoustic Grand Piano C4 · loud · FluidR3_GM ' + 'x'.repeat(200)})")
+    assert b.execute_script("return document.querySelector('#current-name').getBoundingClientRect().width") > 300
+
+    # an error is cleared by the next thing that works
+    b.find_element(By.CSS_SELECTOR, "[data-tab=blend]").click()
+    b.find_element(By.ID, "blend-pitch").send_keys("H2")
+    b.find_element(By.ID, "generate").click()
+    wait(b, "return document.querySelector('#toast').className === 'error' && document.querySelector('#toast').style.display === 'block'")
+    b.find_element(By.ID, "blend-pitch").clear()
+    b.find_element(By.ID, "generate").click()
+    wait(b, "return document.querySelectorAll('#blend-result .steps .card').length > 0")
+    assert not b.find_element(By.ID, "toast").is_displayed()
+
+    # a new upload is scrolled into view at the bottom of a long list
+    b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    b.find_element(By.ID, "file").send_keys("\n".join(str(write(tmp_path / f"n{i}_A3.wav", tone(220, 2))) for i in range(10)))
+    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 10", timeout=120)
+    b.execute_script("document.querySelector('main').scrollTop = 0")
+    b.find_element(By.ID, "file").send_keys(str(write(tmp_path / "last_A3.wav", tone(220, 2))))
+    wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 11")
+    wait(b, "const r = document.querySelector('#your-list li.new').getBoundingClientRect(),"
+            "m = document.querySelector('main').getBoundingClientRect(); return r.top >= m.top && r.bottom <= m.bottom")

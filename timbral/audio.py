@@ -153,6 +153,38 @@ def note_onset(y: np.ndarray, frame: int = 256) -> int:
     return first * frame
 
 
+CLIP_LEVEL = 0.99  # of full scale: a run of equal samples this loud is a clipped recording's flat top
+
+
+def clipped_samples(y: np.ndarray, run: int = 8) -> int:
+    """How many samples of ``y`` (``(samples,)`` or ``(samples, channels)``) lie in runs of at least ``run``
+    equal samples at full scale: the flat tops of a clipped recording (a full-scale sine, even at 20 Hz, peaks
+    for fewer).
+
+    >>> clipped_samples(np.r_[0.2, np.ones(10), 0.3]), clipped_samples(np.sin(np.linspace(0, 6, 48000)))
+    (10, 0)
+    """
+    y = np.asarray(y)
+    y = y / float(np.iinfo(y.dtype).max) if y.dtype.kind in "iu" else y.astype(np.float32, copy=False)
+    y = y[:, None] if y.ndim == 1 else y
+    total = 0
+    for channel in y.T:
+        flat = (np.abs(channel[1:]) >= CLIP_LEVEL) & (channel[1:] == channel[:-1])  # sample i+1 repeats sample i
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], flat.astype(np.int8), [0]])))
+        lengths = edges[1::2] - edges[::2] + 1  # a run of k repeats is k + 1 samples
+        total += int(lengths[lengths >= run].sum())
+    return total
+
+
+def seconds_in_file(path: str | os.PathLike) -> float | None:
+    """The length of an audio file in seconds, from its header (``None`` where it does not say)."""
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        return None
+    return info.frames / info.samplerate if 0 < info.frames < 2**62 and info.samplerate > 0 else None
+
+
 def fix_length(y: np.ndarray, n: int) -> np.ndarray:
     """Cut ``y`` to ``n`` samples or pad it with zeros."""
     if len(y) >= n:

@@ -196,7 +196,8 @@ def map_html(library, path: str | os.PathLike, *, extra: dict[str, tuple[float, 
     legend = "".join(f'<span><i style="background:{c}"></i>{f}</span>' for f, c in colours.items())
     page = (STATIC / "map.html").read_text()
     for key, value in {"MAP_JS": (STATIC / "map.js").read_text(), "LEGEND": legend, "COUNT": str(len(library)),
-                       "DATA": json.dumps({"points": points, "colours": colours}).replace("</", "<\\/")}.items():
+                       # names go in as JSON with every "<" escaped: no name can end the script or open a comment in it
+                       "DATA": json.dumps({"points": points, "colours": colours}).replace("<", "\\u003c")}.items():
         page = page.replace(f"/*{key}*/", value)
     path = Path(path)
     with atomic_path(path) as tmp:

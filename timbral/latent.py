@@ -27,7 +27,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .audio import SAMPLE_RATE, fix_length, load_note, note_onset, prepare_note, read_audio
+from .audio import (
+    DURATION,
+    MAX_INPUT_SECONDS,
+    SAMPLE_RATE,
+    clipped_samples,
+    fix_length,
+    load_note,
+    note_onset,
+    prepare_note,
+    read_audio,
+    seconds_in_file,
+)
 from .data.default import default_data_dir
 from .data.nsynth import DatasetError
 from .detail import MOVES, Detail, Details, key_of, summed, weighted
@@ -68,11 +79,24 @@ class Analysis:
     pitch: PitchEstimate
     onset_s: float  # where the note starts in the recording
     gain_db: float  # the level change that brings it to the model's input level
+    seconds: float = DURATION  # the recording's whole length (of its file, where the file says)
+    clipped: int = 0  # samples in the flat tops of clipping (:func:`~timbral.audio.clipped_samples`)
 
     @property
     def remarks(self) -> tuple[str, ...]:
+        """What was found and done, for the person who brought the sound."""
         onset = (f"the note starts at {self.onset_s:.2f} s; what came before was left out",) if self.onset_s >= 0.05 else ()
-        return (self.pitch.describe(), *onset)
+        rest = self.seconds - self.onset_s - DURATION
+        longer = ((f"the recording is {_duration(self.seconds)} long: only its first {MAX_INPUT_SECONDS:.0f} s were read, and "
+                   f"{DURATION:.0f} s of them from the onset are used",) if self.seconds > MAX_INPUT_SECONDS else
+                  (f"{DURATION:.0f} s from the onset are used; the last {rest:.1f} s were left out",) if rest >= 0.5 else ())
+        clipped = ((f"the recording is clipped ({self.clipped} samples at full scale): its distortion is heard as part "
+                    "of the sound",) if self.clipped else ())
+        return (self.pitch.describe(), *onset, *longer, *clipped)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
 
 
 Sound = Encoded | Analysis | np.ndarray | str | os.PathLike
@@ -176,13 +200,16 @@ class Timbral:
         if isinstance(sound, (str, os.PathLike)):
             raw, raw_sr = read_audio(sound)
             source, name = sound, Path(sound).stem if name is None else name
+            seconds = seconds_in_file(sound) or len(raw) / raw_sr
         else:
             raw, raw_sr, source = sound, sr, "<array>"
+            seconds = len(sound) / sr if hasattr(sound, "__len__") else DURATION
         y = prepare_note(raw, raw_sr, source, target_sr=self.settings.sr, duration=None, trim=False)
         onset = note_onset(y)
         note = fix_length(y[onset:], self.settings.n_samples)
         estimate = find_pitch(note, self.settings.sr, given=pitch, name=name)
-        return Analysis(note, estimate, onset / self.settings.sr, self.input_gain_db(note))
+        clipped = clipped_samples(raw)
+        return Analysis(note, estimate, onset / self.settings.sr, self.input_gain_db(note), seconds, clipped)
 
     @torch.no_grad()
     def encode(self, sound: Sound, pitch: int | str | None = None, *, sr: int = SAMPLE_RATE, fit: int = 0) -> Encoded:

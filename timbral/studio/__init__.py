@@ -21,6 +21,15 @@ from ..data.default import timbral_home
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DEFAULT_INSTANCE = timbral_home() / "instance"
+# every page and answer: scripts only from the studio's own files (no inline script, no event-handler attributes, no
+# eval), nothing from elsewhere, no plugins, never framed; the page builds its elements as DOM, so none is needed
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -57,6 +66,11 @@ def create_app(config: dict | None = None) -> Flask:
     @app.get("/favicon.ico")
     def favicon():
         return app.send_static_file("favicon.svg")
+
+    @app.after_request
+    def secured(response):
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

@@ -11,7 +11,7 @@ from flask import current_app, jsonify, request
 from ...audio import AudioError, load_note, read_audio
 from ...detail import weighted
 from ...export import audio_bytes
-from ...latent import Encoded
+from ...latent import Encoded, normalise_peak
 from ...pitch import PitchError, parse_pitch
 from ..store import ID, Made
 from . import bp
@@ -187,9 +187,7 @@ def audio_file(sound_id: str) -> Path:
 
 
 def wav_of(sound_id: str) -> bytes:
-    """A sound's own audio as WAV (a library stored as FLAC is decoded: every browser plays WAV)."""
-    path = audio_file(sound_id)
-    if path.suffix == ".wav":
-        return path.read_bytes()
-    y, sr = read_audio(path)
-    return audio_bytes(y[:, 0], sr=sr)
+    """A sound's own audio as WAV at the level everything the studio makes plays at (its peak at
+    :data:`~timbral.latent.PEAK_DBFS`: a soft library note is as loud as the blend steps made from it)."""
+    y, sr = read_audio(audio_file(sound_id))
+    return audio_bytes(normalise_peak(y.mean(axis=1)), sr=sr)

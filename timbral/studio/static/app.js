@@ -1,6 +1,7 @@
 // The studio page, an ES module: every action calls the JSON API (see the README) and shows what came
 // back. Each concern has its module in js/; this one waits for the library, then starts them.
-import { $, api } from "./js/api.js";
+import { api } from "./js/api.js";
+import { $ } from "./js/dom.js";
 import { pickA, pickB } from "./js/blend.js";
 import { showFamilies, view } from "./js/explore.js";
 import "./js/exporting.js";
@@ -39,8 +40,9 @@ async function untilReady() { // the first start builds the library: show its pr
   buildKeyboard();
   for (const p of [pickA, pickB]) for (const f of Object.keys(fam.colours)) p.family.add(new Option(f, f));
   await loadSounds();
-  const middle = state.sounds[Math.floor(state.sounds.length / 2)];
-  if (middle) pickB.set(middle.id);
+  // each picker as the user left it on an earlier visit; else Sound 2 starts from the middle of the library
+  pickA.restore(null);
+  pickB.restore(state.sounds[Math.floor(state.sounds.length / 2)]?.id);
   buildCorners();
   document.body.dataset.ready = "yes";
 })();

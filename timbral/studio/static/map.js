@@ -12,7 +12,7 @@ class TimbreMapView {
     this.onHover = onHover;
     this.onPick = onPick;
     this.points = [];
-    this.marked = new Map(); // id -> label drawn beside the point
+    this.marked = new Map(); // role ("Sound 1", "Sound 2", …) -> {id, label}: one marker per role
     this.visible = null; // Set of ids left visible by a filter, or null for all
     this.hovered = null;
     this.reset();
@@ -24,7 +24,14 @@ class TimbreMapView {
 
   setPoints(points) { this.points = points; this.draw(); }
 
-  mark(id, label) { if (label) this.marked.set(id, label); else this.marked.delete(id); this.draw(); }
+  // put the marker of ``role`` on the point ``id`` (moving it from where it was), or take it away (no id)
+  mark(role, id, label = role) { if (id) this.marked.set(role, { id, label }); else this.marked.delete(role); this.draw(); }
+
+  labels() { // id -> the text drawn beside it: every role marking it
+    const byId = new Map();
+    for (const { id, label } of this.marked.values()) byId.set(id, byId.has(id) ? `${byId.get(id)} · ${label}` : label);
+    return byId;
+  }
 
   filter(ids) { this.visible = ids ? new Set(ids) : null; this.draw(); }
 
@@ -106,8 +113,9 @@ class TimbreMapView {
     }
     g.globalAlpha = 1;
     g.font = "12px system-ui, sans-serif";
+    const labels = this.labels();
     for (const p of this.points) {
-      const label = this.marked.get(p.id);
+      const label = labels.get(p.id);
       if (!label && p !== this.hovered && p.source === "library") continue;
       const [sx, sy] = this.toScreen(p.x, p.y);
       g.strokeStyle = "#000"; g.lineWidth = 2;

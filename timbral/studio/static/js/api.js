@@ -1,5 +1,5 @@
 // Talking to the studio's JSON API (see the README), and telling the user how it went.
-export const $ = (sel) => document.querySelector(sel);
+import { $ } from "./dom.js";
 
 let busy = 0;
 function setBusy(delta, text) {
@@ -14,6 +14,8 @@ export function toast(message, kind = "error") {
   clearTimeout(toastTimer); toastTimer = setTimeout(() => (t.style.display = "none"), kind === "info" ? 3000 : 7000);
 }
 export function hideToast() { $("#toast").style.display = "none"; }
+// an error stays only until something else succeeds: a later good answer is not shown under an old error
+function clearError() { if ($("#toast").className === "error") hideToast(); }
 
 export async function api(method, url, body, label) {
   setBusy(1, label);
@@ -25,6 +27,7 @@ export async function api(method, url, body, label) {
     if (response.status === 204) return null;
     const data = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
     if (!response.ok) throw new Error(data.error || response.statusText);
+    clearError();
     return data;
   } catch (e) { toast(e.message); throw e; } finally { setBusy(-1); }
 }

@@ -1,5 +1,6 @@
 // Export: the current sound as a multi-sampled SFZ instrument (a ZIP of WAVs and a .sfz).
-import { $, api, toast } from "./api.js";
+import { api, toast } from "./api.js";
+import { $ } from "./dom.js";
 import { state } from "./state.js";
 
 $("#sfz").addEventListener("click", async () => {

@@ -1,5 +1,5 @@
 // The on-screen keyboard and the computer keys that play the current sound at any pitch.
-import { $ } from "./api.js";
+import { $ } from "./dom.js";
 import { playAt } from "./player.js";
 import { pitchClass } from "./pitches.js";
 import { state } from "./state.js";
@@ -8,7 +8,7 @@ const KEYS = "awsedftgyhujk"; // C4..C5 on a computer keyboard
 
 export function buildKeyboard() {
   const kb = $("#keyboard");
-  kb.innerHTML = "";
+  kb.replaceChildren();
   const whiteW = 100 / 15;
   let white = 0;
   for (let i = 0; i < 25; i++) {
@@ -36,8 +36,11 @@ function pressKey(offset) {
 
 function shiftOctave(d) { state.octave = Math.max(0, Math.min(8, state.octave + d)); buildKeyboard(); }
 
+// keys typed into a text field or a list are its own; after a click on a checkbox, a slider or a button they play
+const TYPING = "input:not([type=checkbox]):not([type=radio]):not([type=range]):not([type=button]):not([type=file]), select, textarea";
+
 document.addEventListener("keydown", (e) => {
-  if (e.target.matches("input, select, textarea") || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target.matches(TYPING) || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
   const i = KEYS.indexOf(e.key.toLowerCase());
   if (i >= 0) pressKey(i);
   else if (e.key.toLowerCase() === "z") shiftOctave(-1);

@@ -1,5 +1,6 @@
 // Mix three or four: a sound on each corner of a triangle or a square; drag the point and the sound follows.
-import { $, api, textOrNull, toast } from "./api.js";
+import { api, textOrNull, toast } from "./api.js";
+import { $, el } from "./dom.js";
 import { recorded, setCurrent } from "./player.js";
 import { exportInstrument } from "./instrument.js";
 import { Picker } from "./sounds.js";
@@ -15,19 +16,20 @@ function cornerPositions() { // pad coordinates, y up, as in timbral.latent.tria
 
 export function buildCorners() {
   const box = $("#corners");
-  box.innerHTML = "";
+  box.replaceChildren();
   for (const p of cornerPickers) p.unlisten();
   cornerPickers.length = 0;
   padState.building = true; // choosing the first corners plays nothing
   for (let i = 0; i < Number($("#shape").value); i++) {
-    const div = document.createElement("div");
-    div.innerHTML = `<h2>Corner ${"ABCD"[i]}</h2><div class="picker"></div>`;
-    box.appendChild(div);
-    const p = new Picker(div.querySelector(".picker"), () => { drawPad(); if (!padState.building) mixNow(); });
+    const picker = el("div", { className: "picker" });
+    box.append(el("div", {}, el("h2", {}, `Corner ${"ABCD"[i]}`), picker));
+    // a corner chosen by the user is heard in the mix at once; one moved by a change of the sounds plays nothing
+    const p = new Picker(picker, (_, byUser) => { drawPad(); if (byUser && !padState.building) mixNow(); }, `corner-${i}`);
     p.refresh();
     cornerPickers.push(p);
   }
-  defaultCorners().forEach((s, i) => cornerPickers[i].set(s.id));
+  const defaults = defaultCorners();
+  cornerPickers.forEach((p, i) => p.restore(defaults[i]?.id));
   padState.building = false;
   drawPad();
 }

@@ -1,5 +1,6 @@
 // Playing: one sound at a time through Web Audio, and the sound the keyboard plays ("Now playing").
-import { $, qs, toast } from "./api.js";
+import { qs, toast } from "./api.js";
+import { $ } from "./dom.js";
 import { state } from "./state.js";
 
 const audio = new (window.AudioContext || window.webkitAudioContext)();
@@ -29,6 +30,7 @@ export async function playUrl(url) {
 export function setCurrent(current, url) {
   state.current = current;
   $("#current-name").textContent = current.label;
+  $("#current-name").title = current.label;
   $("#current-name").className = "";
   if (url) playUrl(url);
 }

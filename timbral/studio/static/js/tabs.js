@@ -1,5 +1,6 @@
 // The tabs: one visible at a time; a message belongs to the tab it came from.
-import { $, hideToast } from "./api.js";
+import { hideToast } from "./api.js";
+import { $ } from "./dom.js";
 import { view } from "./explore.js";
 
 export function showTab(name) {
