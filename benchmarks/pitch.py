@@ -112,7 +112,7 @@ def timbral_detector(y: np.ndarray) -> int | None:
     from timbral.audio import note_onset
     from timbral.pitch import detect_pitch
 
-    estimate = detect_pitch(y[note_onset(y):], SR)  # as an upload is heard: from its onset
+    estimate = detect_pitch(y[note_onset(y, SR):], SR)  # as an upload is heard: from its onset
     return estimate.pitch if estimate.pitched else None
 
 

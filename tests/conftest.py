@@ -11,11 +11,12 @@ import pytest
 import soundfile as sf
 
 from timbral.data.render import render_soundfonts
+from timbral.settings import SAMPLE_RATE
 
 TIMGM = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
 FLUID_R3 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 FREEPATS = Path("/etc/timidity/freepats.cfg")  # Debian freepats: GUS patches, rendered through TiMidity++
-SR = 16000
+SR = SAMPLE_RATE  # test notes are written at Timbral's rate (48 kHz) unless a test says otherwise
 
 
 def tone(freq: float = 440.0, seconds: float = 2.0, sr: int = SR, amp: float = 0.5, harmonics: int = 5) -> np.ndarray:

@@ -7,6 +7,8 @@ from timbral.audio import AudioError, fix_length, load_note, note_onset, prepare
 
 N = 4 * SR
 
+FRAME = round(0.016 * SR)  # the onset is found to a 16 ms frame
+
 
 def peak_hz(y: np.ndarray, sr: int = SR) -> float:
     spectrum = np.abs(np.fft.rfft(y[: sr] * np.hanning(sr)))
@@ -37,8 +39,8 @@ def test_leading_silence_is_trimmed_and_length_fixed():
     out = prepare_note(y, SR)
     assert out.shape == (N,)
     assert np.max(np.abs(out[:512])) > 0.1  # the note starts at once
-    assert np.all(out[SR + 256 :] == 0)  # 1 s of tone (to within one trim frame), then padding
-    assert SR - 768 <= note_onset(y) <= SR
+    assert np.all(out[SR + FRAME :] == 0)  # 1 s of tone (to within one trim frame), then padding
+    assert SR - 3 * FRAME <= note_onset(y) <= SR
 
 
 @pytest.mark.parametrize("noise_db", [-70, -50])
@@ -50,7 +52,7 @@ def test_onset_rule_skips_room_noise_and_keeps_the_attack(noise_db):
     y = np.concatenate([np.zeros(int(2.5 * SR)), 0.8 * note, 0.8 * np.sin(2 * np.pi * 440 * t)]).astype(np.float32)
     y += (10 ** (noise_db / 20) * rng.standard_normal(len(y))).astype(np.float32)
     onset = note_onset(y)
-    assert 2.5 * SR - 3 * 256 <= onset <= 2.5 * SR + 256  # within a frame or three of the true start
+    assert 2.5 * SR - 3 * FRAME <= onset <= 2.5 * SR + FRAME  # within a frame or three of the true start
     out = prepare_note(y, SR)
     assert out.shape == (N,) and abs(peak_hz(out) - 330) <= 2  # the note, not the noise before it
 
@@ -172,12 +174,12 @@ def test_a_slow_attack_is_kept_whole(program, variant, noise_db):
         finally:
             synth.close()
     y = y / np.abs(y).max()
-    frames = np.sqrt(np.mean(y[: len(y) // 256 * 256].reshape(-1, 256) ** 2, axis=1))
-    emerges = 256 * int(np.flatnonzero(20 * np.log10(frames + 1e-12) >= (noise_db or -84) + 6)[0])  # out of the floor
+    frames = np.sqrt(np.mean(y[: len(y) // FRAME * FRAME].reshape(-1, FRAME) ** 2, axis=1))
+    emerges = FRAME * int(np.flatnonzero(20 * np.log10(frames + 1e-12) >= (noise_db or -84) + 6)[0])  # out of the floor
     lead = int(0.3 * SR)
     y = np.concatenate([np.zeros(lead, np.float32), y])
     if noise_db is not None:
         y = y + (10 ** (noise_db / 20) * np.random.default_rng(1).standard_normal(len(y))).astype(np.float32)
     sounding = lead + emerges
     onset = note_onset(y)
-    assert lead - 256 <= onset <= sounding + 2 * 256, (onset / SR, sounding / SR)
+    assert lead - FRAME <= onset <= sounding + 2 * FRAME, (onset / SR, sounding / SR)

@@ -41,7 +41,7 @@ def test_data_split_info_and_features(tiny_dataset, tmp_path, capsys):
     assert main(["data", "info", str(data)]) == 0
     assert "pitches by source" in capsys.readouterr().out
     assert main(["data", "features", str(data), "--cache", str(tmp_path / "cache")]) == 0
-    assert "15 notes, 513 bins x 251 frames" in capsys.readouterr().out
+    assert "15 notes, 529 rows (513 bins to 8 kHz and 16 bands above) x 251 frames" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv,message", [

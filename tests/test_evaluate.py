@@ -87,9 +87,9 @@ def test_knn_accuracy_and_pitch_error():
     assert knn_accuracy(query, labels) == 1.0
     assert knn_accuracy(query, labels, query[::-1].copy(), labels[::-1].copy()) == 1.0
     assert knn_accuracy(query, labels, query, 1 - labels) == 0.0
-    t = np.arange(32000) / 16000
-    assert pitch_error_cents(np.sin(2 * np.pi * 440 * t).astype(np.float32), 69, 16000) < 5
-    assert pitch_error_cents(np.sin(2 * np.pi * 466.16 * t).astype(np.float32), 69, 16000) == pytest.approx(100, abs=5)
+    t = np.arange(96000) / 48000
+    assert pitch_error_cents(np.sin(2 * np.pi * 440 * t).astype(np.float32), 69, 48000) < 5
+    assert pitch_error_cents(np.sin(2 * np.pi * 466.16 * t).astype(np.float32), 69, 48000) == pytest.approx(100, abs=5)
 
 
 def test_evaluate_bad_input(tiny_model, tiny_dataset, tmp_path, capsys):
@@ -258,11 +258,12 @@ def test_what_a_listener_hears_is_scored_beside_calibration(tiny_model, tiny_dat
     m = evaluate(load_model(tiny_model), tiny_dataset, "test", pitch_notes=1, level_notes=0, baseline_notes=0, visqol=1,
                  progress=False)
     assert m["visqol_notes"] == 1 and m["visqol_pairs"] == 1
-    for key in ("own_pitch_model", "own_pitch_recorded", "own_pitch_lowpass_4k", "own_pitch_lowpass_2k", "other_pitch_model",
-                "other_pitch_recorded_shift", "other_pitch_recorded_fade", "other_pitch_resampled"):
+    for key in ("own_pitch_model", "own_pitch_recorded", "own_pitch_copy_16k", "own_pitch_lowpass_8k", "own_pitch_lowpass_4k",
+                "other_pitch_model", "other_pitch_recorded_shift", "other_pitch_recorded_fade", "other_pitch_resampled"):
         assert 1.0 <= m[f"visqol_{key}"] <= 5.0, key
+        assert m[f"visqol_{key}_high_band_db"] >= 0, key
     # an untrained model makes noise; its recording's own magnitudes sound like it, and a 4 kHz low-pass lies between
-    assert m["visqol_own_pitch_recorded"] > m["visqol_own_pitch_lowpass_2k"] > m["visqol_own_pitch_model"]
+    assert m["visqol_own_pitch_recorded"] > m["visqol_own_pitch_lowpass_4k"] > m["visqol_own_pitch_model"]
     folder = tmp_path / "model"
     shutil.copytree(tiny_model, folder)
     update_card(folder, m)

@@ -5,22 +5,22 @@ import torch
 from timbral.audio import load_note
 from timbral.data.features import feature_store
 from timbral.data.nsynth import DatasetError
-from timbral.spectral import Bounds, SpectralSettings, log_magnitude, stft
+from timbral.spectral import Bounds, SpectralSettings, heard_of, log_magnitude, stft
 
 
 def test_store_matches_the_audio_and_is_cached(tiny_dataset, tmp_path):
     store = feature_store(tiny_dataset, cache_dir=tmp_path, progress=False)
     s = SpectralSettings()
-    assert store.specs.shape == (15, s.n_bins, s.n_frames) == (15, 513, 251)
+    assert store.specs.shape == (15, s.heard_rows, s.n_frames) == (15, 529, 251)  # 513 bins to 8 kHz, 16 bands above
     first = store.index[0]["note_str"]
     y = load_note(tiny_dataset / "audio" / f"{first}.wav", trim=False)
-    assert np.allclose(store.specs[0].astype(np.float32), log_magnitude(y), atol=0.05)
+    assert np.allclose(store.specs[0].astype(np.float32), heard_of(log_magnitude(y), s), atol=0.05)
     assert store.bounds.lo == s.floor_db and store.bounds.hi >= float(store.specs.max())
     mtime = (store.path / "specs.npy").stat().st_mtime_ns
     again = feature_store(tiny_dataset, cache_dir=tmp_path, progress=False)
     assert again.path == store.path and (again.path / "specs.npy").stat().st_mtime_ns == mtime  # read, not rebuilt
     other = feature_store(tiny_dataset, SpectralSettings(n_fft=512, hop_length=128), cache_dir=tmp_path, progress=False)
-    assert other.path != store.path and other.specs.shape[1] == 257
+    assert other.path != store.path and other.specs.shape[1] == SpectralSettings(n_fft=512, hop_length=128).heard_rows
     assert not list(tmp_path.glob(".building-*"))
 
 
@@ -30,11 +30,11 @@ def test_store_serves_scaled_batches_with_labels(tiny_dataset, tmp_path):
     assert len(store.positions()) == 15 and len(train) + len(test) + len(valid) == 15
     rows = np.array(train[:4])[::-1]  # any order: read in file order, returned as asked
     batch = store.load_batch(rows)
-    assert batch["spec"].dtype == torch.float32 and batch["spec"].shape == (4, 513, 251)
+    assert batch["spec"].dtype == torch.float32 and batch["spec"].shape == (4, 529, 251)
     assert 0 <= float(batch["spec"].min()) and float(batch["spec"].max()) <= 1
     assert torch.equal(batch["spec"][0], store.bounds.scale(torch.from_numpy(store.read([rows[0]])[0])).clamp(0, 1))
     assert set(batch["pitch"].tolist()) <= {48, 60, 72} and (batch["velocity"] == 100).all()
-    assert ((0 <= batch["family"]) & (batch["family"] < 12)).all()
+    assert ((0 <= batch["family"]) & (batch["family"] < 13)).all()
 
 
 def test_empty_dataset_and_bad_settings(tmp_path):
@@ -42,9 +42,11 @@ def test_empty_dataset_and_bad_settings(tmp_path):
     with pytest.raises(DatasetError, match="no notes"):
         feature_store(tmp_path, progress=False)
     with pytest.raises(ValueError, match="hop_length"):
-        SpectralSettings(hop_length=512)
-    with pytest.raises(ValueError, match="power of two"):
-        SpectralSettings(n_fft=1000)
+        SpectralSettings(hop_length=1024)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        SpectralSettings(n_fft=1002)
+    with pytest.raises(ValueError, match="core_hz"):
+        SpectralSettings(core_hz=30000)
     with pytest.raises(ValueError, match="lo < hi"):
         Bounds(0.0, float("nan"))
 
@@ -52,8 +54,20 @@ def test_empty_dataset_and_bad_settings(tmp_path):
 def test_stft_follows_librosa():
     import librosa
 
-    y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    y = np.random.default_rng(0).standard_normal(48000).astype(np.float32)
     ours = stft(y).numpy()
-    theirs = librosa.stft(y, n_fft=1024, hop_length=256, center=True, pad_mode="constant")
-    assert ours.shape == theirs.shape and np.allclose(ours, theirs, atol=1e-3)
-    assert stft(np.stack([y, y])).shape == (2, 513, 63)
+    theirs = librosa.stft(y, n_fft=3072, hop_length=768, center=True, pad_mode="constant")
+    assert ours.shape == theirs.shape and np.allclose(ours, theirs, atol=2e-3)
+    assert stft(np.stack([y, y])).shape == (2, 1537, 63)
+
+
+def test_what_the_model_hears_is_the_core_and_the_high_bands_mean_power():
+    s = SpectralSettings()
+    db = np.full((s.n_bins, 3), -80.0, np.float32)
+    db[100] = 20.0  # a partial at 1.56 kHz, in the core
+    db[s.core_bins + 10 : s.core_bins + 20] = 0.0  # 8.2-8.3 kHz, in the first band
+    heard = heard_of(db, s)
+    assert heard.shape == (s.heard_rows, 3) and np.array_equal(heard[: s.core_bins], db[: s.core_bins])
+    first = heard[s.core_bins]
+    assert -20 < float(first[0]) < 0 and np.all(heard[s.core_bins + 2 :] == -80.0)  # its mean power, the rest silent
+    assert torch.allclose(heard_of(torch.from_numpy(db), s), torch.from_numpy(heard), atol=1e-4)

@@ -20,6 +20,17 @@ def test_reconstruction_losses_are_zero_only_for_the_note_itself():
     assert 0.05 < l1 < 0.1 and sc > 0.5  # 12 dB louder: the linear magnitude is four times as large
 
 
+def test_the_high_bands_levels_count_in_l1_at_their_weight_and_not_in_spectral_convergence():
+    from timbral.losses import HIGH_BAND_WEIGHT
+
+    bounds = Bounds(-80.0, 40.0)
+    x = torch.rand(2, 529, 251)
+    louder_bands = torch.cat([x[:, :513], (x[:, 513:] + 0.1).clamp(0, 1)], dim=1)
+    l1, sc = reconstruction_losses(louder_bands, x, bounds, core_bins=513)
+    expected = HIGH_BAND_WEIGHT * (louder_bands[:, 513:] - x[:, 513:]).abs().mean()
+    assert torch.allclose(l1, expected) and sc == 0  # spectral convergence is the core's alone
+
+
 def test_the_multiresolution_loss_weighs_the_envelope_beside_the_detail():
     bounds = Bounds(-80.0, 40.0)
     x = torch.rand(2, 513, 251)

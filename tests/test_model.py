@@ -21,22 +21,33 @@ from timbral.model import (
     pitch_relative,
     save_model,
 )
-from timbral.spectral import SpectralSettings, shift_bins
+from timbral.spectral import SpectralSettings, heard_of, log_magnitude, shift_bins, shift_heard
 
 TINY = dict(latent_dim=8, channels=32)
+S = SpectralSettings()
+HEARD, BINS, FRAMES, CORE = S.heard_rows, S.n_bins, S.n_frames, S.core_bins  # 529 rows heard, 1537 bins played, 251 frames
+
+
+def heard(note: np.ndarray, scale) -> torch.Tensor:
+    """What a model with ``scale`` hears of a note at 48 kHz."""
+    return scale.scale(torch.from_numpy(heard_of(log_magnitude(note), S))).clamp(0, 1)
+
+
+def seconds() -> torch.Tensor:
+    return torch.arange(S.n_samples) / S.sr
 
 
 @torch.no_grad()
 def test_shapes_and_decoding_at_any_pitch():
     torch.manual_seed(0)
     model = TimbreVAE(ModelConfig(**TINY)).eval()
-    x = torch.rand(3, 513, 251)
+    x = torch.rand(3, HEARD, FRAMES)
     x_hat, mu, logvar = model(x, torch.tensor([24, 60, 96]), torch.tensor([50, 100, 127]))
     assert x_hat.shape == x.shape and mu.shape == logvar.shape == (3, 8)
     assert 0 <= float(x_hat.min()) and float(x_hat.max()) <= 1
     z = torch.zeros(128, 8)
     every_pitch = model.decoder(z, torch.arange(128), torch.full((128,), 100))
-    assert torch.isfinite(every_pitch).all()
+    assert every_pitch.shape == (128, BINS, FRAMES) and torch.isfinite(every_pitch).all()  # every bin to 24 kHz
     assert not torch.allclose(every_pitch[60], every_pitch[61])  # pitch changes the sound
 
 
@@ -49,7 +60,7 @@ def test_without_pitch_conditioning_pitch_is_ignored():
 
 
 def test_harmonic_comb_peaks_on_harmonics():
-    comb = harmonic_comb(torch.tensor([69]), 16000, 1024)[0]  # A4 = 440 Hz, bins of 15.625 Hz
+    comb = harmonic_comb(torch.tensor([69]), S.sr, S.n_fft, CORE)[0]  # A4 = 440 Hz, bins of 15.625 Hz
     for k in (1, 2, 3, 5):
         assert comb[round(k * 440 / 15.625)] > 0.6
     assert comb[round(1.5 * 440 / 15.625)] < 0.01
@@ -59,7 +70,7 @@ def test_save_load_round_trip(tmp_path):
     model = TimbreVAE(ModelConfig(**TINY, n_families=12)).eval()
     save_model(model, tmp_path / "m", card="# card\n")
     loaded = load_model(tmp_path / "m")
-    x, p, v = torch.rand(2, 513, 251), torch.tensor([50, 70]), torch.tensor([100, 100])
+    x, p, v = torch.rand(2, HEARD, FRAMES), torch.tensor([50, 70]), torch.tensor([100, 100])
     assert torch.equal(model(x, p, v)[0], loaded(x, p, v)[0])
     assert (tmp_path / "m" / "card.md").read_text() == "# card\n"
     weights = (tmp_path / "m" / "weights.safetensors").read_bytes()
@@ -102,62 +113,59 @@ def test_bad_model_folders(tmp_path):
 
 @torch.no_grad()
 def test_level_normalised_encoder_ignores_recording_level():
-    from timbral.spectral import log_magnitude
 
     torch.manual_seed(0)
     config = ModelConfig(**TINY, level_normalise=True, encoder_pitch=True)
     model = TimbreVAE(config).eval()
-    t = torch.arange(64000) / 16000
+    t = seconds()
     note = (torch.sin(2 * torch.pi * 220 * t) * torch.exp(-t) + 0.3 * torch.sin(2 * torch.pi * 660 * t) * torch.exp(-2 * t)).numpy()
-    loud, quiet = (config.scale.scale(torch.from_numpy(log_magnitude(note * g))).clamp(0, 1) for g in (0.9, 0.03))
+    loud, quiet = (heard(note * g, config.scale) for g in (0.9, 0.03))
     pitch = torch.tensor([57, 57])
     mu, _ = model.encoder(torch.stack([loud, quiet]), pitch)
     assert torch.allclose(mu[0], mu[1], atol=0.02 * float(mu[0].abs().max()))
     raw, _ = TimbreVAE(ModelConfig(**TINY)).eval().encoder(torch.stack([loud, quiet]), pitch)
     assert not torch.allclose(raw[0], raw[1], atol=0.02 * float(raw[0].abs().max()))  # without it, level moves it
-    floor = torch.zeros(1, 513, 251)
+    floor = torch.zeros(1, HEARD, FRAMES)
     assert torch.equal(normalise_level(floor, 30.0, config.scale), floor)  # silence stays silence
 
 
 @torch.no_grad()
 def test_a_narrower_encoder_window_does_not_hear_a_quiet_files_rounding():
     from timbral.audio import quantised
-    from timbral.spectral import log_magnitude
 
-    t = torch.arange(64000) / 16000
+    t = seconds()
     note = (torch.sin(2 * torch.pi * 220 * t) * torch.exp(-2 * t)).numpy()  # decays 70 dB in 4 s
     scale = ModelConfig().scale
-    x = scale.scale(torch.from_numpy(np.stack([log_magnitude(y) for y in (note, quantised(note, -30.0))]))).clamp(0, 1)
+    x = torch.stack([heard(y, scale) for y in (note, quantised(note, -30.0))])
     change = {}  # what the encoder hears of a 16-bit take at -30 dBFS peak, against the clean note
     for window in (75.0, 55.0):
-        heard = normalise_level(x, 30.0, scale, window)
-        change[window] = float((heard[0] - heard[1]).abs().mean() / heard[0].abs().mean())
+        level = normalise_level(x, 30.0, scale, window, CORE)
+        change[window] = float((level[0] - level[1]).abs().mean() / level[0].abs().mean())
     assert change[75.0] > 0.05 and change[55.0] < 0.01
     narrow = TimbreVAE(ModelConfig(**TINY, level_normalise=True, encoder_range_db=55.0)).eval()
     plain = TimbreVAE(ModelConfig(**TINY))
     plain.load_state_dict(narrow.state_dict())  # the same weights, fed by hand
     pitch = torch.tensor([57, 57])
-    by_hand = plain.encoder(normalise_level(x, narrow.config.input_level_db, scale, 55.0), pitch)[0]
+    by_hand = plain.encoder(normalise_level(x, narrow.config.input_level_db, scale, 55.0, CORE), pitch)[0]
     assert torch.allclose(narrow.encoder(x, pitch)[0], by_hand, atol=1e-6)  # the model's window is the one it was given
 
 
 @torch.no_grad()
 def test_level_ramp_has_no_step_at_the_bottom_of_the_window():
-    from timbral.spectral import log_magnitude
 
     scale = ModelConfig().scale
-    t = torch.arange(64000) / 16000
+    t = seconds()
     note = (torch.sin(2 * torch.pi * 220 * t) * torch.exp(-3 * t)).numpy()
-    loud, quiet = (scale.scale(torch.from_numpy(log_magnitude(note * g))).clamp(0, 1) for g in (0.3, 0.03))  # both under the bounds' top
-    heard = level_ramp(torch.stack([loud, quiet]), scale)
-    kept = (heard[0] > 0) & (heard[1] > 0)
-    assert kept.sum() > 1000 and torch.allclose(heard[0][kept], heard[1][kept], atol=1e-3)  # level changes nothing
-    assert 0.95 <= float(heard.max()) <= 1.0
-    edge = torch.zeros(1, 513, 251)
+    loud, quiet = (heard(note * g, scale) for g in (0.1, 0.01))  # both under the bounds' top
+    ramp = level_ramp(torch.stack([loud, quiet]), scale, core_bins=CORE)
+    kept = (ramp[0] > 0) & (ramp[1] > 0)
+    assert kept.sum() > 1000 and torch.allclose(ramp[0][kept], ramp[1][kept], atol=1e-3)  # level changes nothing
+    assert 0.95 <= float(ramp.max()) <= 1.0
+    edge = torch.zeros(1, HEARD, FRAMES)
     edge[0, 0, 0], edge[0, 10, 0] = scale.scale(torch.tensor(40.0)), scale.scale(torch.tensor(40.0 - ENCODER_RANGE_DB + 1.0))
     assert float(level_ramp(edge, scale)[0, 10, 0]) < 0.02  # a bin a hair above the window's bottom is heard as almost nothing
     assert float(normalise_level(edge, 40.0, scale)[0, 10, 0]) > 0.3  # where the plain window has a step
-    floor = torch.zeros(1, 513, 251)
+    floor = torch.zeros(1, HEARD, FRAMES)
     assert torch.equal(level_ramp(floor, scale), floor)  # silence stays silence
     model = TimbreVAE(ModelConfig(**TINY, level_normalise=True, level_ramp=True)).eval()
     mu, _ = model.encoder(torch.stack([loud, quiet]), torch.tensor([57, 57]))
@@ -166,7 +174,7 @@ def test_level_ramp_has_no_step_at_the_bottom_of_the_window():
 
 @torch.no_grad()
 def test_encoder_pitch_is_heard_only_when_on():
-    x = torch.rand(1, 513, 251).repeat(2, 1, 1)
+    x = torch.rand(1, HEARD, FRAMES).repeat(2, 1, 1)
     pitch = torch.tensor([40, 80])
     with_pitch, _ = TimbreVAE(ModelConfig(**TINY, encoder_pitch=True)).eval().encoder(x, pitch)
     without, _ = TimbreVAE(ModelConfig(**TINY)).eval().encoder(x, pitch)
@@ -176,10 +184,10 @@ def test_encoder_pitch_is_heard_only_when_on():
 @torch.no_grad()
 def test_a_note_can_be_rebuilt_from_another_notes_latent():
     model = TimbreVAE(ModelConfig(**TINY)).eval()
-    x, p, v = torch.rand(2, 513, 251), torch.tensor([50, 70]), torch.tensor([100, 100])
+    x, p, v = torch.rand(2, HEARD, FRAMES), torch.tensor([50, 70]), torch.tensor([100, 100])
     own, mu, _ = model(x, p, v)
     swapped, _, _ = model(x, p, v, torch.tensor([1, 0]))
-    assert torch.allclose(swapped[0], model.decoder(mu[1:2], p[:1], v[:1])[0], atol=1e-6)
+    assert torch.allclose(swapped[0], model.decoder.heard(mu[1:2], p[:1], v[:1])[0], atol=1e-6)
     assert not torch.equal(own[0], swapped[0])
 
 
@@ -188,12 +196,12 @@ def test_fitting_latents_brings_the_rebuild_closer_and_leaves_the_model_alone():
     model = TimbreVAE(ModelConfig(**TINY)).eval()
     p, v = torch.tensor([50, 70]), torch.tensor([100, 100])
     with torch.no_grad():
-        x = model.decoder(2 * torch.randn(2, 8), p, v)  # notes this decoder can make exactly
+        x = model.decoder.heard(2 * torch.randn(2, 8), p, v)  # notes this decoder can make exactly
         mu, _ = model.encoder(x, p)
     weights = [w.clone() for w in model.parameters()]
     z = fit_latents(model, x, p, v, mu, steps=30)
     with torch.no_grad():
-        loss = lambda z: sum(reconstruction_losses(model.decoder(z, p, v), x, model.config.scale))  # noqa: E731
+        loss = lambda z: sum(reconstruction_losses(model.decoder.heard(z, p, v), x, model.config.scale, CORE))  # noqa: E731
         assert loss(z) < 0.8 * loss(mu)
     assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters()))
     assert all(w.grad is None for w in model.parameters()) and not z.requires_grad
@@ -228,7 +236,7 @@ def test_pitch_relative_axis_puts_an_instruments_harmonics_on_the_same_rows():
 
 def test_an_encoder_that_hears_the_pitch_relative_axis_too_trains_and_reloads(tmp_path):
     model = TimbreVAE(ModelConfig(**TINY, encoder_relative=True, encoder_pitch=True))
-    x, p, v = torch.rand(2, 513, 251), torch.tensor([40, 71]), torch.tensor([100, 100])
+    x, p, v = torch.rand(2, HEARD, FRAMES), torch.tensor([40, 71]), torch.tensor([100, 100])
     x_hat, mu, _ = model(x, p, v)
     assert x_hat.shape == x.shape and mu.shape == (2, 8)
     save_model(model, tmp_path / "m")
@@ -239,26 +247,51 @@ def test_an_encoder_that_hears_the_pitch_relative_axis_too_trains_and_reloads(tm
 @torch.no_grad()
 def test_the_harmonic_plus_noise_stage_places_partials_at_multiples_of_the_pitch_and_reaches_silence(tmp_path):
     model = TimbreVAE(ModelConfig(**TINY, harmonic_noise=True, bounds={"lo": -80.0, "hi": 40.0})).eval()
-    decoder, bins = model.decoder, model.config.spectral_settings.n_bins
-    assert torch.allclose(harmonic_lobes(torch.tensor([69]), 16000, 1024, 3)[0].argmax(-1).float(),
+    decoder = model.decoder
+    assert torch.allclose(harmonic_lobes(torch.tensor([69]), S.sr, S.n_fft, CORE, 3)[0].argmax(-1).float(),
                           torch.tensor([28.0, 56.0, 84.0]))  # 440, 880, 1320 Hz in bins of 15.625 Hz
-    decoder.out.weight.zero_()
-    decoder.out.bias.fill_(-30.0)  # every head silent
+    for head in (decoder.out, decoder.high):
+        head.weight.zero_()
+        head.bias.fill_(-30.0)  # every head silent, the high band's too
     z, p, v = torch.zeros(1, 8), torch.tensor([69]), torch.tensor([100])
-    assert torch.equal(decoder(z, p, v), torch.zeros(1, bins, 251))
-    decoder.out.bias[bins : bins + 3] = 30.0  # the first three harmonics at the top of the range
-    frame = decoder(z, p, v)[0, :, 100]
+    assert torch.allclose(decoder(z, p, v), torch.zeros(1, BINS, FRAMES), atol=1e-12)  # the floor: -80 dB
+    decoder.out.bias[CORE : CORE + 3] = 30.0  # the first three harmonics at the top of the range
+    frame = decoder.heard(z, p, v)[0, :, 100]
     assert all(frame[b] > 0.98 for b in (28, 56, 84)) and frame[42] < 0.2 and frame[200] == 0
     decoder.out.bias[:] = -30.0
-    decoder.out.bias[-1] = 30.0  # the noise filter's top band alone: loud at Nyquist, fading below
-    frame = decoder(z, p, v)[0, :, 100]
-    assert frame[-1] > 0.99 and frame[-2] > frame[-6] > frame[-12] == frame[200] == 0
+    decoder.out.bias[-1] = 30.0  # the noise filter's top band alone: loud at the core's top (8 kHz), fading below
+    frame = decoder.heard(z, p, v)[0, :, 100]
+    assert frame[CORE - 1] > 0.99 and frame[CORE - 2] > frame[CORE - 6] > frame[CORE - 12] == frame[200] == 0
     save_model(model, tmp_path / "m")
-    x = torch.rand(2, 513, 251)
+    x = torch.rand(2, HEARD, FRAMES)
     assert torch.equal(load_model(tmp_path / "m")(x, torch.tensor([30, 90]), torch.tensor([100, 100]))[0],
                        model(x, torch.tensor([30, 90]), torch.tensor([100, 100]))[0])
     scripted = torch.jit.script(decoder)  # the live instrument compiles it
     assert torch.equal(scripted(z, p, v), decoder(z, p, v))
+
+
+@torch.no_grad()
+def test_the_high_band_takes_its_bands_levels_and_continues_the_harmonics_of_the_core():
+    """Above 8 kHz each bin has its band's level, and the core's fine structure from whole harmonic steps lower:
+    a harmonic tone's partials go on at multiples of its pitch, a smooth (noise-like) core gives a smooth band."""
+    decoder = TimbreVAE(ModelConfig(**TINY)).eval().decoder
+    pitch = torch.tensor([69.0])  # 440 Hz: partials every 28.16 bins
+    partials = torch.arange(1, 19) * 440 / S.bin_hz  # up to 7.9 kHz, each a window's lobe over a flat floor
+    lobes = torch.exp(-0.5 * ((torch.arange(CORE)[:, None] - partials[None, :]) / 1.2) ** 2).sum(1)
+    core = (0.5 + 0.3 * lobes)[None, :, None].expand(1, -1, 4).clone()  # peaks 0.3 (38 dB) high
+    bands = torch.linspace(0.3, 0.6, S.n_high_bands)[None, :, None].expand(1, -1, 4)
+    full = decoder.full(torch.cat([core, bands], 1), pitch)[0, :, 0]
+    assert full.shape == (BINS,) and torch.equal(full[:CORE], core[0, :, 0])
+    high = full[CORE:]
+    above = torch.arange(19, 54) * 440 / S.bin_hz  # the partials from 8.4 to 23.3 kHz
+    on = high[(above.round().long() - CORE)]
+    between = high[((above + 14).round().long() - CORE).clamp(max=BINS - CORE - 1)]
+    assert (on - between).min() > 0.1  # harmonics continue at multiples of the pitch
+    flat = decoder.full(torch.cat([torch.full((1, CORE, 4), 0.5), bands], 1), pitch)[0, CORE:, 0]
+    edges = np.log(np.arange(CORE, BINS) * S.bin_hz)  # a smooth core: the bands' own levels, rising as they do
+    assert torch.all(flat[1:] >= flat[:-1] - 1e-6) and abs(float(flat[0]) - 0.3) < 0.02 and abs(float(flat[-1]) - 0.6) < 0.02
+    assert edges[0] < edges[-1]
+    assert torch.equal(torch.jit.script(decoder).full(torch.cat([core, bands], 1), pitch)[0, :, 0], full)
 
 
 @torch.no_grad()
@@ -292,8 +325,8 @@ def test_shift_bins_moves_partials_as_resampling_does():
 def test_a_note_is_heard_over_its_resampled_neighbours():
     torch.manual_seed(0)
     model = TimbreVAE(ModelConfig(**TINY)).eval()
-    spec, pitch = torch.rand(3, 513, 251), torch.tensor([40, 60, 80])
-    views = [model.encoder(shift_bins(spec, torch.full((3,), s)), pitch + s)[0] for s in (-2.0, 0.0, 2.0)]
+    spec, pitch = torch.rand(3, HEARD, FRAMES), torch.tensor([40, 60, 80])
+    views = [model.encoder(shift_heard(spec, torch.full((3,), s), S), pitch + s)[0] for s in (-2.0, 0.0, 2.0)]
     mu, logvar = model.encode(spec, pitch)
     assert model.config.encode_shifts == (-2.0, 0.0, 2.0) and logvar.shape == mu.shape == (3, 8)
     assert torch.allclose(mu, torch.stack(views).mean(0), atol=1e-6)

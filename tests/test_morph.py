@@ -29,7 +29,7 @@ def rms_db(y) -> float:
 
 
 def test_the_layers_are_real_steps_of_the_path(t, morph):
-    assert morph.audio.shape == (5, 2, 64000) and morph.labels[0] == "A" and morph.labels[-1] == "B"
+    assert morph.audio.shape == (5, 2, 4 * 48000) and morph.labels[0] == "A" and morph.labels[-1] == "B"
     assert morph.labels[2] == "50% A / 50% B"
     from timbral.audio import load_note
     from timbral.spectral import stft

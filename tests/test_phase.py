@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from timbral.phase import METHODS, pghi, reconstruct, spectral_convergence
+from timbral.settings import SAMPLE_RATE
 from timbral.spectral import SpectralSettings, stft
 
-SR = 16000
+SR = SAMPLE_RATE
 T = np.arange(4 * SR) / SR
 
 
@@ -19,7 +20,7 @@ SIGNALS = {
     "sinusoid": (0.5 * np.sin(2 * np.pi * 440 * T)).astype(np.float32),
     "chord": sum(0.2 * np.sin(2 * np.pi * f * T) for f in (261.6, 329.6, 392.0)).astype(np.float32),
     "chirp": (0.5 * np.sin(2 * np.pi * (100 * T + 400 * T**2))).astype(np.float32),
-    "impulses": np.where(np.arange(4 * SR) % 800 == 0, 0.9, 0.0).astype(np.float32),
+    "impulses": np.where(np.arange(4 * SR) % 2400 == 0, 0.9, 0.0).astype(np.float32),
     "noise": np.random.default_rng(0).uniform(-0.3, 0.3, 4 * SR).astype(np.float32),
     "harmonic": harmonic(),
 }
@@ -66,29 +67,29 @@ def test_batches_match_single_items_and_are_deterministic():
 
 
 def test_silence_and_very_short_input():
-    assert np.all(reconstruct(np.zeros((513, 251), np.float32)) == 0)
-    short = mag(SIGNALS["harmonic"][:300])  # 2 frames
+    assert np.all(reconstruct(np.zeros((1537, 251), np.float32)) == 0)
+    short = mag(SIGNALS["harmonic"][:900])  # 2 frames
     for method in METHODS:
         y = reconstruct(short, method=method, n_iter=2)
         assert y.ndim == 1 and y.size >= 1 and np.all(np.isfinite(y))
-    one = reconstruct(np.ones((513, 1), np.float32))
+    one = reconstruct(np.ones((1537, 1), np.float32))
     assert one.size >= 1 and np.all(np.isfinite(one))
 
 
 def test_torch_input_and_other_settings():
-    s = SpectralSettings(n_fft=512, hop_length=128)
+    s = SpectralSettings(n_fft=2048, hop_length=512)
     S = stft(SIGNALS["harmonic"], s).abs()
     y = reconstruct(S, s)
     assert float(spectral_convergence(y, S, s)) < -30
 
 
 @pytest.mark.parametrize("bad,message", [
-    (np.full((513, 10), np.nan, np.float32), "NaN"),
-    (np.full((513, 10), np.inf, np.float32), "NaN or infinite"),
-    (-np.ones((513, 10), np.float32), "non-negative"),
+    (np.full((1537, 10), np.nan, np.float32), "NaN"),
+    (np.full((1537, 10), np.inf, np.float32), "NaN or infinite"),
+    (-np.ones((1537, 10), np.float32), "non-negative"),
     (np.ones((100, 10), np.float32), "bins"),
-    (np.ones(513, np.float32), "shape"),
-    (np.ones((513, 0), np.float32), "no frames"),
+    (np.ones(1537, np.float32), "shape"),
+    (np.ones((1537, 0), np.float32), "no frames"),
     ([["a"]], "numbers"),
 ])
 def test_bad_magnitudes_raise_clear_errors(bad, message):
@@ -98,7 +99,7 @@ def test_bad_magnitudes_raise_clear_errors(bad, message):
 
 def test_unknown_method():
     with pytest.raises(ValueError, match="method must be one of"):
-        reconstruct(np.ones((513, 4), np.float32), method="magic")
+        reconstruct(np.ones((1537, 4), np.float32), method="magic")
 
 
 def test_resynth_cli_rebuilds_any_file(tmp_path, capsys):

@@ -1,12 +1,14 @@
 import hashlib
 import json
 
+import numpy as np
 import pytest
 import soundfile as sf
-from conftest import FLUID_R3, TIMGM
+from conftest import FLUID_R3, FREEPATS, TIMGM
 
 from timbral.cli import main
-from timbral.data.families import FAMILIES, GM_PROGRAMS, MELODIC_PROGRAMS, QUALITIES, SOURCES
+from timbral.data.families import FAMILIES, GM_DRUMS, GM_PROGRAMS, MELODIC_PROGRAMS, QUALITIES, SOURCES
+from timbral.data.nsynth import display_name
 from timbral.data.render import SoundFontError, preset_title, render_soundfonts
 
 NSYNTH_FIELDS = {
@@ -28,9 +30,9 @@ def test_the_issue_command_writes_six_valid_notes(tmp_path, capsys):
         assert meta["note_str"] == key == f"{meta['instrument_str']}-{meta['pitch']:03d}-{meta['velocity']:03d}"
         assert meta["instrument_family_str"] == FAMILIES[meta["instrument_family"]]
         assert meta["instrument_source_str"] == SOURCES[meta["instrument_source"]]
-        assert len(meta["qualities"]) == len(QUALITIES) and meta["sample_rate"] == 16000
+        assert len(meta["qualities"]) == len(QUALITIES) and meta["sample_rate"] == 48000
         info = sf.info(out / "audio" / f"{key}.wav")
-        assert (info.samplerate, info.channels, info.subtype, info.frames) == (16000, 1, "PCM_16", 64000)
+        assert (info.samplerate, info.channels, info.subtype, info.frames) == (48000, 1, "PCM_16", 4 * 48000)
     families = {m["instrument_family_str"] for m in examples.values()}
     assert families == {"keyboard", "guitar"}
     printed = capsys.readouterr().out
@@ -43,7 +45,7 @@ def test_notes_follow_the_nsynth_protocol(tiny_dataset):
     from timbral.audio import load_note
 
     y = load_note(tiny_dataset / "audio" / "keyboard_acoustic_timgm6mb_000-060-100.wav", trim=False)
-    held, released = np.abs(y[int(2.5 * 16000): 3 * 16000]).max(), np.abs(y[int(3.6 * 16000):]).max()
+    held, released = np.abs(y[int(2.5 * 48000): 3 * 48000]).max(), np.abs(y[int(3.6 * 48000):]).max()
     assert y[:400].any()  # the note starts at once
     assert released < held  # released after 3 s
 
@@ -122,7 +124,8 @@ def test_bad_soundfonts_and_options(tmp_path, capsys):
 
 def test_the_family_table_is_complete():
     assert len(GM_PROGRAMS) == 128 and len(MELODIC_PROGRAMS) == 115
-    assert {family for _, family, _ in GM_PROGRAMS.values()} - {None} == set(FAMILIES)
+    assert {family for _, family, _ in GM_PROGRAMS.values()} - {None} == set(FAMILIES) - {"percussion"}  # drums: kits
+    assert sorted(GM_DRUMS) == list(range(35, 82)) and len(set(GM_DRUMS.values())) == 47
     assert all(source in SOURCES for _, _, source in GM_PROGRAMS.values())
 
 
@@ -132,3 +135,22 @@ def test_docs_family_table_matches_the_code():
     from timbral.data.families import table_markdown
 
     assert table_markdown() in (Path(__file__).parent.parent / "docs" / "families.md").read_text()
+
+
+def test_drum_kits_render_each_distinct_drum_as_a_percussion_instrument(tmp_path):
+    from timbral.data.render import drum_kits, render_drums
+
+    assert drum_kits(TIMGM)[:2] == (0, 8) and drum_kits(FREEPATS) == ()  # a TiMidity config has no kits here
+    report = render_drums([TIMGM], tmp_path, velocities="100", workers=2, audio_format="flac", progress=False)
+    notes = list(report.written.values())
+    assert notes and all(m["instrument_family_str"] == "percussion" and m["pitch"] == 60 and m["pitched"] is False
+                         for m in notes)
+    by_key = {}
+    for m in notes:
+        by_key.setdefault(m["key"], []).append(m)
+    assert len(by_key[49]) >= 1 and by_key[49][0]["instrument_name"] == "Crash Cymbal 1 (Standard)"
+    assert report.close_variants  # a kit's drum that sounds like one kept before is left out
+    y, sr = sf.read(tmp_path / "audio" / f"{by_key[42][0]['note_str']}.flac")
+    hiss = np.abs(np.fft.rfft(y)) ** 2
+    assert sr == 48000 and hiss[len(hiss) // 3 :].sum() > 0.01 * hiss.sum()  # a hi-hat keeps its air above 8 kHz
+    assert display_name(by_key[42][0]).startswith("Closed Hi-Hat (Standard) · loud")  # a drum has no note

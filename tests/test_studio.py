@@ -276,7 +276,7 @@ def test_sounds_play_as_recorded_or_as_the_model_makes_them(client, ids):
     mix = client.post("/api/mix", json={"sources": ids[:3], "weights": [1, 0, 0]}).get_json()
     assert np.allclose(audio(mix["audio"]), recorded, atol=1e-3)
     played = audio(f"/api/play?result={blend['id']}&index=2")
-    assert played.shape == (64000,) and np.isfinite(played).all()
+    assert played.shape == (4 * 48000,) and np.isfinite(played).all()
 
 
 def test_a_blend_or_the_pad_exports_as_a_morph_instrument(client, ids):

@@ -22,7 +22,7 @@ def test_freepats_renders_like_a_soundfont(tmp_path, capsys):
     assert {m["soundfont"] for m in examples.values()} == {"freepats.cfg"}
     for key, meta in examples.items():
         y, sr = sf.read(out / "audio" / f"{key}.wav", dtype="float32")
-        assert (sr, len(y)) == (16000, 64000)
+        assert (sr, len(y)) == (48000, 4 * 48000)
         assert detect_pitch(y).pitch == meta["pitch"]  # the note sounds at the key it was played
         assert np.abs(y[:1600]).max() > 0.01  # it starts at once: no lead-in of silence
     assert "freepats@0:3" in capsys.readouterr().out  # program 3 (Honky-tonk) is not in freepats: reported

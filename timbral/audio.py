@@ -1,8 +1,8 @@
 """Audio input and output: decode any supported file into one NSynth-style note.
 
 Every sound that enters Timbral, a rendered note or a user's file, passes through
-:func:`load_note` (files) or :func:`prepare_note` (arrays): mono, 16 kHz, starting at its
-first note's onset (:func:`note_onset`), exactly 4 s long. Anything unusable raises
+:func:`load_note` (files) or :func:`prepare_note` (arrays): mono, at Timbral's rate (48 kHz,
+:mod:`~timbral.settings`), starting at its first note's onset (:func:`note_onset`), exactly 4 s long. Anything unusable raises
 :class:`AudioError` naming the file and the reason.
 """
 
@@ -17,9 +17,8 @@ import soundfile as sf
 import soxr
 
 from .atomic import atomic_path
+from .settings import DURATION, SAMPLE_RATE
 
-SAMPLE_RATE = 16000
-DURATION = 4.0
 SUPPORTED_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
 MAX_INPUT_SECONDS = 60.0
 SILENCE_PEAK = 1e-4  # -80 dBFS: below this a sound counts as silent
@@ -119,7 +118,7 @@ def prepare_note(
     if silent and not allow_silent:
         raise AudioError(source, "the sound is silent (peak below -80 dBFS)")
     if trim and not silent:
-        y = y[note_onset(y) :]
+        y = y[note_onset(y, target_sr) :]
     if duration is not None:
         y = fix_length(y, round(duration * target_sr))
     return np.ascontiguousarray(y)
@@ -131,14 +130,16 @@ def load_note(path: str | os.PathLike, *, sr: int = SAMPLE_RATE, duration: float
     return prepare_note(y, file_sr, path, target_sr=sr, duration=duration, trim=trim)
 
 
-def note_onset(y: np.ndarray, frame: int = 256) -> int:
-    """The sample where the first note of ``y`` starts (leading silence or room noise skipped).
+def note_onset(y: np.ndarray, sr: int = SAMPLE_RATE, frame_seconds: float = 0.016) -> int:
+    """The sample where the first note of ``y`` (at ``sr``) starts (leading silence or room noise skipped), to a
+    frame of ``frame_seconds``.
 
     It is the first frame whose RMS is within 50 dB of the loudest frame and 20 dB above the
     noise floor of the lead-in (the 10th-percentile frame before the sound first comes within
     20 dB of its loudest), moved back over the whole of its rise out of that floor, so that no
     attack is lost: a pad's slow swell or a choir's soft entry from the first sample stays whole.
     """
+    frame = max(1, round(frame_seconds * sr))
     n = len(y) // frame
     if n < 2:
         return 0

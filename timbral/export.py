@@ -1,6 +1,7 @@
 """Taking sounds out of Timbral: audio files, ZIP archives, SFZ instruments and map pictures.
 
-Every file is written atomically (complete or not at all).
+Sounds are written at 48 kHz and 24 bits, the whole band (:data:`~timbral.settings.EXPORT_RATES`: 44.1 kHz on
+request, resampled with a band-limited filter). Every file is written atomically (complete or not at all).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import numpy as np
 import soundfile as sf
 
 from .atomic import atomic_path
-from .audio import SAMPLE_RATE, AudioError, write_audio
+from .audio import AudioError, write_audio
 from .data.families import FAMILIES, FAMILY_COLOURS
+from .settings import EXPORT_RATES, SAMPLE_RATE
 from .spectral import SpectralSettings, log_magnitude
 
 FORMATS = {"wav": ".wav", "flac": ".flac"}
@@ -28,24 +30,37 @@ SFZ_VELOCITIES = (50, 100)
 STATIC = Path(__file__).parent / "studio" / "static"
 
 
-def audio_bytes(y: np.ndarray, *, fmt: str = "wav", bits: int = 16, sr: int = SAMPLE_RATE) -> bytes:
-    """One sound as the bytes of a WAV or FLAC file."""
+def at_rate(y: np.ndarray, rate: int, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """``y`` (at ``sr``) at ``rate``, one of :data:`~timbral.settings.EXPORT_RATES` (or ``sr`` itself)."""
+    if rate == sr:
+        return np.asarray(y, np.float32)
+    if rate not in EXPORT_RATES:
+        raise AudioError(str(rate), f"the rate must be one of {', '.join(map(str, EXPORT_RATES))} Hz")
+    import soxr
+
+    return soxr.resample(np.asarray(y, np.float32), sr, rate, quality="VHQ").astype(np.float32)
+
+
+def audio_bytes(y: np.ndarray, *, fmt: str = "wav", bits: int = 24, sr: int = SAMPLE_RATE, rate: int | None = None) -> bytes:
+    """One sound (at ``sr``) as the bytes of a WAV or FLAC file at ``rate`` (default ``sr``)."""
     _check_format(fmt, bits)
+    rate = sr if rate is None else rate
     buf = io.BytesIO()
-    sf.write(buf, np.clip(np.asarray(y, dtype=np.float32), -1, 1), sr, subtype=BITS[bits], format=fmt.upper())
+    sf.write(buf, np.clip(at_rate(y, rate, sr), -1, 1), rate, subtype=BITS[bits], format=fmt.upper())
     return buf.getvalue()
 
 
-def write_sound(path: str | os.PathLike, y: np.ndarray, *, bits: int = 16) -> Path:
-    """One sound to ``path``: WAV or FLAC by its suffix, 16 or 24 bit."""
+def write_sound(path: str | os.PathLike, y: np.ndarray, *, bits: int = 24, rate: int = SAMPLE_RATE) -> Path:
+    """One sound (at Timbral's rate) to ``path`` at ``rate``: WAV or FLAC by its suffix, 16 or 24 bit."""
     _check_format("wav", bits)
-    return write_audio(path, y, subtype=BITS[bits])
+    return write_audio(path, at_rate(y, rate), sr=rate, subtype=BITS[bits])
 
 
-def write_sounds(folder: str | os.PathLike, sounds: dict[str, np.ndarray], *, fmt: str = "wav", bits: int = 16) -> list[Path]:
-    """Each named sound as ``folder/<name>.<fmt>``."""
+def write_sounds(folder: str | os.PathLike, sounds: dict[str, np.ndarray], *, fmt: str = "wav", bits: int = 24,
+                 rate: int = SAMPLE_RATE) -> list[Path]:
+    """Each named sound (at Timbral's rate) as ``folder/<name>.<fmt>`` at ``rate``."""
     _check_format(fmt, bits)
-    return [write_audio(Path(folder) / f"{name}{FORMATS[fmt]}", y, subtype=BITS[bits]) for name, y in sounds.items()]
+    return [write_sound(Path(folder) / f"{name}{FORMATS[fmt]}", y, bits=bits, rate=rate) for name, y in sounds.items()]
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -110,7 +125,7 @@ def _spectrogram_frame(settings: SpectralSettings, width: int, height: int):
     rows = np.geomspace(40.0, settings.sr / 2, SPECTROGRAM_ROWS)
     ax.set_xlim(0, settings.duration)
     ax.set_ylim(0, SPECTROGRAM_ROWS)
-    ticks = [f for f in (100, 300, 1000, 3000, 8000) if f <= settings.sr / 2]
+    ticks = [f for f in (100, 300, 1000, 3000, 8000, 16000) if f <= settings.sr / 2]
     ax.set_yticks(np.interp(np.log(ticks), np.log(rows), np.arange(SPECTROGRAM_ROWS)),
                   [f"{f // 1000}k" if f >= 1000 else str(f) for f in ticks])
     ax.set_xticks(np.arange(0, settings.duration + 0.01, 1.0))
@@ -127,7 +142,8 @@ def _spectrogram_frame(settings: SpectralSettings, width: int, height: int):
 
 
 def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[int] = SFZ_PITCHES,
-                   velocities: Sequence[int] = SFZ_VELOCITIES, bits: int = 24, recorded: bool = True) -> dict[str, bytes]:
+                   velocities: Sequence[int] = SFZ_VELOCITIES, bits: int = 24, recorded: bool = True,
+                   rate: int = SAMPLE_RATE) -> dict[str, bytes]:
     """A multi-sampled SFZ instrument of one timbre: ``{path in the archive: bytes}``.
 
     The timbre is decoded at every pitch in ``pitches`` and every velocity layer (a sound with audio
@@ -142,7 +158,7 @@ def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[i
     grid = [(p, v) for v in velocities for p in pitches]
     audio = timbral.decode_batch(np.repeat(e.latent[None], len(grid), axis=0), [p for p, _ in grid], [v for _, v in grid],
                                  [e.details if recorded else ()] * len(grid))
-    files = {f"samples/{p:03d}_v{v:03d}.wav": audio_bytes(y, bits=bits) for (p, v), y in zip(grid, audio)}
+    files = {f"samples/{p:03d}_v{v:03d}.wav": audio_bytes(y, bits=bits, rate=rate) for (p, v), y in zip(grid, audio)}
     keys = key_ranges(pitches, 0, 127)
     vel_ranges = key_ranges(velocities, 1, 127)
     lines = [f"// {name}: a Timbral timbre, {len(pitches)} pitches x {len(velocities)} velocity layers",

@@ -7,11 +7,12 @@
 >>> blend = t.mix([a, b, "oboe.wav"], [0.5, 0.3, 0.2], pitch=62)
 
 Wherever a sound is expected, a latent (:class:`Encoded` or an array of ``latent_dim``
-numbers), a file path, the name of a library sound or an array of 16 kHz samples is accepted;
-wherever a pitch is, a MIDI number or a note name ("C4"). A file or array is taken in by
-:meth:`Timbral.analyse`: its first note from the onset, brought to the model's input level (so
+numbers), a file path, the name of a library sound or an array of samples (at ``sr``, 48 kHz unless
+said) is accepted; wherever a pitch is, a MIDI number or a note name ("C4"). A file or array is taken in
+by :meth:`Timbral.analyse`: its first note from the onset, brought to the model's input level (so
 the recording level changes nothing), its pitch given, read from the name, detected, or
-unpitched (played at C4 and flagged).
+unpitched (played at C4 and flagged). Everything Timbral plays comes back at :attr:`Timbral.sr`
+(48 kHz), the whole band: a file recorded at 16 kHz has nothing above 8 kHz and says so.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import soxr
 import torch
 
 from .audio import (
@@ -51,7 +53,7 @@ from .spectral import level_db, log_magnitude
 PEAK_DBFS = -1.0
 CACHE_SIZE = 256
 DEFAULT_VELOCITY = 100  # a file or array is brought to the model's input level: a velocity-100 note
-N_ITER = 16  # fast Griffin-Lim iterations after PGHI: within 0.2 dB of 32 on decoded spectrograms, twice as fast
+N_ITER = 4  # fast Griffin-Lim iterations after PGHI on the full-rate grid (docs/benchmarks.md, "Full band")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Analysis:
     gain_db: float  # the level change that brings it to the model's input level
     seconds: float = DURATION  # the recording's whole length (of its file, where the file says)
     clipped: int = 0  # samples in the flat tops of clipping (:func:`~timbral.audio.clipped_samples`)
+    low_rate: int = 0  # the recording's rate where it is below the model's (it has no sound above its Nyquist)
 
     @property
     def remarks(self) -> tuple[str, ...]:
@@ -92,7 +95,9 @@ class Analysis:
                   (f"{DURATION:.0f} s from the onset are used; the last {rest:.1f} s were left out",) if rest >= 0.5 else ())
         clipped = ((f"the recording is clipped ({self.clipped} samples at full scale): its distortion is heard as part "
                     "of the sound",) if self.clipped else ())
-        return (self.pitch.describe(), *onset, *longer, *clipped)
+        band = ((f"recorded at {self.low_rate / 1000:g} kHz, it has nothing above {self.low_rate / 2000:g} kHz: it plays "
+                 "without the air and sparkle a full-rate file has",) if self.low_rate else ())
+        return (self.pitch.describe(), *onset, *longer, *clipped, *band)
 
 
 def _duration(seconds: float) -> str:
@@ -141,7 +146,9 @@ def interpolation_path(a: np.ndarray, b: np.ndarray, steps: int, method: str = "
 
 
 class Timbral:
-    """A loaded model and everything a sound designer does with it."""
+    """A loaded model and everything a sound designer does with it; every sound it returns is at :attr:`sr`."""
+
+    sr = SAMPLE_RATE
 
     def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD, n_iter: int = N_ITER,
                  library: str | os.PathLike | None = None, move: str = "shift"):
@@ -151,7 +158,7 @@ class Timbral:
         self.settings = model.config.spectral_settings
         self.phase = phase
         self.n_iter = n_iter
-        self.move = move  # how a sound's detail follows it to another pitch (timbral.detail)
+        self.move = move  # how a sound's detail follows it to another pitch (timbral.detail), unless a call says
         self.library_dir = Path(library) if library is not None else default_data_dir()
         self._library: Library | None = None
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
@@ -205,11 +212,12 @@ class Timbral:
             raw, raw_sr, source = sound, sr, "<array>"
             seconds = len(sound) / sr if hasattr(sound, "__len__") else DURATION
         y = prepare_note(raw, raw_sr, source, target_sr=self.settings.sr, duration=None, trim=False)
-        onset = note_onset(y)
+        onset = note_onset(y, self.settings.sr)
         note = fix_length(y[onset:], self.settings.n_samples)
         estimate = find_pitch(note, self.settings.sr, given=pitch, name=name)
         clipped = clipped_samples(raw)
-        return Analysis(note, estimate, onset / self.settings.sr, self.input_gain_db(note), seconds, clipped)
+        return Analysis(note, estimate, onset / self.settings.sr, self.input_gain_db(note), seconds, clipped,
+                        raw_sr if raw_sr < self.settings.sr else 0)
 
     @torch.no_grad()
     def encode(self, sound: Sound, pitch: int | str | None = None, *, sr: int = SAMPLE_RATE, fit: int = 0) -> Encoded:
@@ -225,34 +233,47 @@ class Timbral:
             return sound
         if isinstance(sound, str) and not Path(sound).exists() and self.has_library and sound in self.library:
             heard = self.library[sound]
-            latent, note = self.library.latent(sound), load_note(self.library.audio_path(sound), trim=False)
-            return Encoded(latent, heard.pitch if pitch is None else parse_pitch(pitch),
-                           details=((1.0, self.detail_of(note, latent, heard.pitch, heard.velocity)),))
+            note = load_note(self.library.audio_path(sound), sr=self.settings.sr, trim=False)
+            e = self.hear(note, heard.pitch, heard.velocity, latent=self.library.latent(sound))
+            return e if pitch is None else replace(e, pitch=parse_pitch(pitch))
         a = sound if isinstance(sound, Analysis) else self.analyse(sound, pitch, sr=sr)
-        level = a.note * np.float32(10 ** (a.gain_db / 20))
-        spec = self.model.spectrogram_of(level)
-        pitches = torch.tensor([a.pitch.pitch])
-        with self._lock:
-            mu, _ = self.model.encode(spec, pitches)
-            if fit:
-                mu = fit_latents(self.model, spec, pitches, torch.tensor([DEFAULT_VELOCITY]), mu, steps=fit)
+        e = self.hear(a.note, a.pitch.pitch, fit=fit)
         remarks = a.remarks + ((f"latent fitted to the sound ({fit} steps)",) if fit else ())
-        latent = mu[0].numpy()
-        return Encoded(latent, a.pitch.pitch, a.pitch.pitched, remarks, ((1.0, self.detail_of(level, latent, a.pitch.pitch)),))
+        return replace(e, pitched=a.pitch.pitched, remarks=remarks)
 
     @torch.no_grad()
-    def detail_of(self, note: np.ndarray, latent: np.ndarray, pitch: int, velocity: int = DEFAULT_VELOCITY) -> Detail:
-        """What the model cannot make of ``note`` (4 s at the model's rate, at the level of a note of
-        ``velocity``: a file's note is brought to the model's input level first): its spectrogram minus
-        the decoder's at ``latent``, ``pitch`` and ``velocity`` (:class:`~timbral.detail.Detail`)."""
+    def hear(self, note: np.ndarray, pitch: int, velocity: int | None = None, *, latent: np.ndarray | None = None,
+             fit: int = 0) -> Encoded:
+        """The one recipe by which a recording becomes a sound: ``note`` (4 s from its onset at the model's rate),
+        heard by the encoder at ``pitch`` (its latent fitted for ``fit`` steps), with its detail: what the model
+        cannot make of it, over the whole band.
+
+        ``velocity`` None: the note is a recording at any level, brought to the model's input level and heard as
+        a loud (velocity 100) note; else it is at the level of a dataset note of that velocity. ``latent``:
+        the sound's latent is known (a library note's, one of your sounds'): only its detail is worked out.
+        """
+        check_fit_steps(fit)
+        note = fix_length(np.asarray(note, np.float32), self.settings.n_samples)
+        if velocity is None:
+            note, velocity = note * np.float32(10 ** (self.input_gain_db(note) / 20)), DEFAULT_VELOCITY
+        if latent is None:
+            spec, pitches = self.model.spectrogram_of(note), torch.tensor([pitch])
+            with self._lock:
+                mu, _ = self.model.encode(spec, pitches)
+                if fit:
+                    mu = fit_latents(self.model, spec, pitches, torch.tensor([velocity]), mu, steps=fit)
+            latent = mu[0].numpy()
+        latent = np.asarray(latent, np.float32)
         with self._lock:
-            made = self.model.decoder(torch.from_numpy(np.asarray(latent, np.float32)[None]), torch.tensor([pitch]),
-                                      torch.tensor([velocity]))[0]
-        return Detail((self.model.spectrogram_of(fix_length(note, self.settings.n_samples))[0] - made).numpy(), pitch)
+            made = self.model.decoder(torch.from_numpy(latent[None]), torch.tensor([pitch]), torch.tensor([velocity]))[0]
+        detail = Detail((self.model.full_spectrogram_of(note)[0] - made).numpy(), pitch)
+        return Encoded(latent, pitch, details=((1.0, detail),))
 
     def input_gain_db(self, note: np.ndarray) -> float:
-        """The level change (dB) that brings ``note`` to the model's input level (what a loud training note measures)."""
-        return round(self.model.config.input_level_db - float(level_db(log_magnitude(note, self.settings))), 2)
+        """The level change (dB) that brings ``note`` to the model's input level (what a loud training note measures
+        below 8 kHz, where every note has sound)."""
+        db = log_magnitude(note, self.settings)[: self.settings.core_bins]
+        return round(self.model.config.input_level_db - float(level_db(db)), 2)
 
     def resolve(self, sound: Sound, default_pitch: int = 60) -> Encoded:
         """Any sound form as an :class:`Encoded`; a bare latent vector is checked and gets ``default_pitch``."""
@@ -270,13 +291,16 @@ class Timbral:
 
     @torch.no_grad()
     def decode_batch(self, latents: np.ndarray, pitches: Sequence[int], velocities: Sequence[int] | int = DEFAULT_VELOCITY,
-                     details: Sequence[Details] | None = None) -> np.ndarray:
-        """Decode ``(n, latent_dim)`` latents at their pitches: ``(n, samples)`` audio, peak-normalised.
+                     details: Sequence[Details] | None = None, *, move: str | None = None) -> np.ndarray:
+        """Decode ``(n, latent_dim)`` latents at their pitches: ``(n, samples)`` audio at :attr:`sr`, peak-normalised.
 
         ``details`` (one :data:`~timbral.detail.Details` per latent) are added to what the decoder makes:
-        what the model cannot make of the recordings the sounds come from. Repeated requests are served
-        from a cache.
+        what the model cannot make of the recordings the sounds come from, moved to another pitch as ``move``
+        says (default: :attr:`move`). Repeated requests are served from a cache.
         """
+        move = self.move if move is None else move
+        if move not in MOVES:
+            raise ValueError(f"move must be one of {', '.join(MOVES)}, got {move!r}")
         latents = np.asarray(latents, dtype=np.float32).reshape(-1, self.latent_dim)
         if not np.all(np.isfinite(latents)):
             raise ValueError("latent contains NaN or infinite values")
@@ -289,9 +313,9 @@ class Timbral:
         details = [()] * n if details is None else list(details)
         if len(details) != n:
             raise ValueError(f"{n} latents need {n} details (an empty tuple for a sound without)")
-        # a detail sounds as self.move moves it, so the key holds that too (a sound without one is the same either way)
+        # a detail sounds as it is moved, so the key holds that too (a sound without one is the same either way)
         keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) + key_of(details[i])
-                + (self.move.encode() if details[i] else b"") for i in range(n)]
+                + (move.encode() if details[i] else b"") for i in range(n)]
         with self._lock:
             found = {k: self._cache[k] for k in keys if k in self._cache}
             for k in found:
@@ -299,8 +323,10 @@ class Timbral:
         todo = list({k: i for i, k in enumerate(keys) if k not in found}.values())
         if todo:
             x = self.spectrograms(latents[todo], [pitches[i] for i in todo], [velocities[i] for i in todo],
-                                  [details[i] for i in todo])
+                                  [details[i] for i in todo], move)
             audio = self.model.audio_of(x, phase=self.phase, n_iter=self.n_iter)
+            if self.settings.sr != self.sr:  # a model of another rate (a 16 kHz one: nothing above 8 kHz)
+                audio = soxr.resample(audio.T, self.settings.sr, self.sr).T
             with self._lock:
                 for i, y in zip(todo, normalise_peak(audio)):
                     found[keys[i]] = self._cache[keys[i]] = y
@@ -310,23 +336,27 @@ class Timbral:
 
     @torch.no_grad()
     def spectrograms(self, latents: np.ndarray, pitches: Sequence[int], velocities: Sequence[int],
-                     details: Sequence[Details]) -> torch.Tensor:
-        """What :meth:`decode_batch` turns into audio: the decoder's scaled spectrograms ``(n, bins, frames)`` of
-        checked inputs, each with its details added (:func:`~timbral.detail.summed`)."""
+                     details: Sequence[Details], move: str | None = None) -> torch.Tensor:
+        """What :meth:`decode_batch` turns into audio: the decoder's whole scaled spectrograms ``(n, n_bins, frames)``
+        of checked inputs, each with its details added (:func:`~timbral.detail.summed`, moved as ``move`` says;
+        default :attr:`move`)."""
+        move = self.move if move is None else move
         with self._lock:
             x = self.model.decoder(torch.from_numpy(np.asarray(latents, np.float32)), torch.tensor(list(pitches)),
                                    torch.tensor(list(velocities)))
         for row, (pitch, parts) in enumerate(zip(pitches, details)):
-            detail = summed(parts, pitch, self.move)
+            detail = summed(parts, pitch, move)
             if detail is not None:
                 x[row] = (x[row] + detail).clamp(0.0, 1.0)
         return x
 
-    def decode(self, sound: Sound, pitch: int, velocity: int = DEFAULT_VELOCITY, *, recorded: bool = True) -> np.ndarray:
-        """4 s of audio at 16 kHz: the timbre played at ``pitch``. A sound that has audio plays "as recorded"
-        (with its detail: at its own pitch, its recording's magnitudes); ``recorded=False`` plays the model's."""
+    def decode(self, sound: Sound, pitch: int, velocity: int = DEFAULT_VELOCITY, *, recorded: bool = True,
+               move: str | None = None) -> np.ndarray:
+        """4 s of audio at :attr:`sr`: the timbre played at ``pitch``. A sound that has audio plays "as recorded"
+        (with its detail: at its own pitch, its recording's magnitudes over the whole band; elsewhere moved as
+        ``move`` says); ``recorded=False`` plays the model's."""
         e = self.resolve(sound)
-        return self.decode_batch(e.latent[None], [pitch], [velocity], [e.details if recorded else ()])[0]
+        return self.decode_batch(e.latent[None], [pitch], [velocity], [e.details if recorded else ()], move=move)[0]
 
     def interpolate(self, a: Sound, b: Sound, steps: int = 11, method: str = "linear", pitch: int | None = None, *,
                     recorded: bool = True) -> np.ndarray:

@@ -51,10 +51,11 @@ class LibrarySound:
     x: float
     y: float
     title: str = ""  # for people: "Acoustic Bass C1 · soft · FluidR3_GM"
+    pitched: bool = True  # False for a drum: no note of its own, it plays at C4 as recorded
 
     def as_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "instrument": self.instrument, "family": self.family,
-                "pitch": self.pitch, "note": note_name(self.pitch), "velocity": self.velocity,
+                "pitch": self.pitch, "note": note_name(self.pitch), "velocity": self.velocity, "pitched": self.pitched,
                 "x": round(self.x, 5), "y": round(self.y, 5)}
 
 
@@ -66,7 +67,8 @@ class Library:
         self.map = timbre_map
         self.sounds = [
             LibrarySound(n, examples[n]["instrument_str"], examples[n]["instrument_family_str"], int(examples[n]["pitch"]),
-                         int(examples[n]["velocity"]), float(x), float(y), display_name(examples[n]))
+                         int(examples[n]["velocity"]), float(x), float(y), display_name(examples[n]),
+                         examples[n].get("pitched") is not False)
             for n, (x, y) in zip(names, timbre_map.coords)
         ]
         self._rows = {n: i for i, n in enumerate(names)}

@@ -12,7 +12,7 @@ or -1 and changes nothing); nn~ tells the host's rate through ``set_sample_rate`
 ``decode`` (and ``forward``, which nn~ calls when no method is named) hears pitch, velocity, a gate and
 the latent's offsets from the chosen timbre, one signal each. A gate rising above 0 starts a note at that
 very sample: the decoder makes its 4 s spectrogram at that pitch and velocity, the phase is rebuilt (PGHI
-along time, then fast Griffin-Lim), the audio is resampled from the model's 16 kHz to the host's rate and
+along time, then fast Griffin-Lim), the audio is resampled from the model's rate (48 kHz) to the host's and
 played out buffer by buffer; a falling gate fades it over the release. Each voice of the batch
 (``mc.nn~``) plays notes of its own.
 """

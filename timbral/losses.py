@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from .spectral import Bounds, db_to_magnitude
 
+HIGH_BAND_WEIGHT = 0.5  # the high band's band levels (L1) against the core's bins (L1 and spectral convergence)
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
 # (bins, frames) pooled together by the multi-resolution loss: a longer window's finer frequencies cannot be
 # had from magnitudes, so each resolution trades frequency detail for time detail or gives up both
@@ -23,13 +24,18 @@ def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
 
 
-def reconstruction_losses(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two halves of the reconstruction loss, each a mean over the batch: L1 on the scaled dB
-    spectrogram (every bin alike, quiet ones too) and spectral convergence on linear magnitude (the
-    loud partials)."""
-    mag, mag_hat = db_to_magnitude(bounds.unscale(x)), db_to_magnitude(bounds.unscale(x_hat))
+def reconstruction_losses(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds, core_bins: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two halves of the reconstruction loss of heard spectrograms ``(batch, rows, frames)``, each a mean over
+    the batch: L1 on the scaled dB of the core's first ``core_bins`` rows (every bin alike, quiet ones too; -1: all
+    rows are the core), plus :data:`HIGH_BAND_WEIGHT` × L1 on the high band's band levels after them, and
+    spectral convergence on the core's linear magnitude (the loud partials)."""
+    core = core_bins if 0 < core_bins < x.shape[1] else x.shape[1]
+    mag, mag_hat = (db_to_magnitude(bounds.unscale(v[:, :core])) for v in (x, x_hat))
     sc = torch.linalg.vector_norm(mag_hat - mag, dim=(1, 2)) / torch.linalg.vector_norm(mag, dim=(1, 2)).clamp(min=1e-6)
-    return (x_hat - x).abs().mean(), sc.mean()
+    l1 = (x_hat[:, :core] - x[:, :core]).abs().mean()
+    if core < x.shape[1]:
+        l1 = l1 + HIGH_BAND_WEIGHT * (x_hat[:, core:] - x[:, core:]).abs().mean()
+    return l1, sc.mean()
 
 
 def multiresolution_loss(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) -> torch.Tensor:
@@ -53,8 +59,9 @@ def training_losses(model, batch: dict, cfg, bounds: Bounds, beta: float) -> dic
     x = batch["spec"]
     x_hat, mu, logvar = model(batch.get("heard", x), batch["pitch"], batch["velocity"], batch.get("source"))
     head = getattr(model, "module", model).family_head
-    l1, sc = reconstruction_losses(x_hat.float(), x, bounds)
-    multires = multiresolution_loss(x_hat.float(), x, bounds) if cfg.multires_weight else torch.zeros(())
+    core = getattr(model, "module", model).config.spectral_settings.core_bins
+    l1, sc = reconstruction_losses(x_hat.float(), x, bounds, core)
+    multires = multiresolution_loss(x_hat[:, :core].float(), x[:, :core], bounds) if cfg.multires_weight else torch.zeros(())
     kl_dims = kl_per_dim(mu.float(), logvar.float()).mean(0)
     kl = kl_dims.sum()
     kl_penalty = torch.clamp(kl_dims, min=cfg.free_bits).sum()

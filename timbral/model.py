@@ -31,7 +31,17 @@ from torch import nn
 from .atomic import atomic_path
 from .losses import reconstruction_losses
 from .phase import DEFAULT_METHOD, N_ITER, reconstruct
-from .spectral import DB_TO_LOG, Bounds, SpectralSettings, db_to_magnitude, log_magnitude, read_bins, shift_bins
+from .spectral import (
+    DB_TO_LOG,
+    Bounds,
+    SpectralSettings,
+    band_spread,
+    db_to_magnitude,
+    heard_of,
+    log_magnitude,
+    read_bins,
+    shift_heard,
+)
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -113,11 +123,11 @@ def pitch_hz(pitch: torch.Tensor) -> torch.Tensor:
     return 440.0 * torch.pow(2.0, (pitch.float() - 69.0) / 12.0)
 
 
-def harmonic_comb(pitch: torch.Tensor, sr: int, n_fft: int, width: float = 0.8) -> torch.Tensor:
-    """``(batch, n_fft // 2 + 1)`` in [0, 1]: Gaussian bumps at the harmonics of each pitch (TorchScript too)."""
+def harmonic_comb(pitch: torch.Tensor, sr: int, n_fft: int, n_bins: int, width: float = 0.8) -> torch.Tensor:
+    """``(batch, n_bins)`` in [0, 1]: Gaussian bumps at the harmonics of each pitch (TorchScript too)."""
     f0 = pitch_hz(pitch)
     bin_hz = sr / n_fft
-    bins = torch.arange(n_fft // 2 + 1, device=pitch.device, dtype=torch.float32)
+    bins = torch.arange(n_bins, device=pitch.device, dtype=torch.float32)
     harmonic = bins[None, :] * bin_hz / f0[:, None]  # bin position in units of f0
     nearest = torch.clamp(torch.round(harmonic), min=1.0)
     distance_bins = (harmonic - nearest) * f0[:, None] / bin_hz
@@ -128,13 +138,13 @@ HARMONICS = 160  # partials the harmonic-plus-noise stage places (up to 5 kHz at
 NOISE_BANDS = 64  # its noise filter's bands, evenly spaced up to Nyquist
 
 
-def harmonic_lobes(pitch: torch.Tensor, sr: int, n_fft: int, count: int, width: float = 0.85) -> torch.Tensor:
-    """``(batch, count, n_fft // 2 + 1)``: the magnitude each of the first ``count`` harmonics of each pitch
-    leaves in each bin, its window's main lobe as a Gaussian ``width`` bins wide (0 above Nyquist)."""
+def harmonic_lobes(pitch: torch.Tensor, sr: int, n_fft: int, n_bins: int, count: int, width: float = 0.85) -> torch.Tensor:
+    """``(batch, count, n_bins)``: the magnitude each of the first ``count`` harmonics of each pitch leaves in
+    each of the first ``n_bins`` bins, its window's main lobe as a Gaussian ``width`` bins wide."""
     f0 = pitch_hz(pitch)
     harmonics = torch.arange(1, count + 1, device=pitch.device, dtype=torch.float32)
     centres = f0[:, None] * harmonics[None, :] / (sr / n_fft)
-    bins = torch.arange(n_fft // 2 + 1, device=pitch.device, dtype=torch.float32)
+    bins = torch.arange(n_bins, device=pitch.device, dtype=torch.float32)
     return torch.exp(-0.5 * ((bins[None, None, :] - centres[:, :, None]) / width) ** 2)
 
 
@@ -149,27 +159,31 @@ def band_interpolation(bands: int, bins: int) -> torch.Tensor:
 
 
 def spectrogram_level(spec: torch.Tensor, bounds: Bounds) -> torch.Tensor:
-    """:func:`~timbral.spectral.level_db` of scaled spectrograms ``(batch, bins, frames)``, in torch."""
+    """:func:`~timbral.spectral.level_db` of scaled spectrograms ``(batch, bins, frames)`` (pass the core's rows:
+    a note's level is measured below 8 kHz, where every note has sound), in torch."""
     power = db_to_magnitude(bounds.unscale(spec)).square().sum(dim=1)
     return 10.0 * torch.log10(power.amax(dim=-1).clamp(min=1e-12))
 
 
-def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds, range_db: float = ENCODER_RANGE_DB) -> torch.Tensor:
-    """Scaled spectrograms ``(batch, bins, frames)`` shifted in dB so that each one's level
-    (:func:`~timbral.spectral.level_db`) is ``level_db`` (what scaling the audio would do), keeping
-    only the ``range_db`` below it: a note recorded quietly, whose softest detail sank under the
-    floor or the noise of its file, then looks the same as when recorded loud."""
-    shifted = spec + ((level_db - spectrogram_level(spec, bounds)) / (bounds.hi - bounds.lo))[:, None, None]
+def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds, range_db: float = ENCODER_RANGE_DB,
+                    core_bins: int = -1) -> torch.Tensor:
+    """Scaled spectrograms ``(batch, rows, frames)`` shifted in dB so that each one's level
+    (:func:`~timbral.spectral.level_db` of its first ``core_bins`` rows; -1: all) is ``level_db`` (what scaling
+    the audio would do), keeping only the ``range_db`` below it: a note recorded quietly, whose softest
+    detail sank under the floor or the noise of its file, then looks the same as when recorded loud."""
+    level = spectrogram_level(spec[:, :core_bins] if core_bins > 0 else spec, bounds)
+    shifted = spec + ((level_db - level) / (bounds.hi - bounds.lo))[:, None, None]
     keep = (spec > 0) & (shifted > bounds.scale(level_db - range_db))
     return torch.where(keep, shifted.clamp(0.0, 1.0), torch.zeros_like(spec))
 
 
-def level_ramp(spec: torch.Tensor, bounds: Bounds, range_db: float = ENCODER_RANGE_DB) -> torch.Tensor:
+def level_ramp(spec: torch.Tensor, bounds: Bounds, range_db: float = ENCODER_RANGE_DB, core_bins: int = -1) -> torch.Tensor:
     """Scaled spectrograms ``(batch, bins, frames)`` as each bin's height in dB above ``range_db`` below
     the note's level, over ``range_db``: 0 at the window's bottom, 1 at the level. Like
     :func:`normalise_level` the recording level changes nothing, but a bin that crosses the bottom
     (the noise of a quiet 16-bit take) moves the input by a little instead of a step of a third."""
-    above = bounds.unscale(spec) - spectrogram_level(spec, bounds)[:, None, None] + range_db
+    level = spectrogram_level(spec[:, :core_bins] if core_bins > 0 else spec, bounds)
+    above = bounds.unscale(spec) - level[:, None, None] + range_db
     return torch.where(spec > 0, (above / range_db).clamp(0.0, 1.0), torch.zeros_like(spec))
 
 
@@ -203,11 +217,14 @@ def pitch_relative(spec: torch.Tensor, pitch: torch.Tensor, settings: SpectralSe
 
 
 class Encoder(nn.Module):
+    """What the model hears of a note (the core's bins and the high band's bands, scaled) and its pitch →
+    the mean and log-variance of its timbre latent."""
+
     def __init__(self, config: ModelConfig):
         super().__init__()
         s, channels = config.spectral_settings, config.channels
         self.config, self.settings = config, s
-        rows = s.n_bins + (relative_bins() if config.encoder_relative else 0)
+        rows = s.heard_rows + (relative_bins() if config.encoder_relative else 0)
         self.convs = nn.Sequential(
             nn.Conv1d(rows, channels, 8, stride=4, padding=2), nn.GELU(),
             nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
@@ -220,11 +237,12 @@ class Encoder(nn.Module):
 
     def forward(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         cfg = self.config
+        core = self.settings.core_bins
         if cfg.level_normalise:
-            spec = (level_ramp(spec, cfg.scale, cfg.encoder_range_db) if cfg.level_ramp
-                    else normalise_level(spec, cfg.input_level_db, cfg.scale, cfg.encoder_range_db))
+            spec = (level_ramp(spec, cfg.scale, cfg.encoder_range_db, core) if cfg.level_ramp
+                    else normalise_level(spec, cfg.input_level_db, cfg.scale, cfg.encoder_range_db, core))
         if cfg.encoder_relative:
-            spec = torch.cat([spec, pitch_relative(spec, pitch, self.settings)], dim=1)
+            spec = torch.cat([spec, pitch_relative(spec[:, :core], pitch, self.settings)], dim=1)
         h = self.convs(spec).flatten(1)
         if cfg.encoder_pitch:
             h = torch.cat([h, pitch_features(pitch, cfg.pitch_features)], dim=-1)
@@ -232,9 +250,16 @@ class Encoder(nn.Module):
         return mu, logvar.clamp(-12.0, 8.0)
 
 
+# the high band's harmonics and texture continue the core's top (spectral band replication): every bin above
+# the core reads the core's fine structure a whole number of harmonic steps of about SOURCE_HZ lower
+SOURCE_HZ = 4000.0
+SMOOTH_BINS = 33  # the core's fine structure: each bin in dB against the mean of the 33 around it (about 500 Hz)
+
+
 class Decoder(nn.Module):
-    """Latent, pitch and velocity → a scaled spectrogram. Its ``forward`` compiles with TorchScript
-    (:mod:`~timbral.live`), so it reads plain numbers, not the config."""
+    """Latent, pitch and velocity → what the model hears of a note (:meth:`heard`: the core's bins and the high
+    band's band levels) and its whole spectrogram (:meth:`forward`: every bin to Nyquist), scaled. Its methods
+    compile with TorchScript (:mod:`~timbral.live`), so they read plain numbers, not the config."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -243,10 +268,12 @@ class Decoder(nn.Module):
         self.config, self.settings = config, s
         self.channels, self.n_pitch_features = c, config.pitch_features
         self.pitch_conditioning, self.harmonic_template = config.pitch_conditioning, config.harmonic_template
-        self.harmonic_noise, self.n_bins, self.n_harmonics = config.harmonic_noise, s.n_bins, HARMONICS
+        self.harmonic_noise, self.n_bins, self.n_harmonics = config.harmonic_noise, s.core_bins, HARMONICS
+        self.n_high_bands, self.full_bins, self.bin_hz = s.n_high_bands, s.n_bins, s.bin_hz
         self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
         self.floor = 10.0 ** (self.lo / 20.0)  # the linear magnitude of the bottom of the range
         self.db_to_log = DB_TO_LOG  # a plain attribute: TorchScript reads no module constants
+        self.source_hz, self.smooth_bins = SOURCE_HZ, SMOOTH_BINS
         self.sr, self.n_fft, self.n_frames = s.sr, s.n_fft, s.n_frames
         self.steps = math.ceil(s.n_frames / 16)
         cond = config.latent_dim + (config.pitch_features + 1 + 1 if config.pitch_conditioning else 0)
@@ -260,13 +287,25 @@ class Decoder(nn.Module):
             for i in range(config.decoder_blocks))
         self.up3 = nn.ConvTranspose1d(c, c, 4, stride=4)
         if config.harmonic_noise:
-            self.out = nn.Conv1d(c, s.n_bins + HARMONICS + NOISE_BANDS, 1)
-            self.register_buffer("bands", band_interpolation(NOISE_BANDS, s.n_bins), persistent=False)
+            self.out = nn.Conv1d(c, s.core_bins + HARMONICS + NOISE_BANDS, 1)
+            self.register_buffer("bands", band_interpolation(NOISE_BANDS, s.core_bins), persistent=False)
         else:
-            self.out = nn.Conv1d(c, (2 if config.harmonic_template else 1) * s.n_bins, 1)
+            self.out = nn.Conv1d(c, (2 if config.harmonic_template else 1) * s.core_bins, 1)
             self.register_buffer("bands", torch.zeros(0, 0), persistent=False)
+        # the high band: a level per band and frame, spread over its bins, with the core's fine structure on top
+        self.high = nn.Conv1d(c, s.n_high_bands, 1) if s.n_high_bands else nn.Identity()
+        self.register_buffer("spread", torch.from_numpy(band_spread(s)) if s.n_high_bands else torch.zeros(0, 0),
+                             persistent=False)
+        self.register_buffer("high_bins", torch.arange(s.core_bins, s.n_bins, dtype=torch.float32), persistent=False)
 
     def forward(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
+        """The whole scaled spectrogram ``(batch, n_bins, frames)``: the core, then the high band at every bin."""
+        return self.full(self.heard(z, pitch, velocity), pitch)
+
+    @torch.jit.export
+    def heard(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
+        """What the model hears of the note it makes ``(batch, heard_rows, frames)``: the core's bins, then the
+        high band's band levels (what training compares with a note's own)."""
         if self.pitch_conditioning:
             cond = torch.cat([z, pitch_features(pitch, self.n_pitch_features), velocity.float().unsqueeze(-1) / 127.0], dim=-1)
         else:
@@ -281,17 +320,40 @@ class Decoder(nn.Module):
         h = F.gelu(self.up3(h))[..., : self.n_frames]
         out = self.out(h)
         if self.harmonic_noise:
-            return self.harmonics_and_noise(out, pitch)
-        if self.harmonic_template:
+            core = self.harmonics_and_noise(out, pitch)
+        elif self.harmonic_template:
             direct, gate = out.chunk(2, dim=1)
-            out = direct + gate * harmonic_comb(pitch, self.sr, self.n_fft).unsqueeze(-1)
-        return torch.sigmoid(out)
+            core = torch.sigmoid(direct + gate * harmonic_comb(pitch, self.sr, self.n_fft, self.n_bins).unsqueeze(-1))
+        else:
+            core = torch.sigmoid(out)
+        if self.n_high_bands == 0:
+            return core
+        return torch.cat([core, torch.sigmoid(self.high(h))], dim=1)
+
+    @torch.jit.export
+    def full(self, heard: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """Heard rows ``(batch, heard_rows, frames)`` → the whole scaled spectrogram: each bin above the core
+        takes its band's level (spread between band centres) plus the core's fine structure from a whole
+        number of harmonic steps lower, so harmonics continue at multiples of the pitch and noise stays noise."""
+        if self.n_high_bands == 0:
+            return heard
+        core, bands = heard[:, : self.n_bins], heard[:, self.n_bins :]
+        envelope = torch.einsum("kb,nbt->nkt", self.spread, bands)
+        smooth = F.avg_pool1d(core.transpose(1, 2), self.smooth_bins, 1, self.smooth_bins // 2, count_include_pad=False)
+        f0 = pitch_hz(pitch)
+        step = f0 * torch.clamp(torch.round(self.source_hz / f0), min=1.0) / self.bin_hz  # in bins, a multiple of f0
+        if not self.pitch_conditioning:  # a model that ignores pitch continues its core by a fixed step
+            step = torch.full_like(step, self.source_hz / self.bin_hz)
+        above = self.high_bins[None, :] - float(self.n_bins - 1)
+        source = self.high_bins[None, :] - torch.ceil(above / step[:, None]) * step[:, None]
+        fine = read_bins(core - smooth.transpose(1, 2), source)
+        return torch.cat([core, (envelope + fine).clamp(0.0, 1.0)], dim=1)
 
     def harmonics_and_noise(self, out: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
-        """The scaled spectrogram whose magnitudes add a free head's, the harmonics' (each its own level
+        """The scaled core whose magnitudes add a free head's, the harmonics' (each its own level
         over time, placed at exactly ``k`` × f0) and a noise filter's (band levels, interpolated between)."""
         direct, harmonics, noise = out.split([self.n_bins, self.n_harmonics, self.bands.shape[1]], dim=1)
-        lobes = harmonic_lobes(pitch, self.sr, self.n_fft, self.n_harmonics)
+        lobes = harmonic_lobes(pitch, self.sr, self.n_fft, self.n_bins, self.n_harmonics)
         total = (self.magnitude(direct) + torch.einsum("bkt,bkf->bft", self.magnitude(harmonics), lobes)
                  + torch.einsum("fn,bnt->bft", self.bands, self.magnitude(noise)) + self.floor)
         return ((20.0 * torch.log10(total) - self.lo) / (self.hi - self.lo)).clamp(max=1.0)
@@ -312,28 +374,37 @@ class TimbreVAE(nn.Module):
         self.family_head = nn.Linear(config.latent_dim, config.n_families) if config.n_families else None
 
     def forward(self, spec, pitch, velocity, source: torch.Tensor | None = None):
-        """Rebuild each note from a latent sample (μ in eval mode); with ``source``, note ``i`` is
-        rebuilt from the latent of note ``source[i]`` (another note of its instrument, in training)."""
+        """Rebuild what the model hears of each note (``(batch, heard_rows, frames)``) from a latent sample (μ in
+        eval mode); with ``source``, note ``i`` is rebuilt from the latent of note ``source[i]`` (another note of
+        its instrument, in training)."""
         mu, logvar = self.encoder(spec, pitch)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
-        return self.decoder(z if source is None else z[source], pitch, velocity), mu, logvar
+        return self.decoder.heard(z if source is None else z[source], pitch, velocity), mu, logvar
 
     def encode(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The latent (μ, log σ²) of scaled spectrograms ``(batch, bins, frames)`` at ``pitch`` as Timbral
+        """The latent (μ, log σ²) of heard spectrograms ``(batch, heard_rows, frames)`` at ``pitch`` as Timbral
         hears a sound: the encoder's, averaged over the note resampled by each of ``config.encode_shifts``
-        semitones (:func:`~timbral.spectral.shift_bins`, its pitch moved along), so that where a timbre lands
+        semitones (:func:`~timbral.spectral.shift_heard`, its pitch moved along), so that where a timbre lands
         depends less on the very pitch it was played at. Training hears each note once (:meth:`forward`)."""
-        views = [self.encoder(spec if s == 0 else shift_bins(spec, torch.full((len(spec),), s, device=spec.device)),
+        settings = self.config.spectral_settings
+        views = [self.encoder(spec if s == 0 else shift_heard(spec, torch.full((len(spec),), s, device=spec.device), settings),
                               pitch if s == 0 else pitch.float() + s) for s in self.config.encode_shifts]
         return torch.stack([mu for mu, _ in views]).mean(0), torch.stack([lv for _, lv in views]).mean(0)
 
     # --- the boundary between audio and the model -------------------------------------------------
 
-    def spectrogram_of(self, audio: np.ndarray) -> torch.Tensor:
-        """What the model hears of ``audio`` (``(samples,)`` or ``(n, samples)`` at its rate): the
-        log-magnitude spectrogram scaled to [0, 1] by the model's bounds, ``(n, bins, frames)``."""
+    def full_spectrogram_of(self, audio: np.ndarray) -> torch.Tensor:
+        """The whole spectrogram of ``audio`` (``(samples,)`` or ``(n, samples)`` at the model's rate), every bin to
+        Nyquist, in dB scaled to [0, 1] by the model's bounds: ``(n, n_bins, frames)``."""
         db = torch.from_numpy(log_magnitude(np.asarray(audio, np.float32), self.config.spectral_settings))
         return self.config.scale.scale(db).clamp(0.0, 1.0).reshape(-1, *db.shape[-2:])
+
+    def spectrogram_of(self, audio: np.ndarray) -> torch.Tensor:
+        """What the model hears of ``audio``: the core's bins and the high band's band levels, scaled,
+        ``(n, heard_rows, frames)`` (:func:`~timbral.spectral.heard_of`)."""
+        settings, scale = self.config.spectral_settings, self.config.scale
+        db = torch.from_numpy(log_magnitude(np.asarray(audio, np.float32), settings)).reshape(-1, settings.n_bins, settings.n_frames)
+        return scale.scale(heard_of(db, settings)).clamp(0.0, 1.0)
 
     def magnitude_of(self, output: torch.Tensor) -> np.ndarray:
         """The linear magnitudes ``(n, bins, frames)`` of decoder outputs (scaled spectrograms)."""
@@ -376,7 +447,8 @@ def fit_latents(model: TimbreVAE, spec: torch.Tensor, pitch: torch.Tensor, veloc
     optimiser = torch.optim.Adam([z], lr=lr)
     with torch.enable_grad():
         for _ in range(steps):
-            l1, sc = reconstruction_losses(model.decoder(z, pitch, velocity), spec, model.config.scale)
+            l1, sc = reconstruction_losses(model.decoder.heard(z, pitch, velocity), spec, model.config.scale,
+                                           model.config.spectral_settings.core_bins)
             (z.grad,) = torch.autograd.grad(l1 + sc, [z])  # the decoder's weights get no gradient
             optimiser.step()
     return z.detach()

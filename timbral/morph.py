@@ -30,6 +30,7 @@ import numpy as np
 from .export import audio_bytes, key_ranges
 from .latent import Encoded, Timbral, path_details
 from .phase import pghi, reconstruct
+from .settings import SAMPLE_RATE
 
 FORMATS = ("sfz", "dspreset", "multisample")
 # SFZ's xf_cccurve: equal gain (straight lines), right for layers that start from one phase and so add
@@ -42,7 +43,8 @@ PEAK_DBFS = -1.0
 
 @dataclass(frozen=True)
 class Morph:
-    """A morph instrument: ``audio[layer, pitch]`` (16 kHz), the layers' labels, the pitches, the CC."""
+    """A morph instrument: ``audio[layer, pitch]`` (at Timbral's rate), the layers' labels, the pitches, the CC, and
+    the rate its samples are written at (48 kHz, or 44.1 kHz on request)."""
 
     name: str
     audio: np.ndarray  # (layers, pitches, samples)
@@ -50,6 +52,7 @@ class Morph:
     pitches: list[int]
     cc: int = 1
     curve: str = "gain"
+    rate: int = SAMPLE_RATE
 
     @property
     def layers(self) -> int:
@@ -60,7 +63,7 @@ class Morph:
 
     def samples(self, bits: int = 24) -> dict[str, bytes]:
         """Every layer at every pitch as a WAV, by its path in the instrument."""
-        return {self.sample(i, p): audio_bytes(self.audio[i, j], bits=bits)
+        return {self.sample(i, p): audio_bytes(self.audio[i, j], bits=bits, rate=self.rate)
                 for i in range(self.layers) for j, p in enumerate(self.pitches)}
 
 

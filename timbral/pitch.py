@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .settings import SAMPLE_RATE
+
+ANALYSIS_RATE = 16000  # a pitch is found at 16 kHz: pYIN's frames and the harmonic search are sized for it
 NOMINAL_PITCH = 60  # where an unpitched sound is played unless told otherwise
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 SEMITONES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
@@ -119,16 +122,20 @@ def pitch_from_name(stem: str) -> tuple[int | None, str]:
     return None, " ".join(words)
 
 
-def detect_pitch(y: np.ndarray, sr: int = 16000) -> PitchEstimate:
-    """The pitch heard in a note (mono float samples from its onset), or an unpitched estimate.
+def detect_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> PitchEstimate:
+    """The pitch heard in a note (mono float samples at ``sr`` from its onset), or an unpitched estimate.
 
-    pYIN runs over the first 2.5 s, and only the *sounding* frames (within 30 dB of the
+    The note is heard at :data:`ANALYSIS_RATE`; pYIN runs over the first 2.5 s, and only the *sounding* frames (within 30 dB of the
     loudest) count, so a short hit followed by silence is judged by the hit. When pYIN finds
     no steady pitch, a harmonic fallback looks for the fundamental whose harmonics hold most
     of the sound's energy (a bell's steady hum under inharmonic strike partials, a marimba).
     Below :data:`MIN_CONFIDENCE` the sound is unpitched, at :data:`NOMINAL_PITCH`.
     """
     y = np.asarray(y, dtype=np.float32)[: int(2.5 * sr)]
+    if sr != ANALYSIS_RATE and y.size:
+        import soxr
+
+        y, sr = soxr.resample(y, sr, ANALYSIS_RATE).astype(np.float32), ANALYSIS_RATE
     if y.size < 2048 or not np.any(y):
         return PitchEstimate(NOMINAL_PITCH, False, 0.0, "none")
     estimate = _pyin(y, sr)
@@ -139,7 +146,7 @@ def detect_pitch(y: np.ndarray, sr: int = 16000) -> PitchEstimate:
     return _up_to_the_lowest_partial(estimate, y, sr)
 
 
-def find_pitch(y: np.ndarray, sr: int = 16000, *, given=None, name: str | None = None) -> PitchEstimate:
+def find_pitch(y: np.ndarray, sr: int = SAMPLE_RATE, *, given=None, name: str | None = None) -> PitchEstimate:
     """The pitch of a user's sound: ``given`` (number or note name), else stated in ``name``, else detected."""
     if given is not None and given != "":
         return PitchEstimate(parse_pitch(given), True, 1.0, "given")

@@ -1,61 +1,24 @@
-"""The representation the model sees: log-magnitude STFT of the whole 4 s note, min-max scaled.
+"""The representation the model sees: log-magnitude STFT of the whole 4 s note at the full rate, min-max scaled.
 
 Conventions follow librosa: a periodic Hann window, ``center=True`` with zero padding, so
 frame ``t`` is centred on sample ``t * hop_length``. Magnitudes become dB with an absolute
 floor, then are scaled to [0, 1] with **dataset-level** bounds that travel with a model,
 so a decoded spectrogram keeps its absolute level.
+
+A note is held in two forms (:mod:`~timbral.settings`): its *full* spectrogram (every bin up to 24 kHz:
+what is played back) and what the model *hears* of it (the core's bins up to 8 kHz, then the high band as
+the mean power of each of a few log-spaced bands): :func:`heard_of` turns the first into the second.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-
-@dataclass(frozen=True)
-class SpectralSettings:
-    """STFT and dB settings; their hash keys the feature cache."""
-
-    sr: int = 16000
-    n_fft: int = 1024
-    hop_length: int = 256
-    duration: float = 4.0
-    floor_db: float = -80.0
-
-    def __post_init__(self):
-        if self.n_fft < 16 or self.n_fft & (self.n_fft - 1):
-            raise ValueError(f"n_fft must be a power of two >= 16, got {self.n_fft}")
-        if not 0 < self.hop_length <= self.n_fft // 4:
-            raise ValueError(f"hop_length must be in 1..n_fft/4 ({self.n_fft // 4}) for phase to be rebuilt well")
-        if self.sr <= 0 or self.duration <= 0:
-            raise ValueError("sr and duration must be positive")
-
-    @property
-    def n_samples(self) -> int:
-        return round(self.sr * self.duration)
-
-    @property
-    def n_bins(self) -> int:
-        return self.n_fft // 2 + 1
-
-    @property
-    def n_frames(self) -> int:
-        return 1 + self.n_samples // self.hop_length
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> SpectralSettings:
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
-
-    def key(self) -> str:
-        return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+from .settings import SpectralSettings
 
 
 @dataclass(frozen=True)
@@ -142,3 +105,63 @@ def read_bins(spec: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
     below = spec.gather(1, low[..., None].expand(-1, -1, frames))
     above = spec.gather(1, (low + 1)[..., None].expand(-1, -1, frames))
     return torch.where(inside[..., None], below + frac * (above - below), torch.zeros_like(below))
+
+
+# --- the high band as a few bands -----------------------------------------------------------------
+
+def band_edges(settings: SpectralSettings) -> np.ndarray:
+    """The high band's ``n_high_bands + 1`` band edges in Hz, log-spaced from ``core_hz`` to Nyquist."""
+    return settings.core_hz * (settings.sr / 2 / settings.core_hz) ** np.linspace(0.0, 1.0, settings.n_high_bands + 1)
+
+
+def band_means(settings: SpectralSettings) -> np.ndarray:
+    """``(n_high_bands, n_bins - core_bins)``: each band's mean over the bins above the core that it holds."""
+    freqs = np.arange(settings.core_bins, settings.n_bins) * settings.bin_hz
+    band = np.clip(np.searchsorted(band_edges(settings), freqs, side="right") - 1, 0, settings.n_high_bands - 1)
+    weights = np.zeros((settings.n_high_bands, len(freqs)), np.float32)
+    weights[band, np.arange(len(freqs))] = 1.0
+    return weights / np.maximum(weights.sum(axis=1, keepdims=True), 1.0)
+
+
+def band_spread(settings: SpectralSettings) -> np.ndarray:
+    """``(n_bins - core_bins, n_high_bands)``: each bin above the core as a linear blend of the two bands whose
+    centres (on a log-frequency axis) lie around it (the nearest band's alone beyond the outer centres)."""
+    edges = np.log(band_edges(settings))
+    centres = (edges[:-1] + edges[1:]) / 2
+    at = np.log(np.arange(settings.core_bins, settings.n_bins) * settings.bin_hz)
+    position = np.interp(at, centres, np.arange(len(centres)))
+    low = np.clip(np.floor(position).astype(int), 0, max(0, len(centres) - 2))
+    frac = np.clip(position - low, 0.0, 1.0)
+    weights = np.zeros((len(at), len(centres)), np.float32)
+    weights[np.arange(len(at)), low] = 1.0 - frac
+    if len(centres) > 1:
+        weights[np.arange(len(at)), low + 1] += frac
+    return weights
+
+
+def heard_of(db, settings: SpectralSettings):
+    """What the model hears of full dB spectrograms ``(…, n_bins, frames)``: the core's rows as they are, then
+    each high band's mean power in dB (``(…, heard_rows, frames)``; numpy or torch, as given)."""
+    if not settings.n_high_bands:
+        return db
+    means = band_means(settings)
+    if torch.is_tensor(db):
+        power = torch.exp(db[..., settings.core_bins :, :] * (2 * DB_TO_LOG))
+        bands = 10.0 * torch.log10(torch.einsum("bk,...kt->...bt", torch.from_numpy(means).to(db), power).clamp(min=1e-30))
+        return torch.cat([db[..., : settings.core_bins, :], bands.clamp(min=settings.floor_db)], dim=-2)
+    power = np.exp(np.asarray(db, np.float64)[..., settings.core_bins :, :] * (2 * DB_TO_LOG))
+    bands = 10.0 * np.log10(np.maximum(np.einsum("bk,...kt->...bt", means, power), 1e-30))
+    return np.concatenate([db[..., : settings.core_bins, :], np.maximum(bands, settings.floor_db).astype(db.dtype)], axis=-2)
+
+
+def shift_heard(spec: torch.Tensor, semitones: torch.Tensor, settings: SpectralSettings) -> torch.Tensor:
+    """What the model hears ``(batch, heard_rows, frames)`` of each note moved by its ``semitones``, as when a
+    recording is resampled: the core's bins by :func:`shift_bins`, the high band's bands along their
+    log-frequency axis (a band is the ratio ``Nyquist / core_hz`` split ``n_high_bands`` ways)."""
+    core = shift_bins(spec[:, : settings.core_bins], semitones)
+    if not settings.n_high_bands:
+        return core
+    octaves_per_band = math.log2(settings.sr / 2 / settings.core_hz) / settings.n_high_bands
+    rows = torch.arange(settings.n_high_bands, device=spec.device, dtype=torch.float32)
+    position = rows[None, :] - semitones.float()[:, None] / 12.0 / octaves_per_band
+    return torch.cat([core, read_bins(spec[:, settings.core_bins :], position)], dim=1)

@@ -113,8 +113,6 @@ class TrainConfig:
     encoder_relative: bool = setting(False, "the encoder also hears the spectrum on a log-frequency axis that starts at "
                                             "the note's pitch, where an instrument's harmonics sit at the same place "
                                             "whatever it plays", model=True)
-    n_fft: int = setting(1024, "STFT size of the spectrograms", kind="count")
-    hop_length: int = setting(256, "STFT hop of the spectrograms", kind="count")
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -334,7 +332,7 @@ def _settings(out: Path, cfg: TrainConfig | None, resume: bool, world: int) -> t
 
 def _data(data_dir, cfg: TrainConfig, rank: int, progress: bool) -> tuple[FeatureStore, np.ndarray, np.ndarray]:
     """The feature store (built by rank 0 while the others wait), its train rows and up to 256 valid rows."""
-    settings = SpectralSettings(n_fft=cfg.n_fft, hop_length=cfg.hop_length)
+    settings = SpectralSettings()  # the one declaration (timbral.settings): rate, STFT and the core/high-band split
     if rank == 0:
         store = feature_store(data_dir, settings, progress=progress)
     _barrier()
@@ -449,7 +447,8 @@ def input_level(store: FeatureStore, rows: np.ndarray, limit: int = 2000) -> flo
     loud = np.array([r for r in rows if store.index[r].get("velocity", 100) >= 80], dtype=int)
     chosen = loud if len(loud) else np.asarray(rows, dtype=int)
     chosen = chosen[np.linspace(0, len(chosen) - 1, min(limit, len(chosen))).astype(int)]
-    return round(float(np.median([level_db(store.specs[r]) for r in chosen])), 2)
+    core = store.settings.core_bins  # a note's level is measured where every note has sound
+    return round(float(np.median([level_db(store.specs[r][:core]) for r in chosen])), 2)
 
 
 def _has_split(store: FeatureStore) -> bool:
@@ -533,8 +532,10 @@ def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, de
 ## Data
 - dataset: `{Path(data_dir).name}` ({len(store.index)} notes; {len(train_rows)} in training)
 - split: {split_line}
-- representation: log-magnitude STFT, n_fft {cfg.n_fft}, hop {cfg.hop_length}, {store.settings.n_frames} frames,
-  dB floor {store.settings.floor_db:g}, dataset bounds {store.bounds.lo:g}..{store.bounds.hi:g} dB
+- representation: log-magnitude STFT at {store.settings.sr / 1000:g} kHz, n_fft {store.settings.n_fft}, hop {store.settings.hop_length},
+  {store.settings.n_frames} frames; the core's {store.settings.core_bins} bins to {store.settings.core_hz / 1000:g} kHz and
+  {store.settings.n_high_bands} band levels above; dB floor {store.settings.floor_db:g}, dataset bounds
+  {store.bounds.lo:g}..{store.bounds.hi:g} dB
 
 ## Training
 - steps: {steps_done} of {cfg.steps} (batch {cfg.batch_size}, {steps_done * cfg.batch_size / len(train_rows):.1f} epochs)

@@ -86,9 +86,11 @@ def cmd_data_features(args) -> None:
     from ..data.features import feature_store
     from ..spectral import SpectralSettings
 
-    store = feature_store(args.data, SpectralSettings(n_fft=args.n_fft, hop_length=args.hop_length), cache_dir=args.cache)
-    n, bins, frames = store.specs.shape
-    print(f"{store.path}: {n} notes, {bins} bins x {frames} frames, bounds {store.bounds.lo:g}..{store.bounds.hi:g} dB")
+    store = feature_store(args.data, SpectralSettings(), cache_dir=args.cache)
+    n, rows, frames = store.specs.shape
+    s = store.settings
+    print(f"{store.path}: {n} notes, {rows} rows ({s.core_bins} bins to {s.core_hz / 1000:g} kHz and {s.n_high_bands} bands "
+          f"above) x {frames} frames, bounds {store.bounds.lo:g}..{store.bounds.hi:g} dB")
 
 
 def cmd_resynth(args) -> None:
@@ -198,9 +200,8 @@ def add_parsers(sub) -> None:
              "timbral data info data/default --json", cmd_data_info)
     p.add_argument("data", type=Path)
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p = verb(dsub, "features", "Compute (or find cached) the log-magnitude spectrograms of a dataset.",
+    p = verb(dsub, "features", "Compute (or find cached) what the model hears of a dataset's notes: their log-magnitude spectrograms to "
+             "8 kHz and the band levels above.",
               "timbral data features data/default", cmd_data_features)
     p.add_argument("data", type=Path)
-    p.add_argument("--n-fft", type=int, default=1024)
-    p.add_argument("--hop-length", type=int, default=256)
     p.add_argument("--cache", type=Path, help="cache folder (default DATA/features)")

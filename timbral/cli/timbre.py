@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..settings import EXPORT_RATES, SAMPLE_RATE
 from .common import verb
 
 
@@ -52,7 +53,7 @@ def cmd_interpolate(args) -> None:
     sounds = {"sound1_" + _slug_of(args.a): _original(t, args.a), "sound2_" + _slug_of(args.b): _original(t, args.b)}
     sounds |= {f"step_{i:02d}": y for i, y in enumerate(path)}
     sounds["all"] = np.concatenate(path)
-    written = write_sounds(args.out, sounds, fmt=args.format, bits=args.bits)
+    written = write_sounds(args.out, sounds, fmt=args.format, bits=args.bits, rate=args.sr)
     if args.zip:
         written.append(write_zip(args.out / "interpolation.zip", {p.name: p.read_bytes() for p in written}))
     print(f"{args.steps} steps from {args.a} to {args.b} at pitch {pitch} ({args.method}): {len(written)} files in {args.out}")
@@ -82,7 +83,7 @@ def cmd_mix(args) -> None:
         weights = _numbers(args.weights, n, "--weights") if args.weights else [1.0] * n
     t = _timbral(args)
     y = t.mix(args.sources, weights, pitch=args.pitch)
-    out = write_sound(args.out, y, bits=args.bits)
+    out = write_sound(args.out, y, bits=args.bits, rate=args.sr)
     w = np.asarray(weights) / np.sum(weights)
     print(f"{out}: " + ", ".join(f"{s} {wi:.2f}" for s, wi in zip(args.sources, w)))
 
@@ -103,7 +104,8 @@ def cmd_random(args) -> None:
     t = _timbral(args)
     sounds = t.random(args.n, temperature=args.temperature, seed=args.seed, pitch=args.pitch)
     tag = f"random_t{args.temperature:g}_s{args.seed}" if args.seed is not None else f"random_t{args.temperature:g}"
-    written = write_sounds(args.out, {f"{tag}_{i:02d}": y for i, y in enumerate(sounds)}, fmt=args.format, bits=args.bits)
+    written = write_sounds(args.out, {f"{tag}_{i:02d}": y for i, y in enumerate(sounds)}, fmt=args.format, bits=args.bits,
+                           rate=args.sr)
     print(f"{len(written)} random sounds at pitch {args.pitch} in {args.out}")
 
 
@@ -148,12 +150,14 @@ def cmd_export_sfz(args) -> None:
     pitches = parse_numbers(args.pitches, 0, 127, "--pitches")
     velocities = parse_numbers(args.velocities, 1, 127, "--velocities")
     name = slug(args.name or _slug_of(args.source))
-    files = sfz_instrument(_timbral(args), args.source, name=name, pitches=pitches, velocities=velocities, bits=args.bits)
+    files = sfz_instrument(_timbral(args), args.source, name=name, pitches=pitches, velocities=velocities, bits=args.bits,
+                           rate=args.sr)
     write_zip(args.out, files)
     print(f"{args.out}: {name}.sfz with {len(files) - 1} samples ({len(pitches)} pitches x {len(velocities)} velocity layers)")
 
 
 def cmd_export_morph(args) -> None:
+    import dataclasses
     import time
 
     from ..data.notes import parse_numbers
@@ -166,6 +170,7 @@ def cmd_export_morph(args) -> None:
     start = time.perf_counter()
     m = render(_timbral(args), args.sources, layers=args.layers, pitches=pitches, velocity=args.velocity,
                recorded=not args.from_model, name=name, labels=[_slug_of(s) for s in args.sources], cc=args.cc, curve=args.curve)
+    m = dataclasses.replace(m, rate=args.sr)
     files = written(m, formats)
     args.out.mkdir(parents=True, exist_ok=True)
     for file_name, data in files.items():
@@ -200,8 +205,8 @@ def cmd_reconstruct(args) -> None:
     t = _timbral(args)
     a = t.analyse(args.input, args.pitch)
     e = t.encode(a, fit=args.fit)
-    out = t.decode(e, e.pitch)  # your sound is brought to the model's input level: a velocity-100 note
-    write_sound(args.out, out, bits=args.bits)
+    out = t.decode(e, e.pitch, recorded=False)  # what the model makes of it, at the level of a velocity-100 note
+    write_sound(args.out, out, bits=args.bits, rate=args.sr)
     y = a.note
     sc = float(spectral_convergence(out * np.max(np.abs(y)) / max(np.max(np.abs(out)), 1e-9), stft(y).abs().numpy()))
     if args.json:
@@ -246,7 +251,9 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _audio_flags(p: argparse.ArgumentParser, folder: bool) -> None:
-    p.add_argument("--bits", type=int, default=16, choices=(16, 24), help="sample size of the files (default 16)")
+    p.add_argument("--bits", type=int, default=24, choices=(16, 24), help="sample size of the files (default 24)")
+    p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
+                   help="sample rate of the files: 48000 (default, the whole band) or 44100")
     if folder:
         p.add_argument("--format", default="wav", choices=("wav", "flac"), help="file format (default wav)")
 
@@ -329,7 +336,7 @@ def add_parsers(sub) -> None:
                    help="sampled pitches: numbers or note names, a list or a range, e.g. 24:96:3 (default) or C1:C7:3; "
                         "each serves its neighbours")
     p.add_argument("--velocities", default="50,100", help="velocity layers (default 50,100)")
-    p.add_argument("--bits", type=int, default=24, choices=(16, 24), help="sample size (default 24)")
+    _audio_flags(p, folder=False)
     _model_flags(p)
 
     p = verb(sub, "export-morph", "Export a blend path as a morph instrument for your DAW: its steps as layers every few "
@@ -347,6 +354,8 @@ def add_parsers(sub) -> None:
                    help="crossfade curve: gain (straight lines, default: the layers start from one phase and add like copies) or power")
     p.add_argument("--velocity", type=int, default=100, help="the velocity the layers are decoded at (default 100)")
     p.add_argument("--from-model", action="store_true", help="the model's sounds alone, without the recordings' detail")
+    p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
+                   help="sample rate of the samples: 48000 (default, the whole band) or 44100")
     _model_flags(p)
 
     p = verb(sub, "export-nn", "Export the model as a live instrument for Max/MSP and Pure Data (the nn~ external): play it "

@@ -6,6 +6,8 @@
   melodic preset, each set of samples once (:func:`~timbral.data.sf2.distinct_presets`);
 - a variant of each such preset (a darker filter, or a slow swell with vibrato) where it sounds
   audibly different;
+- every drum of the SoundFonts' drum kits, each an instrument of the ``percussion`` family
+  (:func:`~timbral.data.render.render_drums`: a drum that sounds like one already kept is left out);
 - 1,000 procedural instruments (:mod:`~timbral.data.synth`).
 
 Every instrument plays 8 pitches of its own (:func:`~timbral.data.notes.spread_pitches`: one in
@@ -28,7 +30,7 @@ from .families import MELODIC_PROGRAMS
 from .info import BUILD_FILE
 from .notes import RenderReport
 from .nsynth import read_examples, write_json
-from .render import VARIANTS, PresetChoice, render_presets
+from .render import VARIANTS, PresetChoice, render_drums, render_presets
 from .sf2 import distinct_presets
 from .split import make_split, write_split
 from .synth import render_synth
@@ -98,6 +100,8 @@ def build_default_dataset(out: str | os.PathLike, *, workers: int | None = None,
     start = time.monotonic()
     report = render_presets(default_presets(), out, pitches=PITCH_RANGE, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
                             seed=SEED, velocities=VELOCITIES, workers=workers, audio_format=AUDIO_FORMAT, progress=progress)
+    report.merge(render_drums(default_soundfonts(), out, velocities=VELOCITIES, workers=workers, audio_format=AUDIO_FORMAT,
+                              progress=progress))
     report.merge(render_synth(out, SYNTH_INSTRUMENTS, seed=SEED, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
                               velocities=VELOCITIES, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
     write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE,

@@ -1,20 +1,21 @@
-"""The NSynth family vocabulary and the one table that maps General MIDI programs onto it.
+"""The NSynth family vocabulary and the tables that map General MIDI programs and drums onto it.
 
 NSynth has eleven instrument families and three sources. Timbral adds ``synth_pad``
-(GM pads and atmospheric effects are neither leads nor anything acoustic) as family 11.
-GM programs 115-127 (unpitched percussion and sound effects) are not melodic and are
-not rendered by default.
+(GM pads and atmospheric effects are neither leads nor anything acoustic) as family 11 and
+``percussion`` (the drums of a SoundFont's drum kits, :data:`GM_DRUMS`: kicks, snares, toms, hats,
+cymbals, hand percussion) as family 12. GM programs 115-127 (unpitched percussion and sound effects)
+are not melodic and are not rendered by default.
 """
 
 from __future__ import annotations
 
 FAMILIES = (
     "bass", "brass", "flute", "guitar", "keyboard", "mallet",
-    "organ", "reed", "string", "synth_lead", "vocal", "synth_pad",
+    "organ", "reed", "string", "synth_lead", "vocal", "synth_pad", "percussion",
 )
 # One colour per family, in FAMILIES order, for maps (Okabe-Ito and Tableau tones, told apart in print and on screen).
 FAMILY_COLOURS = ("#8c564b", "#e69f00", "#56b4e9", "#009e73", "#0072b2", "#bcbd22",
-                  "#cc79a7", "#f0e442", "#7f7f7f", "#e41a1c", "#9467bd", "#17becf")
+                  "#cc79a7", "#f0e442", "#7f7f7f", "#e41a1c", "#9467bd", "#17becf", "#3d3d3d")
 SOURCES = ("acoustic", "electronic", "synthetic")
 QUALITIES = (
     "bright", "dark", "distortion", "fast_decay", "long_release",
@@ -90,6 +91,19 @@ GM_PROGRAMS: dict[int, tuple[str, str, str]] = dict(enumerate([
     ("Applause", None, A), ("Gunshot", None, A),
 ]))
 MELODIC_PROGRAMS = tuple(p for p, (_, family, _) in GM_PROGRAMS.items() if family is not None)
+
+# The General MIDI percussion map: key -> drum (General MIDI Level 1, keys 35-81 of a drum kit)
+GM_DRUMS: dict[int, str] = dict(zip(range(35, 82), [
+    "Acoustic Bass Drum", "Bass Drum 1", "Side Stick", "Acoustic Snare", "Hand Clap", "Electric Snare",
+    "Low Floor Tom", "Closed Hi-Hat", "High Floor Tom", "Pedal Hi-Hat", "Low Tom", "Open Hi-Hat",
+    "Low-Mid Tom", "Hi-Mid Tom", "Crash Cymbal 1", "High Tom", "Ride Cymbal 1", "Chinese Cymbal",
+    "Ride Bell", "Tambourine", "Splash Cymbal", "Cowbell", "Crash Cymbal 2", "Vibraslap", "Ride Cymbal 2",
+    "Hi Bongo", "Low Bongo", "Mute Hi Conga", "Open Hi Conga", "Low Conga", "High Timbale", "Low Timbale",
+    "High Agogo", "Low Agogo", "Cabasa", "Maracas", "Short Whistle", "Long Whistle", "Short Guiro",
+    "Long Guiro", "Claves", "Hi Wood Block", "Low Wood Block", "Mute Cuica", "Open Cuica", "Mute Triangle",
+    "Open Triangle",
+]))
+ELECTRONIC_KITS = ("electronic", "808", "power")  # a drum kit whose name holds one of these is an electronic source
 
 
 def family_ids(names) -> dict[str, int]:

@@ -1,8 +1,9 @@
-"""The feature store: dB spectrograms of a dataset, computed once and memory-mapped after.
+"""The feature store: what the model hears of each note of a dataset, computed once and memory-mapped after.
 
 A store lives in ``<cache>/<key>/`` where the key hashes the spectral settings and the
 dataset's ``examples.json``: change either and a new store is built, run the same thing
-twice and the second run only opens the files. ``specs.npy`` holds float16 dB values,
+twice and the second run only opens the files. ``specs.npy`` holds float16 dB values (the core's bins,
+then the high band's band levels: :func:`~timbral.spectral.heard_of`),
 ``index.json`` the notes in order, ``meta.json`` the settings and the dataset-level
 :class:`~timbral.spectral.Bounds` that any model trained on it carries along.
 """
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 
 from ..progress import Bar
-from ..spectral import Bounds, SpectralSettings, log_magnitude
+from ..spectral import Bounds, SpectralSettings, heard_of, log_magnitude
 from .nsynth import EXAMPLES, DatasetError, audio_path, read_examples, write_json
 from .split import notes_in_split, read_split
 
@@ -40,7 +41,7 @@ class FeatureStore:
     settings: SpectralSettings
     bounds: Bounds
     index: list[dict]
-    specs: np.ndarray  # (n_notes, n_bins, n_frames) float16 dB, memory-mapped
+    specs: np.ndarray  # (n_notes, heard_rows, n_frames) float16 dB, memory-mapped
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> FeatureStore:
@@ -133,11 +134,11 @@ def feature_store(
 
 def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path, progress: bool) -> None:
     names = sorted(examples)
-    shape = (len(names), settings.n_bins, settings.n_frames)
+    shape = (len(names), settings.heard_rows, settings.n_frames)
     specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=shape)
     hi = -np.inf
     for start in Bar(range(0, len(names), BATCH), desc="computing spectrograms", unit="batch", disable=not progress or None):
-        db = log_magnitude(note_audio(data_dir, names[start : start + BATCH], settings), settings)
+        db = heard_of(log_magnitude(note_audio(data_dir, names[start : start + BATCH], settings), settings), settings)
         specs[start : start + len(db)] = db
         hi = max(hi, float(db.max()))
     specs.flush()

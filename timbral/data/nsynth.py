@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_path
-from ..audio import SAMPLE_RATE, AudioError, load_note, write_audio
+from ..audio import AudioError, load_note, write_audio
+from ..settings import SAMPLE_RATE
 from .families import FAMILIES, QUALITIES, SOURCES, family_ids
 
 EXAMPLES = "examples.json"
@@ -119,7 +120,8 @@ def audio_path(root: str | os.PathLike, note_str: str) -> Path:
 def iter_notes(root: str | os.PathLike, notes: list[str] | None = None) -> Iterator[tuple[np.ndarray, dict]]:
     """Yield ``(audio, metadata)`` for every note (or the named ``notes``), in sorted order.
 
-    Audio is float32 mono at 16 kHz, exactly 4 s, as stored (no trimming).
+    Audio is float32 mono at Timbral's rate (48 kHz; a 16 kHz NSynth note is resampled and has no high band), exactly
+    4 s, as stored (no trimming).
     """
     examples = read_examples(root)
     for key in sorted(examples) if notes is None else notes:
@@ -179,6 +181,8 @@ def display_name(meta: dict) -> str:
     'Acoustic Bass C1 · soft · FluidR3_GM'
     >>> display_name({"instrument_str": "bass_synthetic_033", "pitch": 60, "velocity": 127})
     'bass synthetic 033 C4 · loud'
+    >>> display_name({"instrument_name": "Crash Cymbal 1 (Standard)", "pitch": 60, "velocity": 50, "pitched": False})
+    'Crash Cymbal 1 (Standard) · soft'
     """
     from ..pitch import note_name
 
@@ -186,4 +190,5 @@ def display_name(meta: dict) -> str:
     velocity = int(meta.get("velocity", 100))
     dynamics = "soft" if velocity < 64 else "loud" if velocity >= 96 else "medium"
     origin = Path(meta["soundfont"]).stem if meta.get("soundfont") else None
-    return " · ".join(filter(None, [f"{instrument.strip()} {note_name(int(meta['pitch']))}", dynamics, origin]))
+    note = "" if meta.get("pitched") is False else f" {note_name(int(meta['pitch']))}"  # a drum has no note
+    return " · ".join(filter(None, [f"{instrument.strip()}{note}", dynamics, origin]))

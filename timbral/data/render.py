@@ -1,7 +1,9 @@
 """Render SoundFont presets into the NSynth layout, following NSynth's protocol.
 
-Each note is held for 3 s and released for 1 s, rendered by FluidSynth at 16 kHz with
-reverb and chorus off, mixed to mono and stored as 16-bit WAV. A TiMidity config (``.cfg``, GUS
+Each note is held for 3 s and released for 1 s, rendered by FluidSynth at 48 kHz (Timbral's rate) with
+reverb and chorus off, mixed to mono and stored as 16-bit WAV. A SoundFont's drum kits (bank 128) are
+rendered drum by drum (:func:`render_drums`): each drum of each kit an instrument of the ``percussion``
+family, played at its key, unpitched. A TiMidity config (``.cfg``, GUS
 patches such as Debian's freepats) renders the same way through TiMidity++ (:mod:`~timbral.data.timidity`). Renders that are silent
 (the key lies outside the preset's range) or clipped are dropped and counted.
 Output is deterministic: FluidSynth's float output (no dither), one fresh voice per note.
@@ -18,10 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..audio import SAMPLE_RATE
-from .families import GM_PROGRAMS, MELODIC_PROGRAMS
+from ..pitch import NOMINAL_PITCH
+from ..settings import SAMPLE_RATE
+from .families import ELECTRONIC_KITS, GM_DRUMS, GM_PROGRAMS, MELODIC_PROGRAMS
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
 from .nsynth import AUDIO_FORMATS, note_metadata, slug, write_note
+from .sf2 import PERCUSSION_BANK
 
 if TYPE_CHECKING:
     from .timidity import TimiditySynth
@@ -191,9 +195,16 @@ def _render_instrument(job: _Job) -> RenderReport:
 
 def _difference_db(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute difference of two notes' log spectra (dB, where either sounds within 40 dB of the louder's peak)."""
+    return _spectra_difference_db(_log_spectrum(a), _log_spectrum(b))
+
+
+def _log_spectrum(y: np.ndarray) -> np.ndarray:
     from scipy.signal import stft
 
-    spectra = [20 * np.log10(np.abs(stft(y, nperseg=1024)[2]) + 1e-9) for y in (a, b)]
+    return 20 * np.log10(np.abs(stft(y, nperseg=1024)[2]) + 1e-9)
+
+
+def _spectra_difference_db(*spectra: np.ndarray) -> float:
     floor = max(s.max() for s in spectra) - 60
     a_db, b_db = (np.maximum(s, floor) for s in spectra)
     sounding = np.maximum(a_db, b_db) > floor + 20  # where either really sounds
@@ -267,3 +278,74 @@ def render_presets(
             for p in presets]
     return render_instruments(_render_instrument, jobs, lambda j: len(j.pitches) * len(j.velocities), out,
                               desc="rendering SoundFont notes", workers=workers, progress=progress)
+
+
+# --- drum kits ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _DrumJob:
+    soundfont: str  # an absolute path
+    kits: tuple[int, ...]  # the programs of bank 128 that hold drum kits
+    key: int
+    velocities: tuple[int, ...]
+    out: str
+    gain: float
+    audio_format: str
+
+
+def drum_kits(soundfont: str | os.PathLike) -> tuple[int, ...]:
+    """The programs of a SoundFont's percussion bank (128) that hold a drum kit."""
+    synth = open_synth(soundfont)
+    try:
+        return tuple(p for p in range(128) if synth.preset_name(p, PERCUSSION_BANK) is not None)
+    finally:
+        synth.close()
+
+
+def _render_drum(job: _DrumJob) -> RenderReport:
+    """The drum at ``job.key`` of each kit of a SoundFont, as an instrument of its own unless it sounds like the
+    same key of a kit already kept (many kits share most of their drums)."""
+    key = f"{job.soundfont}@{job.gain}"
+    synth = _SYNTHS.get(key) or _SYNTHS.setdefault(key, open_synth(job.soundfont, job.gain))
+    report, kept = RenderReport(), []
+    stem = slug(Path(job.soundfont).stem)
+    for kit in job.kits:
+        kit_name = synth.preset_name(kit, PERCUSSION_BANK) or f"kit {kit}"
+        loud = synth.render(kit, job.key, 100, PERCUSSION_BANK)
+        if float(np.max(np.abs(loud))) < SILENT_PEAK:  # the kit has no drum at this key
+            report.dropped["silent"] += 1
+            continue
+        spectrum = _log_spectrum(loud)
+        if any(_spectra_difference_db(spectrum, other) < VARIANT_MIN_DB for other in kept):
+            report.close_variants.append(f"{stem}_kit{kit:03d}_{job.key:03d}")
+            continue
+        kept.append(spectrum)
+        source = "electronic" if any(word in kit_name.lower() for word in ELECTRONIC_KITS) else "acoustic"
+        instrument = f"percussion_{source}_{stem}_kit{kit:03d}_{job.key:03d}"
+        for velocity in job.velocities:
+            y = loud if velocity == 100 else synth.render(kit, job.key, velocity, PERCUSSION_BANK)
+            peak = float(np.max(np.abs(y)))
+            if peak < SILENT_PEAK or peak >= CLIP_PEAK:
+                report.dropped["silent" if peak < SILENT_PEAK else "clipped"] += 1
+                continue
+            meta = note_metadata(instrument, "percussion", source, NOMINAL_PITCH, velocity, qualities=("percussive",),
+                                 instrument_name=f"{GM_DRUMS[job.key]} ({kit_name.strip()})", soundfont=Path(job.soundfont).name,
+                                 bank=PERCUSSION_BANK, program=kit, key=job.key, pitched=False)
+            write_note(job.out, meta, y, job.audio_format)
+            report.written[meta["note_str"]] = meta
+    return report
+
+
+def render_drums(soundfonts: Sequence[str | os.PathLike], out: str | os.PathLike, *, velocities: Sequence[int] | str = (50, 100),
+                 workers: int | None = None, gain: float = GAIN, audio_format: str = "wav", progress: bool = True) -> RenderReport:
+    """Render every drum (GM keys 35-81) of every drum kit of the ``soundfonts`` into ``out``: each one an instrument of
+    the ``percussion`` family, played at its key for 3 s and released for 1 s, at each of ``velocities``, labelled
+    unpitched at C4 (where an unpitched sound plays); a drum that sounds like the same key of a kit kept before is
+    left out (within :data:`VARIANT_MIN_DB`)."""
+    if audio_format not in AUDIO_FORMATS:
+        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
+    velocities = parse_numbers(velocities, 1, 127, "velocities")
+    jobs = [_DrumJob(str(Path(sf).resolve()), kits, key, velocities, str(out), gain, audio_format)
+            for sf in soundfonts if (kits := drum_kits(sf)) for key in GM_DRUMS]
+    return render_instruments(_render_drum, jobs, lambda j: len(j.kits), out, desc="rendering drum kits",
+                              workers=workers, progress=progress, chunksize=2)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import lfilter
 
-from ..audio import SAMPLE_RATE
+from ..settings import SAMPLE_RATE
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
 from .nsynth import AUDIO_FORMATS, note_metadata, write_note
 
@@ -33,8 +33,8 @@ ON = round(NOTE_ON_SECONDS * SR)
 N = ON + round(RELEASE_SECONDS * SR)
 T = np.arange(N) / SR
 T32 = T.astype(np.float32)
-MAX_PARTIALS = 32
-TOP_HZ = 7000.0  # partials stop below Nyquist (8 kHz) with room for vibrato
+MAX_PARTIALS = 48
+TOP_HZ = min(20000.0, 0.42 * SR)  # partials stop at the top of hearing, below Nyquist with room for vibrato
 ENGINE_NAME = "timbral-synth"  # the source every procedural note records
 
 # (engine, family, lowest pitch, highest pitch): instrument i takes ROLES[i % len(ROLES)]. The ranges are wide,
@@ -93,7 +93,7 @@ def make_instrument(index: int, seed: int = 0) -> SynthInstrument:
 
 
 def render_note(inst: SynthInstrument, pitch: int, velocity: int) -> np.ndarray:
-    """Play ``pitch`` at ``velocity`` for 3 s and release it for 1 s: 4 s of float32 mono at 16 kHz.
+    """Play ``pitch`` at ``velocity`` for 3 s and release it for 1 s: 4 s of float32 mono at Timbral's rate (48 kHz).
 
     Velocity brightens the sound (``v`` in 0..1 reaches each engine) and sets its level.
     """
@@ -145,7 +145,7 @@ def _count(f0: float) -> int:
     return int(max(1, min(MAX_PARTIALS, TOP_HZ / f0)))
 
 
-HOP = 256  # control rate: envelopes given per 16 ms frame are interpolated to every sample
+HOP = round(0.016 * SR)  # control rate: envelopes given per 16 ms frame are interpolated to every sample
 FRAMES = N // HOP
 CONTROL_T = np.arange(FRAMES + 1) * HOP / SR
 _RAMP = np.arange(HOP, dtype=np.float32) / HOP

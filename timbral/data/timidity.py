@@ -3,7 +3,7 @@
 family of sampled instruments, with its own samples and its own synthesis engine.
 
 Each note is a fresh TiMidity++ process playing a one-note MIDI file (held 3 s, released 1 s) at
-16 kHz, mono, 16-bit, with reverb, chorus and delay off, so that renders are deterministic.
+48 kHz, mono, 16-bit, with reverb, chorus and delay off, so that renders are deterministic.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import SAMPLE_RATE
+from ..settings import SAMPLE_RATE
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS
 
 CONFIG_SUFFIX = ".cfg"

@@ -125,7 +125,7 @@ def your_entry(sound) -> dict:
 
 def library_entry(s) -> dict:
     """A library sound for the page: its friendly ``name`` (instrument, note, dynamics, origin); ``id`` is its note id."""
-    return {"id": s.name, **s.as_dict(), "name": s.title, "pitched": True, "source": "library"}
+    return {"id": s.name, **s.as_dict(), "name": s.title, "source": "library"}
 
 
 def encoded(sound_id: str, detail: bool = True) -> Encoded:
@@ -140,11 +140,10 @@ def encoded(sound_id: str, detail: bool = True) -> Encoded:
     if not detail:
         return Encoded(sound.latent, sound.pitch)
     try:
-        note = load_note(your_sounds().audio_path(sound_id), trim=False)
+        note = load_note(your_sounds().audio_path(sound_id), sr=t.settings.sr, trim=False)
     except AudioError:  # its audio is gone: the model's sound alone
         return Encoded(sound.latent, sound.pitch)
-    level = note * np.float32(10 ** (t.input_gain_db(note) / 20))
-    return Encoded(sound.latent, sound.pitch, details=((1.0, t.detail_of(level, sound.latent, sound.pitch)),))
+    return t.hear(note, sound.pitch, latent=sound.latent)
 
 
 def made_sound(made: Made, index: int, cache: dict | None = None) -> Encoded:
