@@ -16,7 +16,9 @@ beside every score and calibration rows measured in the same run (:mod:`timbral.
 The instruments: ``--instruments`` spread over the test split, at least a quarter of them (and 8) chosen among
 those whose note is bright or noisy (a tenth of a percent or more of its energy above 8 kHz: cymbals, hats,
 breath, bright leads); the bright and noisy notes are also reported on their own.
-Run:  .venv/bin/python benchmarks/quality.py [--model DIR] [--data data/default] [--instruments 32] [--json]
+``--high-band envelope`` (or ``none``) plays the model's high band another way, the same weights (the ablation's
+arms: the bands' levels as shaped noise, or nothing above 8 kHz as a 16 kHz model would).
+Run:  .venv/bin/python benchmarks/quality.py [--model DIR] [--data data/default] [--instruments 32] [--high-band ARM] [--json]
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
     parser.add_argument("--data", type=Path, default=Path("data/default"), help="dataset whose test split is measured")
     parser.add_argument("--instruments", type=int, default=32, help="instruments of the test split (default 32)")
+    parser.add_argument("--high-band", choices=("continued", "envelope", "none"), default="continued",
+                        help="how the model plays the band above 8 kHz (default continued: the recipe)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -109,7 +113,9 @@ def main() -> None:
     from timbral.model import load_model
 
     start = time.perf_counter()
-    t = Timbral(load_model(args.model), library=args.data)
+    model = load_model(args.model)
+    model.config.high_band = model.decoder.high_band = args.high_band  # no weight depends on it
+    t = Timbral(model, library=args.data)
     examples = read_examples(args.data)
     split = read_split(args.data)
     test = [examples[k] for k in notes_in_split(examples, split, "test" if split else None)]
@@ -132,8 +138,8 @@ def main() -> None:
         by_pitch.setdefault(m["pitch"], []).append(m)
     blends = [(v[0], v[-1]) for _, v in sorted(by_pitch.items()) if len(v) > 1][:8]
     figures = {
-        "instruments": len(picked), "bright": int(bright.sum()), "pairs": len(pairs), "pairs_bright": int(pair_bright.sum()),
-        "blends": len(blends),
+        "high_band": args.high_band, "instruments": len(picked), "bright": int(bright.sum()), "pairs": len(pairs),
+        "pairs_bright": int(pair_bright.sum()), "blends": len(blends),
         **medians(own, "own_pitch_"), **medians(own, "own_pitch_bright_", bright),
         "own_pitch_model_fitted": float(np.median(fitted["model"])),
         "own_pitch_bright_model_fitted": float(np.median(np.asarray(fitted["model"])[bright])) if bright.any() else None,

@@ -6,7 +6,11 @@ too when one is present (bf16 autocast, as ``timbral train`` uses). The baseline
 the same run, is the same loop with the original project's set-up (no pitch conditioning, no
 harmonic head or harmonics and noise, none of the generalisation recipe: plain batches, no level normalisation).
 
-Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--batch-size N] [--device cpu|cuda] [--json]
+``--profile`` splits a CPU step into its parts (loading the batch, the encoder, the decoder, the losses, the
+backward pass, the update) and times the arms that could buy more steps in the recipe's hour: one thread or two,
+batches of 64, ``torch.compile``, the feature store read into memory instead of memory-mapped.
+
+Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--batch-size N] [--device cpu|cuda] [--profile] [--json]
 """
 
 from __future__ import annotations
@@ -20,16 +24,23 @@ import numpy as np
 import torch
 
 
-def throughput(store, rows, cfg, device, steps: int) -> float:
-    from timbral.losses import training_losses
+def new_model(store, cfg, device):
+    from timbral.data.families import FAMILIES
     from timbral.model import ModelConfig, TimbreVAE
-    from timbral.train import Partners, step_batch
 
     model_cfg = ModelConfig(**cfg.model_settings(), spectral=store.settings.to_dict(), bounds=vars(store.bounds),
-                            n_families=12 if cfg.family_weight else 0)
-    partners = Partners(store, rows) if cfg.paired else None
+                            n_families=len(FAMILIES) if cfg.family_weight else 0)
     torch.set_flush_denormal(True)  # as timbral train does
-    model = TimbreVAE(model_cfg).to(device)
+    return TimbreVAE(model_cfg).to(device)
+
+
+def throughput(store, rows, cfg, device, steps: int, compiled: bool = False) -> float:
+    from timbral.losses import training_losses
+    from timbral.train import Partners, step_batch
+
+    partners = Partners(store, rows) if cfg.paired else None
+    model = new_model(store, cfg, device)
+    net = torch.compile(model) if compiled else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
     warmup = 5
@@ -40,13 +51,68 @@ def throughput(store, rows, cfg, device, steps: int) -> float:
             start = time.perf_counter()
         batch = step_batch(store, rows, partners, cfg, step, device)
         with amp:
-            loss = training_losses(model, batch, cfg, store.bounds, cfg.beta)["loss"]
+            loss = training_losses(net, batch, cfg, store.bounds, cfg.beta)["loss"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
     if device.type == "cuda":
         torch.cuda.synchronize()
     return steps * cfg.batch_size / (time.perf_counter() - start)
+
+
+def step_parts(store, rows, cfg, steps: int) -> dict[str, float]:
+    """Milliseconds per CPU step in each of its parts (the forward's encoder and decoder timed on their own)."""
+    from timbral.losses import training_losses
+    from timbral.train import Partners, step_batch
+
+    partners = Partners(store, rows) if cfg.paired else None
+    model = new_model(store, cfg, torch.device("cpu"))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    parts = {"batch": 0.0, "encoder": 0.0, "decoder": 0.0, "forward_and_losses": 0.0, "backward": 0.0, "update": 0.0}
+    for step in range(5 + steps):
+        clock = [time.perf_counter()]
+
+        def tick(name):
+            clock.append(time.perf_counter())
+            if step >= 5:
+                parts[name] += clock[-1] - clock[-2]
+
+        batch = step_batch(store, rows, partners, cfg, step, "cpu")
+        tick("batch")
+        with torch.no_grad():
+            mu, _ = model.encoder(batch["spec"], batch["pitch"])
+            tick("encoder")
+            model.decoder.heard(mu, batch["pitch"], batch["velocity"])
+            tick("decoder")
+        loss = training_losses(model, batch, cfg, store.bounds, cfg.beta)["loss"]
+        tick("forward_and_losses")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        tick("backward")
+        optimizer.step()
+        tick("update")
+    return {k: 1000 * v / steps for k, v in parts.items()}
+
+
+def profile(store, rows, cfg, steps: int) -> dict:
+    """The parts of a step, and the throughput arms (examples/s, each against the recipe timed in the same run)."""
+    import dataclasses
+
+    threads = torch.get_num_threads()
+    out = {f"step_ms_{k}": v for k, v in step_parts(store, rows, cfg, steps).items()}
+    out["recipe_examples_per_s"] = throughput(store, rows, cfg, torch.device("cpu"), steps)
+    torch.set_num_threads(1)
+    out["one_thread_examples_per_s"] = throughput(store, rows, cfg, torch.device("cpu"), steps)
+    torch.set_num_threads(threads)
+    out["batch_64_examples_per_s"] = throughput(store, rows, dataclasses.replace(cfg, batch_size=64), torch.device("cpu"), steps)
+    try:
+        out["compiled_examples_per_s"] = throughput(store, rows, cfg, torch.device("cpu"), steps, compiled=True)
+    except Exception as e:  # a compiler torch.compile needs and this machine lacks
+        out["compiled_error"] = f"{type(e).__name__}: {str(e)[:200]}"
+    kept = np.sort(rows)  # the training notes read into memory, numbered afresh
+    in_memory = dataclasses.replace(store, specs=np.ascontiguousarray(store.specs[kept]), index=[store.index[r] for r in kept])
+    out["in_memory_examples_per_s"] = throughput(in_memory, np.arange(len(rows)), cfg, torch.device("cpu"), steps)
+    return out
 
 
 def main() -> None:
@@ -56,6 +122,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, help="notes per step, for both set-ups (default: the recipe's)")
     parser.add_argument("--device", choices=["cpu", "cuda"], action="append",
                         help="where to time it, repeatable (default: the CPU, and the GPU when there is one)")
+    parser.add_argument("--profile", action="store_true", help="the parts of a CPU step and the CPU arms")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if "cuda" in (args.device or []) and not torch.cuda.is_available():
@@ -72,6 +139,10 @@ def main() -> None:
     original = TrainConfig(batch_size=batch_size, pitch_conditioning=False, harmonic_template=False, harmonic_noise=False,
                            family_weight=0.0, cross_pitch=0.0, contrastive_weight=0.0, noise_floor=0.0, level_normalise=False,
                            encoder_pitch=False)
+    if args.profile:
+        figures = profile(store, rows, default, args.steps)
+        print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in figures.items()}, indent=None if args.json else 1))
+        return
     devices = [torch.device(d) for d in args.device or ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])]
     results = {"threads": torch.get_num_threads(), "batch_size": default.batch_size}
     for device in devices:

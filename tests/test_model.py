@@ -338,3 +338,23 @@ def test_a_note_is_heard_over_its_resampled_neighbours():
     for bad in ([], [13.0], [float("nan")], ["2"], [True], 2.0, None):
         with pytest.raises(ValueError, match="encode_shifts"):
             ModelConfig(encode_shifts=bad)
+
+
+@torch.no_grad()
+def test_the_high_band_can_be_played_as_its_envelope_alone_or_not_at_all():
+    """The ablation's arms on the same weights: the core's harmonics continued (the recipe), the bands' levels as
+    shaped noise, nothing above 8 kHz (what a 16 kHz model plays)."""
+    torch.manual_seed(0)
+    model = TimbreVAE(ModelConfig(**TINY)).eval()
+    z, p, v = torch.randn(1, 8), torch.tensor([62]), torch.tensor([100])
+    played = {}
+    for arm in ("continued", "envelope", "none"):
+        other = TimbreVAE(ModelConfig(**TINY, high_band=arm)).eval()
+        other.load_state_dict(model.state_dict())
+        played[arm] = other.decoder(z, p, v)[0]
+        assert torch.equal(played[arm][:CORE], played["continued"][:CORE])  # the core is the same in every arm
+        assert torch.equal(torch.jit.script(other.decoder)(z, p, v)[0], played[arm])
+    assert (played["none"][CORE:] == 0).all() and (played["envelope"][CORE:] > 0).any()
+    assert not torch.equal(played["envelope"][CORE:], played["continued"][CORE:])
+    with pytest.raises(ValueError, match="high_band"):
+        ModelConfig(high_band="sparkle")

@@ -258,6 +258,17 @@ def test_first_start_estimates_scale_with_the_cores():
     assert minutes(150, cores=2) == "2 min" and minutes(150, cores=4) == "75 s" and minutes(150, cores=64) == "38 s"
 
 
+def test_the_first_starts_overall_progress_and_time_left_follow_the_pace_kept():
+    from timbral.studio.prepare import overall
+
+    plan = {"render": 100.0, "encode": 250.0, "map": 50.0}
+    assert overall(plan, {}, 0.0) == (0.0, 400.0)  # nothing counted: the plan's own time
+    share, left = overall(plan, {"render": (100, 100), "encode": (50, 100)}, 450.0)  # twice as slow as planned
+    assert share == pytest.approx(225 / 400) and left == pytest.approx(175 * 2)
+    share, left = overall(plan, {"render": (30, 100), "encode": (0, None)}, 30.0)  # a later step began: render is done
+    assert share == pytest.approx((100 + 125) / 400) and left == pytest.approx(175 * 30 / 225)
+
+
 def test_sounds_play_as_recorded_or_as_the_model_makes_them(client, ids):
     def audio(url):
         r = client.get(url)
@@ -406,7 +417,9 @@ def test_first_start_builds_in_the_background_and_says_so(tiny_model, tiny_libra
         r = client.get("/api/sounds")
         assert r.status_code == 503 and "still preparing" in r.get_json()["error"]
         time.sleep(0.05)
-    assert seen[-1]["ready"] and seen[-1]["error"] is None and {"step", "done", "total", "seconds"} <= set(seen[-1])
+    assert seen[-1]["ready"] and seen[-1]["error"] is None and {"step", "done", "total", "seconds", "overall", "left"} <= set(seen[-1])
+    shares = [s["overall"] for s in seen]
+    assert shares == sorted(shares) and shares[-1] == 1.0 and seen[-1]["left"] == 0  # it only moves forward
     assert client.get("/api/sounds").get_json()["total"] == 15
     assert client.get("/").status_code == 200 and client.get("/favicon.ico").status_code == 200
 

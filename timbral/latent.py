@@ -41,7 +41,7 @@ from .audio import (
     read_audio,
     seconds_in_file,
 )
-from .data.default import default_data_dir
+from .data.default import default_library_dir
 from .data.nsynth import DatasetError
 from .detail import MOVES, Detail, Details, key_of, summed, weighted
 from .library import Library
@@ -159,14 +159,15 @@ class Timbral:
         self.phase = phase
         self.n_iter = n_iter
         self.move = move  # how a sound's detail follows it to another pitch (timbral.detail), unless a call says
-        self.library_dir = Path(library) if library is not None else default_data_dir()
+        self.library_dir = Path(library) if library is not None else default_library_dir()
         self._library: Library | None = None
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.RLock()
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, *, library: str | os.PathLike | None = None) -> Timbral:
-        """The model in ``path`` (default: the shipped model) with the dataset ``library`` (default: data/default)."""
+        """The model in ``path`` (default: the shipped model) with the dataset ``library`` (default: data/library, the
+        studio's: the default dataset's loud notes)."""
         return cls(load_model(path), library=library)
 
     @cached_property
@@ -185,8 +186,8 @@ class Timbral:
         with self._lock:
             if self._library is None:
                 if not self.has_library:
-                    raise DatasetError(self.library_dir, "no library dataset here; build the default one with: "
-                                                         "timbral data default --out data/default")
+                    raise DatasetError(self.library_dir, "no library dataset here; build the studio's with: "
+                                                         "timbral data default --out data/library --velocities 100")
                 self._library = Library.open(self.model, self.library_dir)
             return self._library
 

@@ -70,7 +70,9 @@ def training_losses(model, batch: dict, cfg, bounds: Bounds, beta: float) -> dic
     contrastive = paired_contrastive(mu[:pairs].float(), mu[pairs : 2 * pairs].float()) if pairs else torch.zeros(())
     total = (l1 + cfg.sc_weight * sc + cfg.multires_weight * multires + beta * kl_penalty + cfg.family_weight * family
              + cfg.contrastive_weight * contrastive)
-    return {"loss": total, "l1": l1, "sc": sc, "multires": multires, "kl": kl, "family": family, "contrastive": contrastive}
+    high = (x_hat[:, core:].float() - x[:, core:]).abs().mean() if core < x.shape[1] else torch.zeros(())  # within l1, logged alone
+    return {"loss": total, "l1": l1, "sc": sc, "multires": multires, "kl": kl, "family": family, "contrastive": contrastive,
+            "high": high}
 
 
 def paired_contrastive(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -37,7 +37,7 @@ from .spectral import (
     SpectralSettings,
     band_spread,
     db_to_magnitude,
-    heard_of,
+    heard_db,
     log_magnitude,
     read_bins,
     shift_heard,
@@ -53,8 +53,9 @@ FIT_STEPS = 100  # latent fitting (fit_latents), measured on OPL3: SC -3.6 -> -6
 FIT_LR = 0.05
 MAX_FIT_STEPS = 2000
 # a note's latent is heard over the note and its copies resampled 2 semitones down and up: on unseen instruments
-# it places them 0.03 better and finds their notes at other pitches 0.05 more often (docs/benchmarks.md)
+# it placed them 0.03 better and found their notes at other pitches 0.05 more often (docs/history/, 16 kHz era)
 ENCODE_SHIFTS = (-2.0, 0.0, 2.0)
+HIGH_BANDS = ("continued", "envelope", "none")  # ModelConfig.high_band
 
 
 class ModelError(ValueError):
@@ -86,6 +87,9 @@ class ModelConfig:
     encoder_relative: bool = False  # the encoder also hears the spectrum on a log-frequency axis starting at the pitch
     harmonic_noise: bool = False  # the decoder's output stage adds harmonics and filtered noise (DDSP-style) to a free head
     decoder_blocks: int = 0  # residual dilated convolutions where the decoder shapes a note's course (its middle rate)
+    # how the decoder plays the band above the core (no weights depend on it): "continued" (each band's level, the core's
+    # harmonics and texture continued on it), "envelope" (each band's level alone: shaped noise) or "none" (nothing)
+    high_band: str = "continued"
     # a note's latent is the encoder's mean over the note resampled by each of these semitones (its pitch moved along)
     encode_shifts: tuple[float, ...] = ENCODE_SHIFTS
 
@@ -94,6 +98,8 @@ class ModelConfig:
         if not shifts or not all(isinstance(s, (int, float)) and not isinstance(s, bool) and abs(s) <= 12 for s in shifts):
             raise ValueError(f"encode_shifts must be a list of semitones within ±12, got {self.encode_shifts!r}")
         self.encode_shifts = tuple(float(s) for s in shifts)
+        if self.high_band not in HIGH_BANDS:
+            raise ValueError(f"high_band must be one of {', '.join(HIGH_BANDS)}, got {self.high_band!r}")
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -161,8 +167,9 @@ def band_interpolation(bands: int, bins: int) -> torch.Tensor:
 def spectrogram_level(spec: torch.Tensor, bounds: Bounds) -> torch.Tensor:
     """:func:`~timbral.spectral.level_db` of scaled spectrograms ``(batch, bins, frames)`` (pass the core's rows:
     a note's level is measured below 8 kHz, where every note has sound), in torch."""
-    power = db_to_magnitude(bounds.unscale(spec)).square().sum(dim=1)
-    return 10.0 * torch.log10(power.amax(dim=-1).clamp(min=1e-12))
+    # log Σ power per frame in one fused pass (the sum of exp(2·dB·ln10/20)), then the loudest frame
+    log_power = torch.logsumexp(spec * (2 * DB_TO_LOG * (bounds.hi - bounds.lo)), dim=1) + 2 * DB_TO_LOG * bounds.lo
+    return (log_power.amax(dim=-1) / (2 * DB_TO_LOG)).clamp(min=-120.0)
 
 
 def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds, range_db: float = ENCODER_RANGE_DB,
@@ -174,7 +181,7 @@ def normalise_level(spec: torch.Tensor, level_db: float, bounds: Bounds, range_d
     level = spectrogram_level(spec[:, :core_bins] if core_bins > 0 else spec, bounds)
     shifted = spec + ((level_db - level) / (bounds.hi - bounds.lo))[:, None, None]
     keep = (spec > 0) & (shifted > bounds.scale(level_db - range_db))
-    return torch.where(keep, shifted.clamp(0.0, 1.0), torch.zeros_like(spec))
+    return shifted.clamp_(max=1.0).mul_(keep)  # in place on the new tensor: a third of the memory passes
 
 
 def level_ramp(spec: torch.Tensor, bounds: Bounds, range_db: float = ENCODER_RANGE_DB, core_bins: int = -1) -> torch.Tensor:
@@ -273,7 +280,7 @@ class Decoder(nn.Module):
         self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
         self.floor = 10.0 ** (self.lo / 20.0)  # the linear magnitude of the bottom of the range
         self.db_to_log = DB_TO_LOG  # a plain attribute: TorchScript reads no module constants
-        self.source_hz, self.smooth_bins = SOURCE_HZ, SMOOTH_BINS
+        self.source_hz, self.smooth_bins, self.high_band = SOURCE_HZ, SMOOTH_BINS, config.high_band
         self.sr, self.n_fft, self.n_frames = s.sr, s.n_fft, s.n_frames
         self.steps = math.ceil(s.n_frames / 16)
         cond = config.latent_dim + (config.pitch_features + 1 + 1 if config.pitch_conditioning else 0)
@@ -338,7 +345,11 @@ class Decoder(nn.Module):
         if self.n_high_bands == 0:
             return heard
         core, bands = heard[:, : self.n_bins], heard[:, self.n_bins :]
+        if self.high_band == "none":
+            return torch.cat([core, torch.zeros(core.shape[0], self.full_bins - self.n_bins, core.shape[2], device=core.device)], dim=1)
         envelope = torch.einsum("kb,nbt->nkt", self.spread, bands)
+        if self.high_band == "envelope":
+            return torch.cat([core, envelope.clamp(0.0, 1.0)], dim=1)
         smooth = F.avg_pool1d(core.transpose(1, 2), self.smooth_bins, 1, self.smooth_bins // 2, count_include_pad=False)
         f0 = pitch_hz(pitch)
         step = f0 * torch.clamp(torch.round(self.source_hz / f0), min=1.0) / self.bin_hz  # in bins, a multiple of f0
@@ -402,9 +413,9 @@ class TimbreVAE(nn.Module):
     def spectrogram_of(self, audio: np.ndarray) -> torch.Tensor:
         """What the model hears of ``audio``: the core's bins and the high band's band levels, scaled,
         ``(n, heard_rows, frames)`` (:func:`~timbral.spectral.heard_of`)."""
-        settings, scale = self.config.spectral_settings, self.config.scale
-        db = torch.from_numpy(log_magnitude(np.asarray(audio, np.float32), settings)).reshape(-1, settings.n_bins, settings.n_frames)
-        return scale.scale(heard_of(db, settings)).clamp(0.0, 1.0)
+        settings = self.config.spectral_settings
+        db = heard_db(np.asarray(audio, np.float32), settings).reshape(-1, settings.heard_rows, settings.n_frames)
+        return self.config.scale.scale(db).clamp(0.0, 1.0)
 
     def magnitude_of(self, output: torch.Tensor) -> np.ndarray:
         """The linear magnitudes ``(n, bins, frames)`` of decoder outputs (scaled spectrograms)."""

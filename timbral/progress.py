@@ -22,6 +22,7 @@ LOG_EVERY_S = 10.0
 
 _lock = threading.Lock()
 _state: dict = {"step": None, "done": 0, "total": None}
+_steps: dict[str, tuple[float, int | None]] = {}  # every step counted since the last reset: (done, total), in order
 
 
 def current() -> dict:
@@ -30,10 +31,23 @@ def current() -> dict:
         return dict(_state)
 
 
+def steps() -> dict[str, tuple[float, int | None]]:
+    """Every step counted since :func:`reset`, in the order they began: ``{step: (done, total)}``."""
+    with _lock:
+        return dict(_steps)
+
+
+def reset() -> None:
+    """Forget the steps counted so far (a new piece of long work begins)."""
+    with _lock:
+        _steps.clear()
+
+
 def announce(step: str, total: int | None = None) -> None:
     """Say that ``step`` has begun (for a step that counts nothing, or before its bar exists)."""
     with _lock:
         _state.update(step=step, done=0, total=total)
+        _steps[step] = (0, total)
 
 
 class Bar(tqdm):
@@ -68,6 +82,7 @@ class Bar(tqdm):
         self._done += n
         with _lock:
             _state.update(step=self._step, done=self._done, total=self._total)
+            _steps[self._step] = (self._done, self._total)
         if self._lines and (time.monotonic() - self._logged >= LOG_EVERY_S or self._done == self._total):
             self._logged = time.monotonic()
             share = f" {100 * self._done / self._total:.0f} %" if self._total else ""

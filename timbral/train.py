@@ -37,7 +37,7 @@ from .spectral import SpectralSettings, level_db
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
 LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
-              "contrastive", "valid_l1", "valid_sc", "valid_kl")
+              "contrastive", "high", "valid_l1", "valid_sc", "valid_kl", "valid_high")
 
 
 def setting(default, help: str, *, kind: str = "", model: bool = False):
@@ -458,7 +458,7 @@ def _has_split(store: FeatureStore) -> bool:
 @torch.no_grad()
 def _validate(model, store, rows, cfg, bounds, device) -> dict[str, float]:
     model.eval()
-    totals = {"l1": 0.0, "sc": 0.0, "kl": 0.0}
+    totals = {"l1": 0.0, "sc": 0.0, "kl": 0.0, "high": 0.0}
     for i in range(0, len(rows), 64):
         batch = store.load_batch(rows[i : i + 64], bounds, device)
         parts = training_losses(model, batch, cfg, bounds, 0.0)
@@ -504,8 +504,10 @@ def plot_losses(log: Path, png: Path) -> None:
 
     with log.open() as f:
         rows = list(csv.DictReader(f))
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for ax, key, title in zip(axes, ("l1", "sc", "kl"), ("L1 on scaled dB", "spectral convergence (linear)", "KL (nats)")):
+    keys = ("l1", "sc", "kl", "high") if any(r.get("high") for r in rows) else ("l1", "sc", "kl")
+    titles = ("L1 on scaled dB", "spectral convergence (linear)", "KL (nats)", "high band: L1 on band levels (8-24 kHz)")
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.7 * len(keys), 4))
+    for ax, key, title in zip(axes, keys, titles):
         for prefix, style in (("", "-"), ("valid_", "o-")):
             points = [(int(r["step"]), float(r[prefix + key])) for r in rows if r.get(prefix + key)]
             if points:

@@ -36,7 +36,7 @@ def cmd_data_default(args) -> None:
     from ..data.nsynth import read_examples, summary
     from ..data.split import read_split
 
-    report = build_default_dataset(args.out, workers=args.workers)
+    report = build_default_dataset(args.out, velocities=args.velocities, workers=args.workers)
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
     split = read_split(args.out)
@@ -177,12 +177,15 @@ def add_parsers(sub) -> None:
 
     data = verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default", None)
     dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
-    p = verb(dsub, "default", "Render the default dataset with its split: the distinct presets of FluidR3_GM/GS, TimGM6mb, "
-             "Csound's GM bank and a sampled OPL3 chip, an audible variant of each, and 1,000 procedural "
-             "instruments (~1,800 instruments from 5 sources, ~28,800 notes, 3.7 GB, about 80 s on 2 cores). "
-             "The split's test part is the whole OPL3 source, never trained on.",
-              "timbral data default --out data/default", cmd_data_default)
+    p = verb(dsub, "default", "Render the default dataset at 48 kHz with its split: the distinct presets of FluidR3_GM/GS, "
+             "TimGM6mb, Csound's GM bank and a sampled OPL3 chip, an audible variant of each, every distinct drum of their "
+             "drum kits, and 1,000 procedural instruments (~2,270 instruments from 6 sources, ~28,900 notes, 2.7 GB of "
+             "FLAC, about 5 min on 2 cores). The split's test part is the whole OPL3 source, never trained on.",
+              "timbral data default --out data/default\n"
+              "  timbral data default --out data/library --velocities 100   # the studio's library: the loud notes", cmd_data_default)
     p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--velocities", default="50,100", help="velocity layers of every instrument (default 50,100; the studio's "
+                   "library, which its first start builds in data/library, is the loud notes: 100)")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
     p = verb(dsub, "split", "Write a seeded train/valid/test split by instrument (split.json).",
               "timbral data split data/default --hold-out-source OPL-3_FM_128M.sf2", cmd_data_split)

@@ -28,7 +28,8 @@ def add_parsers(sub) -> None:
              "hears them again from their audio first (about a second each).",
              "timbral studio --port 5000   # then open http://127.0.0.1:5000/", cmd_studio)
     p.add_argument("--model", type=Path, help="model folder (default: the shipped models/default)")
-    p.add_argument("--library", type=Path, help="dataset whose notes are the library (default: data/default, built on first start)")
+    p.add_argument("--library", type=Path, help="dataset whose notes are the library (default: data/library, the default "
+                   "dataset's loud notes, built on the first start)")
     p.add_argument("--data", type=Path,
                    help="folder for your sounds and results (default: instance/ in the project, or ~/.local/share/timbral)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")

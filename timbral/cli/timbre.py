@@ -247,7 +247,7 @@ def _pitch(text: str) -> int:
 
 def _model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, help="model folder (default: the shipped models/default)")
-    p.add_argument("--library", type=Path, help="dataset whose notes are the library (default: data/default)")
+    p.add_argument("--library", type=Path, help="dataset whose notes are the library (default: data/library)")
 
 
 def _audio_flags(p: argparse.ArgumentParser, folder: bool) -> None:

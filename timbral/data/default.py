@@ -45,6 +45,7 @@ PITCH_RANGE = "24:96"  # a SoundFont preset's pitches are drawn from C1-C7
 PITCHES_PER_INSTRUMENT = 8
 HELD_OUT_PITCHES = (33, 38, 55, 64, 77, 95)  # never trained on: A1 D2 G3 E4 F5 B6, one per octave (seed 0)
 VELOCITIES = "50,100"
+LIBRARY_VELOCITIES = "100"  # the studio's library: the default dataset's loud notes (its soft ones, the model plays softly)
 AUDIO_FORMAT = "flac"  # a third of WAV's disk space, the same samples
 SYNTH_INSTRUMENTS = 1000
 SEED = 0
@@ -65,8 +66,14 @@ def timbral_home() -> Path:
 
 
 def default_data_dir() -> Path:
-    """Where the default dataset is built: ``data/default`` under :func:`timbral_home`."""
+    """Where the default dataset is built for training: ``data/default`` under :func:`timbral_home`."""
     return timbral_home() / "data" / "default"
+
+
+def default_library_dir() -> Path:
+    """Where the studio's library is built on its first start: ``data/library`` under :func:`timbral_home`, the
+    default dataset's loud notes (:data:`LIBRARY_VELOCITIES`)."""
+    return timbral_home() / "data" / "library"
 
 
 def default_soundfonts(names: Sequence[str] | None = None) -> list[Path]:
@@ -95,15 +102,17 @@ def default_presets() -> list[PresetChoice]:
     return chosen + [PresetChoice(c.soundfont, c.bank, c.program, variants[i % len(variants)]) for i, c in enumerate(chosen)]
 
 
-def build_default_dataset(out: str | os.PathLike, *, workers: int | None = None, progress: bool = True) -> RenderReport:
-    """Render the default dataset into ``out``, write its seeded split and ``build.json`` (what it took)."""
+def build_default_dataset(out: str | os.PathLike, *, velocities: str = VELOCITIES, workers: int | None = None,
+                          progress: bool = True) -> RenderReport:
+    """Render the default dataset (at ``velocities``: :data:`LIBRARY_VELOCITIES` makes the studio's library) into
+    ``out``, write its seeded split and ``build.json`` (what it took)."""
     start = time.monotonic()
     report = render_presets(default_presets(), out, pitches=PITCH_RANGE, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
-                            seed=SEED, velocities=VELOCITIES, workers=workers, audio_format=AUDIO_FORMAT, progress=progress)
-    report.merge(render_drums(default_soundfonts(), out, velocities=VELOCITIES, workers=workers, audio_format=AUDIO_FORMAT,
+                            seed=SEED, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress)
+    report.merge(render_drums(default_soundfonts(), out, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT,
                               progress=progress))
     report.merge(render_synth(out, SYNTH_INSTRUMENTS, seed=SEED, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
-                              velocities=VELOCITIES, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
+                              velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
     write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE,
                                 hold_out_pitches=HELD_OUT_PITCHES))
     write_json(Path(out) / BUILD_FILE, {"seconds": round(time.monotonic() - start, 1), "cpus": os.cpu_count(),

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ..progress import Bar
-from ..spectral import Bounds, SpectralSettings, heard_of, log_magnitude
+from ..spectral import Bounds, SpectralSettings, heard_db
 from .nsynth import EXAMPLES, DatasetError, audio_path, read_examples, write_json
 from .split import notes_in_split, read_split
 
@@ -138,7 +138,7 @@ def _build(data_dir: Path, examples: dict, settings: SpectralSettings, out: Path
     specs = np.lib.format.open_memmap(out / "specs.npy", mode="w+", dtype=np.float16, shape=shape)
     hi = -np.inf
     for start in Bar(range(0, len(names), BATCH), desc="computing spectrograms", unit="batch", disable=not progress or None):
-        db = heard_of(log_magnitude(note_audio(data_dir, names[start : start + BATCH], settings), settings), settings)
+        db = heard_db(note_audio(data_dir, names[start : start + BATCH], settings), settings).numpy()
         specs[start : start + len(db)] = db
         hi = max(hi, float(db.max()))
     specs.flush()

@@ -15,23 +15,52 @@ import threading
 import time
 
 from .. import progress
-from ..data.default import build_default_dataset, default_data_dir
+from ..data.default import LIBRARY_VELOCITIES, build_default_dataset, default_library_dir
 from ..data.nsynth import DatasetError, read_examples
 from ..library import Library
 from .store import SoundStore
 from .timbre import rehear_for_model
 
-# seconds the first start took on this project's 2-core machine for the default dataset of DEFAULT_NOTES notes:
-# rendering it, and hearing (three times each) and laying out its notes (benchmarks/first_start.py, 2026-12-06,
-# on idle cores)
-FIRST_START = {"render": 102.0, "library": 346.0}
-DEFAULT_NOTES = 28779
+# seconds each step of the first start took on this project's 2-core machine for the library of LIBRARY_NOTES notes
+# (benchmarks/first_start.py, on idle cores): the plan behind the page's overall progress and its time left
+FIRST_START = {"rendering SoundFont notes": 40.0, "rendering drum kits": 25.0, "rendering synthetic instruments": 90.0,
+               "encoding the library": 250.0, "laying out the map": 25.0, "warming up": 5.0}
+RENDER_STEPS = ("rendering SoundFont notes", "rendering drum kits", "rendering synthetic instruments")
+LIBRARY_STEPS = ("encoding the library", "laying out the map")
+LIBRARY_NOTES = 14457
+
+
+def on_this_machine(seconds_on_2_cores: float, cores: int | None = None) -> float:
+    """A duration measured on 2 cores, scaled to this machine's (the work spreads over them)."""
+    return seconds_on_2_cores * 2 / max(1, min(cores or os.cpu_count() or 1, 8))
 
 
 def minutes(seconds_on_2_cores: float, cores: int | None = None) -> str:
-    """A measured duration scaled to this machine's cores (the work spreads over them), for people."""
-    seconds = seconds_on_2_cores * 2 / max(1, min(cores or os.cpu_count() or 1, 8))
+    """A measured duration scaled to this machine's cores, for people."""
+    return _spoken(on_this_machine(seconds_on_2_cores, cores))
+
+
+def _spoken(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def overall(plan: dict[str, float], seen: dict[str, tuple[float, int | None]], elapsed: float) -> tuple[float, float | None]:
+    """How far the steps of ``plan`` (``{step: planned seconds}``, in order) have come, as a share of the planned
+    time, and the seconds left: the planned seconds still to go at the pace kept so far (the plan's own pace
+    until a twentieth of it is done). ``seen``: the steps counted so far (:func:`timbral.progress.steps`)."""
+    total = sum(plan.values())
+    if not total:
+        return 1.0, 0.0
+    names, done = list(plan), 0.0
+    for i, step in enumerate(names):
+        if step not in seen:
+            continue
+        count, of = seen[step]
+        finished = any(later in seen for later in names[i + 1 :]) or (bool(of) and count >= of)
+        done += plan[step] * (1.0 if finished else min(1.0, count / of) if of else 0.5)
+    share = done / total
+    pace = elapsed / done if share >= 0.05 else 1.0
+    return share, max(0.0, (total - done) * pace)
 
 
 def warm_up(t) -> None:
@@ -56,24 +85,32 @@ class Preparation:
         self.ready = False
         self.error: str | None = None
         self.began = time.monotonic()
+        self.plan: dict[str, float] = {}  # {step: seconds it should take on this machine}
 
     def run(self) -> None:
         """Build everything now; raises what went wrong (also kept in :attr:`error`)."""
         t = self.timbral
+        progress.reset()
+        self.began = time.monotonic()
         try:
+            self.plan = self._planned()
             if not t.has_library:
-                if t.library_dir.resolve() != default_data_dir().resolve():
+                if t.library_dir.resolve() != default_library_dir().resolve():
                     raise DatasetError(t.library_dir, "no dataset here to serve as the library")
-                self._say(f"first start: rendering the default dataset into {t.library_dir} "
-                          f"(about {minutes(FIRST_START['render'])} on this machine's {os.cpu_count()} cores)")
-                build_default_dataset(t.library_dir)
+                self._say(f"first start: rendering the library (the default dataset's loud notes) into {t.library_dir} "
+                          f"(about {_spoken(sum(self.plan[step] for step in RENDER_STEPS))} on this machine's "
+                          f"{os.cpu_count()} cores)")
+                build_default_dataset(t.library_dir, velocities=LIBRARY_VELOCITIES)
             if Library.cached(t.model, t.library_dir):
                 self._say("opening the library (from its cache)")
             else:
+                seconds = sum(self.plan.get(step, 0.0) for step in LIBRARY_STEPS)
                 self._say(f"opening the library: its notes are heard and laid out on the map once, then read from a cache "
-                          f"(about {minutes(FIRST_START['library'] * len(read_examples(t.library_dir)) / DEFAULT_NOTES)})")
+                          f"(about {_spoken(seconds)})")
             t.library
-            self._say("warming up: pitch detection, fitting and decoding, so the first upload answers as fast as the next")
+            progress.announce("warming up")
+            print("timbral: warming up: pitch detection, fitting and decoding, so the first upload answers as fast as the next",
+                  file=sys.stderr, flush=True)
             warm_up(t)
             heard, unreadable = rehear_for_model(t, self.sounds)
             if heard:
@@ -95,10 +132,24 @@ class Preparation:
         thread.start()
         return thread
 
+    def _planned(self) -> dict[str, float]:
+        """The steps this start takes and the seconds each should take on this machine."""
+        t, plan = self.timbral, {}
+        if not t.has_library:
+            plan.update({step: FIRST_START[step] for step in RENDER_STEPS})
+        if not t.has_library or not Library.cached(t.model, t.library_dir):
+            notes = len(read_examples(t.library_dir)) if t.has_library else LIBRARY_NOTES
+            plan.update({step: FIRST_START[step] * notes / LIBRARY_NOTES for step in LIBRARY_STEPS})
+        plan["warming up"] = FIRST_START["warming up"]
+        return {step: on_this_machine(seconds) for step, seconds in plan.items()}
+
     def status(self) -> dict:
-        """``{"ready", "error", "step", "done", "total", "seconds"}`` for the page."""
-        return {"ready": self.ready, "error": self.error, **progress.current(),
-                "seconds": round(time.monotonic() - self.began, 1)}
+        """``{"ready", "error", "step", "done", "total", "seconds", "overall", "left"}`` for the page: the current step,
+        the share of the whole start done and the seconds left (:func:`overall`)."""
+        elapsed = time.monotonic() - self.began
+        share, left = overall(self.plan, progress.steps(), elapsed) if self.plan else (0.0, None)
+        return {"ready": self.ready, "error": self.error, **progress.current(), "seconds": round(elapsed, 1),
+                "overall": 1.0 if self.ready else round(share, 4), "left": 0.0 if self.ready else left and round(left)}
 
     def _run_quietly(self) -> None:
         try:

@@ -23,10 +23,12 @@ async function untilReady() { // the first start builds the library: show its pr
     if (s && s.ready) { $("#preparing").hidden = true; return; }
     $("#preparing").hidden = false;
     const bar = $("#preparing-bar");
-    if (s && s.error) { $("#preparing-step").textContent = `The library could not be prepared: ${s.error}`; bar.hidden = true; return new Promise(() => {}); }
-    if (s) {
-      $("#preparing-step").textContent = s.step + (s.total ? ` — ${Math.round(s.done)} of ${s.total}` : "") + ` (${Math.round(s.seconds)} s so far)`;
-      if (s.total) bar.value = s.done / s.total; else bar.removeAttribute("value");
+    if (s && s.error) { $("#preparing-overall").textContent = `The library could not be prepared: ${s.error}`; bar.hidden = true; return new Promise(() => {}); }
+    if (s) { // the whole start's progress and the time left, from the measured pace; the current step below it
+      const left = s.left === null || s.left === undefined ? "" : s.left >= 90 ? `about ${Math.round(s.left / 60)} min left` : `about ${Math.round(s.left)} s left`;
+      $("#preparing-overall").textContent = `${Math.round(100 * (s.overall || 0))} % done` + (left ? ` · ${left}` : "") + ` (${Math.round(s.seconds)} s so far)`;
+      $("#preparing-step").textContent = (s.step || "starting") + (s.total ? ` — ${Math.round(s.done)} of ${s.total}` : "");
+      bar.value = s.overall || 0;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
