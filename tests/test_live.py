@@ -66,8 +66,8 @@ def test_methods_and_their_params_as_nn_tilde_reads_them(live):
 
 
 def test_attributes_typed_read_and_set_as_nn_tilde_does(live):
-    assert live.get_attributes() == ["timbre", "release", "gain", "iterations"]
-    types = {"timbre": 2, "release": 2, "gain": 2, "iterations": 1}  # nn~'s type ids: 1 int, 2 float
+    assert live.get_attributes() == ["timbre", "release", "gain", "iterations", "rate"]
+    types = {"timbre": 2, "release": 2, "gain": 2, "iterations": 1, "rate": 1}  # nn~'s type ids: 1 int, 2 float
     for name, type_id in types.items():
         assert getattr(live, f"{name}_params").tolist() == [type_id]
     assert live.get_timbre() == [0.0] and live.get_release() == [RELEASE] and live.get_gain() == [GAIN_DB]
@@ -190,3 +190,51 @@ def test_export_nn_from_the_command_line(run, tmp_path, tiny_library):
         code, _, stderr = run("export-nn", *argv)
         assert code == 2 and message in stderr, stderr
     assert not (tmp_path / "x.ts").exists()
+
+
+def in_tune_model(tmp_path):
+    """A tiny model whose decoder plays a plain harmonic tone at whatever pitch it is asked (its first three
+    harmonics loud, everything else silent), so what a host hears can be tuned to the cent."""
+    from timbral.model import ModelConfig, TimbreVAE
+
+    torch.manual_seed(0)
+    model = TimbreVAE(ModelConfig(latent_dim=LATENT, channels=32, harmonic_noise=True, bounds={"lo": -80.0, "hi": 40.0})).eval()
+    core = model.config.spectral_settings.core_bins
+    with torch.no_grad():
+        for head in (model.decoder.out, model.decoder.high):
+            head.weight.zero_()
+            head.bias.fill_(-30.0)
+        model.decoder.out.bias[core : core + 3] = 8.0
+    return model
+
+
+def heard_hz(y: np.ndarray, sr: int) -> float:
+    """The fundamental of a steady tone: the spectral peak of a second of it, refined by a parabola in log magnitude."""
+    seg = y[sr // 4 : sr // 4 + sr] * np.hanning(sr)
+    spectrum = np.log(np.abs(np.fft.rfft(seg, 8 * sr)) + 1e-12)
+    k = int(np.argmax(spectrum[8 * 150 : 8 * 400])) + 8 * 150  # 150-400 Hz: where the fundamental of middle C lies
+    a, b, c = spectrum[k - 1 : k + 2]
+    return (k + 0.5 * (a - c) / (a - 2 * b + c)) * sr / (8 * sr)
+
+
+@pytest.mark.parametrize("host", [44100, 48000])
+def test_in_tune_and_as_long_in_nn_tildes_own_call_order(tmp_path, host):
+    """nn~ 1.6 loads a module and calls set_sample_rate before it counts the model as loaded, so the call never
+    arrives: exported for the host's rate, the module plays in tune and 4 s long without it; exported for another
+    rate it plays wrong until told with 'set rate' (an attribute nn~ sets), then in tune."""
+    model = in_tune_model(tmp_path)
+    x = signals(int(4.5 * host), gate=[(0, 3 * host)])  # middle C, held 3 s
+    c4 = 440.0 * 2 ** (-9 / 12)
+    for exported, told in ((host, False), (48000 if host == 44100 else 44100, True)):
+        live = torch.jit.load(str(export_live(model, tmp_path / f"m{exported}.ts", torch.zeros(1, LATENT), sample_rate=exported)))
+        # nn~'s order: load (set_sample_rate not called: nn~ is not yet "loaded"), methods and attributes read, then play
+        assert live.get_methods() == ["decode", "forward"] and "rate" in live.get_attributes()
+        if told:
+            assert abs(1200 * np.log2(heard_hz(perform(live, x, 2048)[0], host) / c4)) > 100  # played for another rate: wrong
+            assert live.set_rate(host) == 0 and live.get_rate() == [host]  # 'set rate <host>' in Pd or Max
+        y = perform(live, x, 2048)[0]
+        assert abs(1200 * np.log2(heard_hz(y, host) / c4)) < 5, (exported, told)  # within 5 cents
+        sounding = np.flatnonzero(np.abs(y) > 1e-4 * np.abs(y).max())
+        assert sounding[0] < host // 100 and abs(sounding[-1] / host - 3.25) < 0.2  # starts at the gate, ends after the release
+    with pytest.raises(ValueError, match="host's rate"):
+        export_live(model, tmp_path / "bad.ts", torch.zeros(1, LATENT), sample_rate=1000)

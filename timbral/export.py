@@ -63,6 +63,18 @@ def write_sounds(folder: str | os.PathLike, sounds: dict[str, np.ndarray], *, fm
     return [write_sound(Path(folder) / f"{name}{FORMATS[fmt]}", y, bits=bits, rate=rate) for name, y in sounds.items()]
 
 
+FADE_OUT_SECONDS = 0.05  # an instrument's sample ends with a fade this long, never with a click
+
+
+def faded_end(y: np.ndarray, sr: int = SAMPLE_RATE, seconds: float = FADE_OUT_SECONDS) -> np.ndarray:
+    """``y`` (``(…, samples)``) with its last ``seconds`` faded out (a raised cosine to silence): a sampler that plays
+    a sample to its end stops at nothing."""
+    n = min(int(round(seconds * sr)), y.shape[-1])
+    out = np.array(y, dtype=np.float32, copy=True)
+    out[..., out.shape[-1] - n :] *= (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, n))).astype(np.float32)
+    return out
+
+
 def zip_bytes(files: dict[str, bytes]) -> bytes:
     """A ZIP archive of ``{name inside the archive: bytes}``."""
     buf = io.BytesIO()
@@ -156,13 +168,13 @@ def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[i
         raise ValueError("an SFZ instrument needs at least one pitch and one velocity")
     e = timbral.resolve(sound)
     grid = [(p, v) for v in velocities for p in pitches]
-    audio = timbral.decode_batch(np.repeat(e.latent[None], len(grid), axis=0), [p for p, _ in grid], [v for _, v in grid],
-                                 [e.details if recorded else ()] * len(grid))
+    audio = faded_end(timbral.decode_batch(np.repeat(e.latent[None], len(grid), axis=0), [p for p, _ in grid], [v for _, v in grid],
+                                           [e.details if recorded else ()] * len(grid)), timbral.sr)
     files = {f"samples/{p:03d}_v{v:03d}.wav": audio_bytes(y, bits=bits, rate=rate) for (p, v), y in zip(grid, audio)}
     keys = key_ranges(pitches, 0, 127)
     vel_ranges = key_ranges(velocities, 1, 127)
     lines = [f"// {name}: a Timbral timbre, {len(pitches)} pitches x {len(velocities)} velocity layers",
-             "<control>", "default_path=samples/", "<global>", "loop_mode=one_shot", "ampeg_release=0.3", ""]
+             "<control>", "default_path=samples/", "<global>", "loop_mode=no_loop", "ampeg_release=0.3", ""]
     for v, (lovel, hivel) in zip(velocities, vel_ranges):
         lines.append(f"<group> lovel={lovel} hivel={hivel}")
         lines += [f"<region> sample={p:03d}_v{v:03d}.wav pitch_keycenter={p} lokey={lo} hikey={hi}"

@@ -7,7 +7,13 @@ Python package (``nn_tilde.Module``; the package itself pins torch 2.5, so they 
 imported): ``get_methods`` lists the methods and a ``<method>_params`` buffer gives each one's input
 channels, input ratio, output channels and output ratio; ``get_attributes`` lists the attributes, a
 ``<name>_params`` buffer types them, ``get_<name>``/``set_<name>`` read and set them (a setter returns 0,
-or -1 and changes nothing); nn~ tells the host's rate through ``set_sample_rate``.
+or -1 and changes nothing).
+
+**The host's rate.** nn~ means to tell a module the host's rate through ``set_sample_rate``, but nn~ 1.6 calls it
+while loading, before it counts the model as loaded, so the call never reaches the module (``Backend::load``; Max
+loads the same way). So the module plays at the rate it was exported for (``timbral export-nn --sr``, 48000 by
+default) until told otherwise: by the attribute ``rate`` (``set rate 44100`` in Pd or Max, or
+``set_sample_rate`` should a later nn~ call it).
 
 ``decode`` (and ``forward``, which nn~ calls when no method is named) hears pitch, velocity, a gate and
 the latent's offsets from the chosen timbre, one signal each. A gate rising above 0 starts a note at that
@@ -31,6 +37,7 @@ from torch import nn
 from .atomic import atomic_path
 from .model import TimbreVAE
 from .phase import fast_griffin_lim, pghi_along_time
+from .settings import SAMPLE_RATE
 
 ITERATIONS = 8  # fast Griffin-Lim iterations after PGHI along time: within half a dB of the studio's rebuild
 RELEASE = 0.25  # seconds a note takes to fade after its gate falls
@@ -51,7 +58,7 @@ class LiveInstrument(nn.Module):
     """A model's decoder and phase rebuild as an nn~ instrument playing ``timbres`` (``(k, latent_dim)``):
     attribute ``timbre`` is a position along them (0 the first, 1.5 halfway from the second to the third)."""
 
-    def __init__(self, model: TimbreVAE, timbres: torch.Tensor, iterations: int = ITERATIONS):
+    def __init__(self, model: TimbreVAE, timbres: torch.Tensor, iterations: int = ITERATIONS, sample_rate: int = SAMPLE_RATE):
         super().__init__()
         config, settings = model.config, model.config.spectral_settings
         timbres = torch.as_tensor(timbres, dtype=torch.float32).reshape(-1, config.latent_dim)
@@ -59,18 +66,21 @@ class LiveInstrument(nn.Module):
             raise ValueError(f"a live instrument plays 1 to {MAX_TIMBRES} timbres of finite numbers, got {len(timbres)}")
         if isinstance(iterations, bool) or not isinstance(iterations, int) or not 0 <= iterations <= MAX_ITERATIONS:
             raise ValueError(f"iterations must be a whole number from 0 to {MAX_ITERATIONS}, got {iterations!r}")
+        if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or not SAMPLE_RATES[0] <= sample_rate <= SAMPLE_RATES[1]:
+            raise ValueError(f"the host's rate must be a whole number of Hz from {SAMPLE_RATES[0]} to {SAMPLE_RATES[1]}, "
+                             f"got {sample_rate!r}")
         self.decoder = model.decoder
         self.register_buffer("timbres", timbres.clone())
         self.model_sr, self.n_fft, self.hop_length, self.n_samples = settings.sr, settings.n_fft, settings.hop_length, settings.n_samples
         self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
-        self.sample_rate = settings.sr
+        self.sample_rate = sample_rate  # the host's: what the module plays at until told another
         self.fade, self.releases, self.gains, self.max_iterations, self.sample_rates = FADE, RELEASES, GAINS, MAX_ITERATIONS, SAMPLE_RATES
         inputs = list(CONTROLS) + [f"(signal) latent {i + 1}: added to the timbre's" for i in range(config.latent_dim)]
         self._methods, self._attributes = [], []
         for method in ("decode", "forward"):
             self.register_method(method, inputs, ["(signal) audio"])
-        self.timbre, self.release, self.gain, self.iterations = 0.0, RELEASE, GAIN_DB, iterations
-        for name in ("timbre", "release", "gain", "iterations"):
+        self.timbre, self.release, self.gain, self.iterations, self.rate = 0.0, RELEASE, GAIN_DB, iterations, sample_rate
+        for name in ("timbre", "release", "gain", "iterations", "rate"):
             self.register_attribute(name)
         # the voices: each one's note (audio at the host's rate), playhead, level, whether it is
         # released, its gate at the end of the last buffer, and a fading note's tail for the next buffer
@@ -107,10 +117,23 @@ class LiveInstrument(nn.Module):
 
     @torch.jit.export
     def set_sample_rate(self, sample_rate: int) -> None:
-        """The host's rate, which nn~ announces on load and on change; the voices start silent again."""
-        if self.sample_rates[0] <= sample_rate <= self.sample_rates[1] and sample_rate != self.sample_rate:
-            self.sample_rate = sample_rate
+        """The host's rate, as nn~ means to announce it (see the module's text); the voices start silent again."""
+        self.set_rate(sample_rate)
+
+    @torch.jit.export
+    def get_rate(self) -> List[int]:
+        return [self.sample_rate]
+
+    @torch.jit.export
+    def set_rate(self, rate: int) -> int:
+        """The host's rate, told by ``set rate 44100``: notes play in tune and as long at it (silent until the next gate)."""
+        if not self.sample_rates[0] <= rate <= self.sample_rates[1]:
+            return -1
+        if rate != self.sample_rate:
+            self.sample_rate = rate
+            self.rate = rate
             self.reset(0)
+        return 0
 
     @torch.jit.export
     def get_timbre(self) -> List[float]:
@@ -279,12 +302,14 @@ class LiveInstrument(nn.Module):
         return max(1, int(round(self.fade * self.sample_rate)))
 
 
-def export_live(model: TimbreVAE, path: str | os.PathLike, timbres: torch.Tensor, iterations: int = ITERATIONS) -> Path:
-    """Write ``model`` as an nn~ TorchScript file playing ``timbres`` (``(k, latent_dim)``), atomically."""
+def export_live(model: TimbreVAE, path: str | os.PathLike, timbres: torch.Tensor, iterations: int = ITERATIONS,
+                sample_rate: int = SAMPLE_RATE) -> Path:
+    """Write ``model`` as an nn~ TorchScript file playing ``timbres`` (``(k, latent_dim)``) at a host running at
+    ``sample_rate`` (until told another), atomically."""
     path = Path(path)
     if path.suffix != ".ts":
         raise ValueError(f"{path}: nn~ loads TorchScript files named .ts")
-    scripted = torch.jit.script(LiveInstrument(model, timbres, iterations).eval())
+    scripted = torch.jit.script(LiveInstrument(model, timbres, iterations, sample_rate).eval())
     archive = io.BytesIO()  # saved from memory, the archive's folder is not named after a temporary file
     torch.jit.save(scripted, archive)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,8 +13,9 @@ already have, each with the same knob on one MIDI CC:
   parameter, crossfaded with its neighbours.
 
 The layers of one pitch start from one phase (PGHI of their mean magnitude) and are brought to one
-loudness, so where two overlap mid-crossfade they add like copies instead of cancelling, and with an
-equal-gain crossfade a sweep keeps its level.
+loudness (halfway between matching their attacks and matching them over the note), so where two overlap
+mid-crossfade they add like copies instead of cancelling, and with an equal-gain crossfade a sweep keeps its
+level. A note-off releases a note (0.3 s) in every format, and every sample ends with a fade.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from .export import audio_bytes, key_ranges
+from .export import audio_bytes, faded_end, key_ranges
 from .latent import Encoded, Timbral, path_details
 from .phase import pghi, reconstruct
 from .settings import SAMPLE_RATE
@@ -38,6 +39,7 @@ FORMATS = ("sfz", "dspreset", "multisample")
 # unrelated layers (phase-aligned ones swell 3 dB mid crossfade)
 CURVES = ("gain", "power")
 DEFAULT_PITCHES = tuple(range(36, 85, 3))  # C2 to C6 every 3 semitones
+ATTACK_SECONDS = 0.5  # the part of a note whose loudness must match across the knob beside the whole note's
 PEAK_DBFS = -1.0
 
 
@@ -139,9 +141,14 @@ def _aligned(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndar
     each at one loudness, together peak-normalised: they add where they overlap."""
     start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], t.settings)[0] if aligned else None
     audio = reconstruct(magnitude, t.settings, n_iter=t.n_iter, length=t.settings.n_samples, initial_phase=start)
-    rms = np.sqrt(np.mean(audio**2, axis=1, keepdims=True))
-    audio = audio * np.exp(np.mean(np.log(np.maximum(rms, 1e-9)))) / np.maximum(rms, 1e-9)
-    return (audio * 10 ** (PEAK_DBFS / 20) / max(np.abs(audio).max(), 1e-9)).astype(np.float32)
+    loudness = (level_db(audio) + level_db(audio[:, : int(ATTACK_SECONDS * t.settings.sr)])) / 2  # note and attack alike
+    audio = audio * 10 ** ((loudness.mean() - loudness) / 20)[:, None]
+    return faded_end(audio * 10 ** (PEAK_DBFS / 20) / max(np.abs(audio).max(), 1e-9), t.settings.sr)
+
+
+def level_db(audio: np.ndarray) -> np.ndarray:
+    """The RMS level of each row, in dB."""
+    return 10 * np.log10(np.maximum(np.mean(np.square(audio, dtype=np.float64), axis=-1), 1e-20))
 
 
 def sfz(m: Morph) -> dict[str, bytes]:
@@ -149,7 +156,7 @@ def sfz(m: Morph) -> dict[str, bytes]:
     c = centres(m.layers)
     lines = [f"// {m.name}: a Timbral morph, {m.layers} layers x {len(m.pitches)} pitches; CC {m.cc} moves through them",
              "<control>", "default_path=samples/", f"label_cc{m.cc}=Morph", f"set_cc{m.cc}=0", "",
-             "<global>", "loop_mode=one_shot", "ampeg_release=0.3", f"xf_cccurve={m.curve}", ""]
+             "<global>", "loop_mode=no_loop", "ampeg_release=0.3", f"xf_cccurve={m.curve}", ""]
     for i, label in enumerate(m.labels):
         fades = []
         if i > 0:
@@ -162,9 +169,14 @@ def sfz(m: Morph) -> dict[str, bytes]:
     return {**m.samples(), f"{m.name}.sfz": ("\n".join(lines) + "\n").encode()}
 
 
+# DecentSampler counts every control of a tab, labels included, when a binding names one by position: the knob follows
+# the title and the subtitle
+KNOB_POSITION = 2
+
+
 def dspreset(m: Morph) -> dict[str, bytes]:
     """The DecentSampler instrument: ``{path: bytes}``, the ``.dspreset`` and its samples."""
-    knob = [0.0, *np.linspace(0, 1, 33)[1:]]
+    knob = sorted({*np.round(np.linspace(0, 1, 33), 4), *(round(v / 127, 4) for v in centres(m.layers))})  # each centre a point
     bindings = []
     for i in range(m.layers):
         table = ";".join(f"{v:.4f},{crossfade_gains(m.layers, 127 * v, m.curve)[i]:.4f}" for v in knob)
@@ -194,7 +206,7 @@ def dspreset(m: Morph) -> dict[str, bytes]:
   </groups>
   <midi>
     <cc number="{m.cc}">
-      <binding level="ui" type="control" position="0" parameter="VALUE" translation="linear"
+      <binding level="ui" type="control" position="{KNOB_POSITION}" parameter="VALUE" translation="linear"
                translationOutputMin="0" translationOutputMax="1"/>
     </cc>
   </midi>

@@ -187,7 +187,7 @@ def cmd_export_nn(args) -> None:
         raise ValueError(f"a live instrument plays at most {MAX_TIMBRES} timbres, got {len(args.sources)}")
     t = _timbral(args)
     timbres = np.stack([t.latent(s) for s in args.sources]) if args.sources else np.zeros((1, t.latent_dim), np.float32)
-    path = export_live(t.model, args.out, timbres, iterations=args.iterations)
+    path = export_live(t.model, args.out, timbres, iterations=args.iterations, sample_rate=args.sr)
     names = args.sources or ["the centre of the timbre space (no sound given)"]
     print(f"{path}: {path.stat().st_size / 2**20:.1f} MB for nn~ (Max/MSP, Pure Data); method decode (or forward): inlets "
           f"pitch, velocity, gate, then {t.latent_dim} latent offsets; one outlet, audio")
@@ -195,6 +195,7 @@ def cmd_export_nn(args) -> None:
         print(f"  timbre {i}: {name}")
     if len(names) > 1:
         print(f"  'set timbre X' moves between them (0 to {len(names) - 1}, fractions blend neighbours)")
+    print(f"  it plays in tune at {args.sr} Hz; at another rate send it 'set rate <Hz>' (nn~ does not tell it its rate)")
 
 
 def cmd_reconstruct(args) -> None:
@@ -367,6 +368,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--iterations", type=int, default=ITERATIONS,
                    help=f"phase rebuilding passes per note (0-{MAX_ITERATIONS}, default {ITERATIONS}): fewer start notes sooner, "
                         "more sound a little cleaner; attribute 'iterations' changes it live")
+    p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
+                   help="the rate your Max or Pd runs at (default 48000; Pd often runs at 44100): nn~ does not tell the module "
+                        "its rate, so it plays in tune at this one until told another with 'set rate <Hz>'")
     _model_flags(p)
 
     p = verb(sub, "reconstruct", "Hear how the model hears a sound: encode it and decode it again.",
