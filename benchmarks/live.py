@@ -33,7 +33,7 @@ BUFFERS = (2048, 4096, 8192)
 PLAY = """
 import sys, torch, numpy as np
 live = torch.jit.load(sys.argv[1])
-live.set_sample_rate(16000)
+live.set_sample_rate(48000)
 x = torch.from_numpy(np.load(sys.argv[2]))
 with torch.inference_mode():
     y = torch.cat([live.decode(x[..., i : i + 4096]) for i in range(0, x.shape[-1], 4096)], -1)
@@ -77,7 +77,7 @@ def call_times(live, latent_dim: int, buffer: int, notes: int) -> dict[str, list
 
 
 def live_audio(live, latent: np.ndarray, pitch: int, velocity: int, samples: int) -> np.ndarray:
-    """One note of ``live`` (at 16 kHz, from silence) with ``latent`` on its inlets."""
+    """One note of ``live`` (at the model's 48 kHz, from silence) with ``latent`` on its inlets."""
     x = torch.zeros(1, 3 + len(latent), samples)
     x[:, 0], x[:, 1], x[:, 2] = float(pitch), float(velocity), 1.0
     x[:, 3:] = torch.from_numpy(latent)[None, :, None]
@@ -122,7 +122,7 @@ def other_torch(python: str, path: Path, live, latent_dim: int) -> dict:
     x = torch.zeros(2, 3 + latent_dim, 3 * 4096)
     x[:, 0], x[:, 1], x[0, 2, 100:], x[1, 2, 5000:9000] = torch.tensor([[57.0], [64.5]]), 100.0, 1.0, 1.0
     x[:, 3:] = torch.randn(2, latent_dim, 1, generator=torch.Generator().manual_seed(0))
-    live.set_sample_rate(16000)
+    live.set_sample_rate(48000)
     ours = performed(live, x)[:, None]
     with tempfile.TemporaryDirectory() as tmp:
         np.save(f"{tmp}/x.npy", x.numpy())

@@ -18,6 +18,7 @@ def names(tiny_model, tiny_library):
     return [s.name for s in lib.search(pitch=60)]
 
 
+@pytest.mark.slow
 def test_interpolate_writes_steps_path_originals_and_zip(run, names, tmp_path, tiny_model, tiny_library):
     mine = write(tmp_path / "mine_A3.wav", tone(220, 3))
     code, out, _ = run("interpolate", names[0], mine, "--steps", 4, "--out", tmp_path / "blend", "--zip", "--bits", 24)

@@ -254,6 +254,7 @@ def test_figures_at_heard_and_unheard_pitches_and_their_picture(tiny_model, tiny
     assert (folder / PLACEMENT_PLOT).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_what_a_listener_hears_is_scored_beside_calibration(tiny_model, tiny_dataset, tmp_path):
     m = evaluate(load_model(tiny_model), tiny_dataset, "test", pitch_notes=1, level_notes=0, baseline_notes=0, visqol=1,
                  progress=False)

@@ -13,6 +13,8 @@ import soundfile as sf
 from timbral import Timbral
 from timbral.morph import FORMATS, centres, crossfade_gains, render, written
 
+pytestmark = pytest.mark.slow  # morph instruments decoded at 48 kHz and played in sfizz
+
 
 @pytest.fixture(scope="module")
 def t(tiny_model, tiny_library):

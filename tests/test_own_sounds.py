@@ -119,6 +119,7 @@ def test_cli_map_add_is_repeatable(run, kit, tmp_path):
 
 # --- the studio's HTTP API --------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_studio_accepts_every_kind_and_flags_unpitched_ones(client, kit):
     for kind, path in kit.items():
         r = upload(client, path)

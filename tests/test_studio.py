@@ -149,6 +149,7 @@ def test_an_upload_given_its_true_pitch_is_heard_again_at_it(make_app, tmp_path)
     assert store.get(sound["id"]).pitch == 45
 
 
+@pytest.mark.slow
 def test_your_sounds_are_heard_again_when_the_studio_starts_with_another_model(make_app, tiny_model, tmp_path, capsys):
     """A latent means something only to the model that made it: at the next start, sounds made under
     another model are heard again from their audio; one whose audio is lost keeps its timbre and is named."""
@@ -213,6 +214,7 @@ def test_huge_and_missing_uploads(client):
     assert r.status_code == 201 and sf.info(io.BytesIO(client.get(f"/api/sounds/{r.get_json()['id']}/audio").data)).duration == 4.0
 
 
+@pytest.mark.slow
 def test_a_30_mb_upload_through_the_real_server_is_refused_in_json_naming_the_limit(make_app):
     import json
     import urllib.error

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from conftest import TIMGM, tone, write
 
+pytestmark = pytest.mark.slow  # a real headless Chromium
+
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -50,6 +51,7 @@ def test_a_run_out_of_time_before_its_first_log_row_still_logs_and_exports(tiny_
     assert "steps: 1 of 30" in (run / "model" / "card.md").read_text()
 
 
+@pytest.mark.slow
 def test_kill_and_resume_gives_the_uninterrupted_result(tiny_dataset, tmp_path):
     straight = tmp_path / "straight"
     train(tiny_dataset, straight, TrainConfig(steps=40, checkpoint_every=10, **TINY_CFG), progress=False)
@@ -72,6 +74,7 @@ def test_kill_and_resume_gives_the_uninterrupted_result(tiny_dataset, tmp_path):
     assert logged == sorted(set(logged)) and logged[-1] == 40
 
 
+@pytest.mark.slow
 def test_two_process_ddp_with_gloo_agrees(tiny_dataset, tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(

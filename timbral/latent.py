@@ -41,11 +41,11 @@ from .audio import (
     read_audio,
     seconds_in_file,
 )
-from .data.default import default_library_dir
 from .data.nsynth import DatasetError
 from .detail import MOVES, Detail, Details, key_of, summed, weighted
 from .library import Library
 from .model import TimbreVAE, check_fit_steps, fit_latents, load_model, model_fingerprint
+from .paths import default_library_dir
 from .phase import DEFAULT_METHOD
 from .pitch import PitchEstimate, find_pitch, parse_pitch
 from .spectral import level_db, log_magnitude

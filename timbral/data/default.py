@@ -51,31 +51,6 @@ SYNTH_INSTRUMENTS = 1000
 SEED = 0
 
 
-def timbral_home() -> Path:
-    """Where Timbral keeps what it builds (the default dataset, the studio's sounds).
-
-    ``$TIMBRAL_HOME`` if set; else the source tree Timbral runs from; else, for an installed
-    wheel, ``$XDG_DATA_HOME/timbral`` (``~/.local/share/timbral``).
-    """
-    if os.environ.get("TIMBRAL_HOME"):
-        return Path(os.environ["TIMBRAL_HOME"])
-    tree = Path(__file__).resolve().parents[2]
-    if (tree / "pyproject.toml").is_file():
-        return tree
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "timbral"
-
-
-def default_data_dir() -> Path:
-    """Where the default dataset is built for training: ``data/default`` under :func:`timbral_home`."""
-    return timbral_home() / "data" / "default"
-
-
-def default_library_dir() -> Path:
-    """Where the studio's library is built on its first start: ``data/library`` under :func:`timbral_home`, the
-    default dataset's loud notes (:data:`LIBRARY_VELOCITIES`)."""
-    return timbral_home() / "data" / "library"
-
-
 def default_soundfonts(names: Sequence[str] | None = None) -> list[Path]:
     """Paths of the default SoundFonts (or of those ``names``), in order; a clear error names each
     package that is missing."""

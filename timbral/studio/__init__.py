@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..data.default import timbral_home
+from ..paths import timbral_home
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DEFAULT_INSTANCE = timbral_home() / "instance"

@@ -15,9 +15,10 @@ import threading
 import time
 
 from .. import progress
-from ..data.default import LIBRARY_VELOCITIES, build_default_dataset, default_library_dir
+from ..data.default import LIBRARY_VELOCITIES, build_default_dataset
 from ..data.nsynth import DatasetError, read_examples
 from ..library import Library
+from ..paths import default_library_dir
 from .store import SoundStore
 from .timbre import rehear_for_model
 
