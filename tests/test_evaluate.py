@@ -4,21 +4,18 @@ import shutil
 import numpy as np
 import pytest
 
+from timbral.card import PLACEMENT_PLOT, metrics_markdown, update_card
 from timbral.cli import main
-from timbral.evaluate import (
-    PLACEMENT_PLOT,
+from timbral.evaluate import evaluate, pitch_error_cents
+from timbral.metrics import (
     cross_pitch_retrieval,
-    evaluate,
     explained_variance,
     gain_matched,
     heard_pitches,
     knn_accuracy,
-    metrics_markdown,
-    pitch_error_cents,
     placement_accuracy,
     placement_by_family,
     same_instrument_distances,
-    update_card,
 )
 from timbral.model import load_model
 from timbral.train import TrainConfig, train
@@ -156,7 +153,7 @@ def test_generalisation_metrics_on_known_spaces():
 
 
 def test_knn_in_chunks_matches_one_pass(monkeypatch):
-    import timbral.evaluate as ev
+    import timbral.metrics as ev
 
     rng = np.random.default_rng(2)
     query, labels = rng.normal(size=(50, 3)), rng.integers(0, 3, 50)

@@ -495,3 +495,20 @@ def test_a_long_or_clipped_upload_says_what_was_used(client):
     assert any("clipped" in r for r in remarks), remarks
     remarks = upload(client, wav(tone(220, 3)), "fine_A3.wav", fit="0").get_json()["remarks"]
     assert not any("clipped" in r or "left out" in r for r in remarks), remarks
+
+
+def test_an_upload_keeps_its_whole_band_and_a_low_rate_file_says_it_has_none(client):
+    """A 96 kHz file keeps its air up to 24 kHz as it plays back; a 16 kHz file is taken, and told it has nothing
+    above 8 kHz."""
+    t = np.arange(4 * 96000) / 96000
+    airy = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * np.sin(2 * np.pi * 15000 * t)) * np.exp(-t)
+    rich = upload(client, wav(airy, 96000), "airy_A3.wav", fit="0").get_json()
+    assert not any("nothing above" in r for r in rich["remarks"])
+    y, sr = sf.read(io.BytesIO(client.get(f"/api/sounds/{rich['id']}/audio").data))
+    spectrum = np.abs(np.fft.rfft(y)) ** 2
+    assert sr == 48000 and spectrum[int(14500 * len(y) / sr) : int(15500 * len(y) / sr)].sum() > 1e-3 * spectrum.sum()
+    played, _ = sf.read(io.BytesIO(client.get(f"/api/play?sound={rich['id']}&pitch=57").data))
+    spectrum = np.abs(np.fft.rfft(played)) ** 2  # as recorded at its pitch: the air is played back too
+    assert spectrum[int(14500 * len(played) / 48000) : int(15500 * len(played) / 48000)].sum() > 1e-4 * spectrum.sum()
+    low = upload(client, wav(tone(220, 3, sr=16000), 16000), "low_A3.wav", fit="0").get_json()
+    assert any("recorded at 16 kHz, it has nothing above 8 kHz" in r for r in low["remarks"]), low["remarks"]

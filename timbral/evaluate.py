@@ -41,58 +41,35 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from .atomic import atomic_path
 from .data.features import feature_store
 from .data.nsynth import read_examples, source_of
 from .data.split import read_split
 from .losses import kl_per_dim
+from .metrics import (
+    by_heard_pitch,
+    cross_pitch_retrieval,
+    explained_variance,
+    family_codes,
+    gain_matched,
+    heard_pitches,
+    high_band_level_error,
+    knn_predict,
+    log_spectral_distance,
+    placement_accuracy,
+    placement_by_family,
+)
 from .model import TimbreVAE, encode_rows, fit_latents
 from .phase import DEFAULT_METHOD
 from .progress import Bar
-from .spectral import db_to_magnitude, heard_of, log_magnitude, magnitude_to_db, stft
+from .spectral import db_to_magnitude, heard_of, log_magnitude, stft
 
-K = 5
-KNN_CHUNK = 1024  # queries per distance matrix
 BANDS = 8  # STFT bins per band of the spectral-statistics baseline
 BATCH = 32
 ACTIVE_VARIANCE = 0.01
-
-
-def knn_predict(query: np.ndarray, ref: np.ndarray, ref_labels: np.ndarray, k: int = K, groups: np.ndarray | None = None,
-                ref_groups: np.ndarray | None = None) -> np.ndarray:
-    """The label the ``k`` nearest references (Euclidean) vote for, per query (-1 when none is left);
-    a reference in the query's group (``ref_groups`` against ``groups``, such as its instrument) is passed over."""
-    r = torch.from_numpy(ref).float()
-    predicted = np.empty(len(query), int)
-    for start in range(0, len(query), KNN_CHUNK):  # bounded memory on large sets
-        d = torch.cdist(torch.from_numpy(query[start : start + KNN_CHUNK]).float(), r)
-        if groups is not None and ref_groups is not None:
-            d[torch.from_numpy(groups[start : start + KNN_CHUNK, None] == ref_groups[None, :])] = float("inf")
-        nearest = d.topk(min(k, len(ref)), largest=False)
-        for i, (dist, at) in enumerate(zip(nearest.values.numpy(), nearest.indices.numpy())):
-            votes = ref_labels[at[np.isfinite(dist)]]
-            predicted[start + i] = np.bincount(votes).argmax() if len(votes) else -1
-    return predicted
-
-
-def knn_accuracy(query: np.ndarray, query_labels: np.ndarray, ref: np.ndarray | None = None,
-                 ref_labels: np.ndarray | None = None, k: int = K, groups: np.ndarray | None = None,
-                 ref_groups: np.ndarray | None = None) -> float:
-    """Share of queries whose k nearest references vote for their label (see :func:`knn_predict`).
-
-    Without references it is leave-one-out among the queries (each query its own group unless
-    ``groups`` says otherwise).
-    """
-    if ref is None:
-        ref, ref_labels = query, query_labels
-        groups = ref_groups = np.arange(len(query)) if groups is None else groups
-    predicted = knn_predict(query, ref, ref_labels, k, groups, ref_groups)
-    return float(np.mean(predicted == query_labels)) if len(query) else float("nan")
 
 
 def pitch_error_cents(audio: np.ndarray, pitch: int, sr: int) -> float:
@@ -105,172 +82,6 @@ def pitch_error_cents(audio: np.ndarray, pitch: int, sr: int) -> float:
     if not voiced.any():
         return float("nan")
     return float(abs(1200 * np.log2(np.nanmedian(f0[voiced]) / librosa.midi_to_hz(pitch))))
-
-
-def placement_accuracy(query: np.ndarray, query_families: np.ndarray, ref: np.ndarray | None = None,
-                       ref_families: np.ndarray | None = None, k: int = K, shuffles: int = 10,
-                       groups: np.ndarray | None = None) -> tuple[float, float]:
-    """Family vote of the ``k`` nearest references, and its chance level: the same vote with the
-    references' families shuffled. Without references it is leave-one-out among the queries,
-    leaving out each query's whole group (its instrument, say) when ``groups`` is given.
-
-    Families are labels of any kind (strings work): they are coded together first.
-    """
-    _, q_codes, r_codes = _family_codes(query_families, ref_families)
-    ref_groups = None
-    if ref is None:
-        ref, r_codes = query, q_codes
-        groups = ref_groups = np.arange(len(query)) if groups is None else groups
-    accuracy = knn_accuracy(query, q_codes, ref, r_codes, k, groups, ref_groups)
-    rng = np.random.default_rng(0)
-    chance = [knn_accuracy(query, q_codes, ref, rng.permutation(r_codes), k, groups, ref_groups) for _ in range(shuffles)]
-    return accuracy, float(np.mean(chance)) if chance else float("nan")
-
-
-def placement_by_family(query: np.ndarray, query_families: np.ndarray, ref: np.ndarray | None = None,
-                        ref_families: np.ndarray | None = None, k: int = K) -> dict[str, float]:
-    """:func:`placement_accuracy` for each family of the queries on its own: which families a space
-    places among their kind, and which it mistakes for another."""
-    names, q_codes, r_codes = _family_codes(query_families, ref_families)
-    if ref is None:
-        every = np.arange(len(query))
-        predicted = knn_predict(query, query, q_codes, k, every, every)
-    else:
-        predicted = knn_predict(query, ref, r_codes, k)
-    return {str(names[c]): float(np.mean(predicted[q_codes == c] == c)) for c in np.unique(q_codes)}
-
-
-def _family_codes(query_families: np.ndarray, ref_families: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The family names, and the queries' and references' families coded together as their indices."""
-    labels = np.concatenate([query_families, [] if ref_families is None else ref_families])
-    names, codes = np.unique(labels, return_inverse=True)
-    return names, codes[: len(query_families)], codes[len(query_families) :]
-
-
-def cross_pitch_hits(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per note: whether its nearest note at another pitch is of the same instrument (NaN where no note
-    is at another pitch), and the chance of that (the share of its instrument among those notes)."""
-    other_pitch = pitches[:, None] != pitches[None, :]
-    d = torch.cdist(torch.from_numpy(z).float(), torch.from_numpy(z).float()).numpy()
-    d[~other_pitch] = np.inf
-    usable = other_pitch.any(axis=1)
-    same = instruments[:, None] == instruments[None, :]
-    hit = same[np.arange(len(z)), d.argmin(axis=1)].astype(float)
-    chance = (same & other_pitch).sum(axis=1) / np.maximum(other_pitch.sum(axis=1), 1)
-    return np.where(usable, hit, np.nan), np.where(usable, chance, np.nan)
-
-
-def cross_pitch_retrieval(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray) -> tuple[float, float]:
-    """Share of notes whose nearest note at another pitch is of the same instrument, and its chance level."""
-    hit, chance = cross_pitch_hits(z, instruments, pitches)
-    if np.isnan(hit).all():
-        return float("nan"), float("nan")
-    return float(np.nanmean(hit)), float(np.nanmean(chance))
-
-
-def explained_variance(z: np.ndarray, groups: np.ndarray, adjusted: bool = False) -> float:
-    """R²: the share of the latent's total variance that the per-group means explain. ``adjusted`` takes
-    out what many small groups explain by chance (R² is about (groups - 1) / (notes - 1) even for a latent
-    that knows nothing of them), so notes at 73 pitches and notes at 8 compare fairly."""
-    total = ((z - z.mean(axis=0)) ** 2).sum()
-    if total == 0:
-        return float("nan")
-    within = sum(((z[groups == g] - z[groups == g].mean(axis=0)) ** 2).sum() for g in np.unique(groups))
-    n, k = len(z), len(np.unique(groups))
-    if adjusted:
-        return float(1 - (within / max(n - k, 1)) / (total / max(n - 1, 1)))
-    return float(1 - within / total)
-
-
-def gain_matched(mag_hat: np.ndarray, mag: np.ndarray, settings=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Spectral convergence (dB) per note after the best gain on ``mag_hat``, and with ``settings``
-    the log-spectral distance (dB) too."""
-    gain = (mag_hat * mag).sum(axis=(-2, -1)) / np.maximum((mag_hat**2).sum(axis=(-2, -1)), 1e-12)
-    scaled = mag_hat * gain[..., None, None]
-    err = np.linalg.norm(scaled - mag, axis=(-2, -1)) / np.maximum(np.linalg.norm(mag, axis=(-2, -1)), 1e-12)
-    sc = 20 * np.log10(np.maximum(err, 1e-12))
-    return sc, (log_spectral_distance(scaled, mag, settings) if settings is not None else None)
-
-
-def heard_pitches(notes: list[dict], reference: list[dict]) -> np.ndarray:
-    """Per note: whether the reference (the training notes) holds notes at its pitch from its source,
-    or, for a source the reference does not hold (one held out), from any source."""
-    by_source: dict[str, set[int]] = {}
-    for m in reference:
-        by_source.setdefault(source_of(m), set()).add(int(m["pitch"]))
-    every = set().union(*by_source.values()) if by_source else set()
-    return np.array([int(m["pitch"]) in by_source.get(source_of(m), every) for m in notes], bool)
-
-
-def same_instrument_distances(z: np.ndarray, instruments: np.ndarray, pitches: np.ndarray, velocities: np.ndarray,
-                              heard: np.ndarray) -> tuple[float, float]:
-    """Median latent distance between two notes of one instrument at one velocity and different pitches,
-    both at heard pitches, and from a note at an unheard pitch to one at a heard pitch: the second
-    should be no larger (a timbre does not move at a pitch the training never heard)."""
-    among_heard, to_unheard = [], []
-    for name in np.unique(instruments):
-        at = np.flatnonzero(instruments == name)
-        d = np.linalg.norm(z[at, None] - z[None, at], axis=-1)
-        pair = (velocities[at, None] == velocities[None, at]) & (pitches[at, None] != pitches[None, at])
-        h = heard[at]
-        among_heard.extend(d[pair & h[:, None] & h[None, :] & np.triu(np.ones_like(pair), 1)])
-        to_unheard.extend(d[pair & ~h[:, None] & h[None, :]])
-    median = lambda v: float(np.median(v)) if len(v) else float("nan")  # noqa: E731
-    return median(among_heard), median(to_unheard)
-
-
-def by_heard_pitch(mu: np.ndarray, families: np.ndarray, instruments: np.ndarray, pitches: np.ndarray,
-                   velocities: np.ndarray, heard: np.ndarray, placed: np.ndarray | None) -> dict:
-    """The generalisation figures for the notes at pitches the training heard (``..._heard_pitch``) and at
-    those it did not (``..._unheard_pitch``), the same-instrument distance ratio unheard / heard, and
-    the placement at each MIDI pitch (``placement_by_pitch``: pitch -> [accuracy, notes, heard])."""
-    hits, _ = cross_pitch_hits(mu, instruments, pitches)
-    out: dict = {"notes_heard_pitch": int(heard.sum()), "notes_unheard_pitch": int((~heard).sum())}
-    for name, mask in (("heard_pitch", heard), ("unheard_pitch", ~heard)):
-        if not mask.any():
-            continue
-        if placed is not None:
-            out[f"placement_family_accuracy_{name}"] = float(placed[mask].mean())
-        out[f"cross_pitch_instrument_retrieval_{name}"] = float(np.nanmean(hits[mask])) if np.isfinite(hits[mask]).any() else float("nan")
-        out[f"pitch_explained_variance_{name}"] = explained_variance(mu[mask], pitches[mask], adjusted=True)
-    among_heard, to_unheard = same_instrument_distances(mu, instruments, pitches, velocities, heard)
-    out.update(same_instrument_distance_heard_pitch=among_heard, same_instrument_distance_unheard_pitch=to_unheard,
-               same_instrument_distance_ratio=to_unheard / among_heard if among_heard > 0 else float("nan"))
-    if placed is not None:
-        out["placement_by_pitch"] = {int(p): [float(placed[pitches == p].mean()), int((pitches == p).sum()),
-                                              bool(heard[pitches == p].all())] for p in np.unique(pitches)}
-    return out
-
-
-def plot_placement_by_pitch(metrics: dict, png: str | os.PathLike) -> Path:
-    """Family placement against MIDI pitch, one bar per semitone (unheard pitches marked), as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = sorted((int(p), *v) for p, v in metrics["placement_by_pitch"].items())
-    pitches, accuracy, notes, heard = (np.array(c) for c in zip(*rows))
-    fig, ax = plt.subplots(figsize=(11, 3.6))
-    ax.bar(pitches[heard], accuracy[heard], width=0.8, color="#0072b2", label="pitches the training heard")
-    ax.bar(pitches[~heard], accuracy[~heard], width=0.8, color="#e69f00", label="pitches it never heard")
-    for name, colour in (("heard_pitch", "#0072b2"), ("unheard_pitch", "#e69f00")):
-        if f"placement_family_accuracy_{name}" in metrics:
-            ax.axhline(metrics[f"placement_family_accuracy_{name}"], color=colour, linestyle="--", linewidth=1)
-    ax.axhline(metrics["placement_chance"], color="grey", linestyle=":", linewidth=1, label="chance")
-    ax.set_xlabel("MIDI pitch (60 = C4)")
-    ax.set_ylabel("family placement")
-    ax.set_ylim(0, 1)
-    ax.set_xlim(pitches.min() - 1, pitches.max() + 1)
-    held = f"{metrics['held_out_source']}, " if metrics.get("held_out_source") else ""
-    ax.set_title(f"Family vote of the 5 nearest library notes, per pitch ({held}{metrics['n_notes']} notes; dashed: means)")
-    ax.legend(loc="lower left", fontsize=8)
-    ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    with atomic_path(Path(png)) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return Path(png)
 
 
 def spectral_statistics(store, rows: np.ndarray) -> np.ndarray:
@@ -287,22 +98,6 @@ def spectral_statistics(store, rows: np.ndarray) -> np.ndarray:
 def _magnitudes(store, rows: np.ndarray) -> np.ndarray:
     """Linear magnitudes of the core's bins of feature-store ``rows``, in the order asked."""
     return db_to_magnitude(store.read(rows)[:, : store.settings.core_bins])
-
-
-def high_band_level_error(heard_hat: np.ndarray, heard: np.ndarray, settings) -> np.ndarray:
-    """Per note: the mean over the high band's bands of |level of ``heard_hat`` − level of ``heard``| in dB, each
-    band's level its power over the whole note, ``heard_hat`` first brought to ``heard``'s level below 8 kHz; a
-    band 60 dB under the note's whole power counts as that (so silence against silence is no error).
-    ``heard_hat``/``heard``: heard dB spectrograms ``(n, heard_rows, frames)``. NaN without a high band."""
-    core = settings.core_bins
-    if heard.shape[-2] == core:
-        return np.full(len(heard), np.nan)
-    power_hat, power = (10.0 ** (np.asarray(h, np.float64) / 10.0) for h in (heard_hat, heard))
-    gain = power[:, :core].sum(axis=(1, 2)) / np.maximum(power_hat[:, :core].sum(axis=(1, 2)), 1e-30)
-    floor = 1e-6 * power.sum(axis=(1, 2))[:, None]
-    level_hat = 10 * np.log10(power_hat[:, core:].sum(axis=2) * gain[:, None] + floor)
-    level = 10 * np.log10(power[:, core:].sum(axis=2) + floor)
-    return np.abs(level_hat - level).mean(axis=1)
 
 
 def retrieval_baseline(store, rows: np.ndarray, ref_store, ref_rows: np.ndarray, settings,
@@ -327,12 +122,6 @@ def retrieval_baseline(store, rows: np.ndarray, ref_store, ref_rows: np.ndarray,
             a, b = gain_matched(_magnitudes(ref_store, [best[t]]), mags[t][None], settings)
             sc[target], lsd[target] = a[0], b[0]
     return sc, lsd
-
-
-def log_spectral_distance(mag_hat: np.ndarray, mag: np.ndarray, settings) -> np.ndarray:
-    """Per note: mean over frames of sqrt(mean over bins of (dB difference)²)."""
-    diff = magnitude_to_db(mag_hat, settings) - magnitude_to_db(mag, settings)
-    return np.sqrt((diff**2).mean(axis=-2)).mean(axis=-1)
 
 
 @dataclass(frozen=True)
@@ -479,7 +268,7 @@ def _placement_figures(mu: np.ndarray, notes: _Notes, ref_mu: np.ndarray, ref_fa
                "placement_by_family": placement_by_family(mu, notes.families, ref_mu, ref_families)}
     if ref_mu is None:
         return figures
-    _, codes, ref_codes = _family_codes(notes.families, ref_families)
+    _, codes, ref_codes = family_codes(notes.families, ref_families)
     placed = knn_predict(mu, ref_mu, ref_codes) == codes
     examples, ref_examples = read_examples(notes.store.dataset), read_examples(ref_store.dataset)
     heard = heard_pitches([examples[notes.store.index[r]["note_str"]] for r in notes.rows],
@@ -604,107 +393,3 @@ def _reference(store, split, library, settings, progress):
     return None, None, "leave-one-out"
 
 
-PLACEMENT_PLOT = "placement_by_pitch.png"
-
-
-def update_card(model_dir: str | os.PathLike, metrics: dict) -> Path:
-    """Write the evaluation section into ``MODEL/card.md``, replacing an older one (and nothing else),
-    and the picture of placement against pitch beside it (:data:`PLACEMENT_PLOT`)."""
-    path = Path(model_dir) / "card.md"
-    if "placement_by_pitch" in metrics:
-        plot_placement_by_pitch(metrics, Path(model_dir) / PLACEMENT_PLOT)
-    card = path.read_text() if path.exists() else "# Timbral model card\n"
-    before, found, after = card.partition("## Evaluation")
-    rest = after[after.find("\n## ") + 1 :] if found and "\n## " in after else ""
-    card = before.rstrip() + "\n\n" + metrics_markdown(metrics) + ("\n" + rest if rest else "")
-    with atomic_path(path) as tmp:
-        tmp.write_text(card)
-    return path
-
-
-def metrics_markdown(metrics: dict) -> str:
-    """The card's evaluation section."""
-    rows = [
-        (f"spectral convergence, audio domain, to 8 kHz (median of {metrics['rebuilt_notes']} rebuilt notes)",
-         f"{metrics['spectral_convergence_db']:.1f} dB", "≤ −15 dB"),
-        ("log-spectral distance, to 8 kHz (median)", f"{metrics['log_spectral_distance_db']:.1f} dB", "reported"),
-        *([("high band's level error, 8-24 kHz bands, level matched below 8 kHz (median)",
-            f"{metrics['high_band_level_error_db']:.1f} dB", "≤ 6 dB on bright notes")]
-          if np.isfinite(metrics.get("high_band_level_error_db", np.nan)) else []),
-        (f"placement: family vote of the 5 nearest notes of {metrics['reference']} (k-NN family accuracy; chance "
-         f"{metrics['placement_chance']:.2f})", f"{metrics['placement_family_accuracy']:.3f}",
-         "≥ 0.6 on an unseen source, ≥ 0.75 on unseen instruments"),
-        ("… per family", " · ".join(f"{name} {value:.2f}" for name, value in metrics["placement_by_family"].items()), "reported"),
-        *([("… per source (notes)", " · ".join(f"{name} {value:.2f} ({n})" for name, (value, n) in metrics["placement_by_source"].items()),
-            "reported")] if len(metrics.get("placement_by_source", {})) > 1 else []),
-        *([("… the same vote on plain spectral statistics (band means and spreads of the dB spectrogram)",
-            f"{metrics['placement_features_baseline']:.3f}", "a baseline to beat")] if "placement_features_baseline" in metrics else []),
-        *([(f"… at pitches the training heard ({metrics['notes_heard_pitch']} notes) / never heard "
-             f"({metrics['notes_unheard_pitch']} notes; picture: `{PLACEMENT_PLOT}`)",
-             f"{metrics.get('placement_family_accuracy_heard_pitch', float('nan')):.3f} / "
-             f"{metrics.get('placement_family_accuracy_unheard_pitch', float('nan')):.3f}",
-             "unheard within 0.03 of heard")] if "notes_unheard_pitch" in metrics else []),
-        ("… the same vote among the set's own other instruments (no other source)",
-         f"{metrics['placement_within_set']:.3f}", "reported: what this latent reaches without a change of source"),
-        (f"cross-pitch instrument retrieval (chance {metrics['cross_pitch_chance']:.3f})",
-         f"{metrics['cross_pitch_instrument_retrieval']:.3f}", "≥ 10× chance"),
-        *([("… at heard / unheard pitches", f"{metrics.get('cross_pitch_instrument_retrieval_heard_pitch', float('nan')):.3f} / "
-             f"{metrics.get('cross_pitch_instrument_retrieval_unheard_pitch', float('nan')):.3f}", "reported")]
-          if "notes_unheard_pitch" in metrics else []),
-        ("latent variance explained by pitch / by instrument (R²; pitch adjusted for its number of groups)",
-         f"{metrics['pitch_explained_variance']:.3f} / {metrics['instrument_explained_variance']:.2f} "
-         f"(pitch, adjusted: {metrics.get('pitch_explained_variance_adjusted', float('nan')):.3f})", "pitch ≤ 0.05 adjusted"),
-        *([("… pitch (adjusted), among the notes at heard / unheard pitches",
-            f"{metrics.get('pitch_explained_variance_heard_pitch', float('nan')):.3f} / "
-            f"{metrics.get('pitch_explained_variance_unheard_pitch', float('nan')):.3f}", "≤ 0.05"),
-           ("latent distance between two notes of one instrument: from an unheard to a heard pitch / between heard "
-            "pitches (median)", f"{metrics['same_instrument_distance_unheard_pitch']:.2f} / "
-            f"{metrics['same_instrument_distance_heard_pitch']:.2f} = {metrics['same_instrument_distance_ratio']:.2f}",
-            "ratio ≤ 1.10")] if "notes_unheard_pitch" in metrics else []),
-        (f"pitch error (median over {metrics['pitch_notes']} notes, pYIN)", f"{metrics['pitch_error_cents']:.1f} cents", "≤ 25"),
-        ("active latent dimensions", f"{metrics['active_latent_dims']} of {metrics['latent_dim']}", "reported"),
-        ("KL to the prior (mean per note)", f"{metrics['kl']:.1f} nats", "reported"),
-    ]
-    if "retrieval_baseline_sc_db" in metrics:
-        rows.append((f"gain-matched rebuild vs closest reference note at that pitch (SC, {metrics['baseline_notes']} notes)",
-                     f"{metrics['reconstruction_gain_matched_sc_db']:.1f} vs {metrics['retrieval_baseline_sc_db']:.1f} dB",
-                     "≥ 3 dB better"))
-    if "fit_steps" in metrics:
-        rows.append((f"… the same notes rebuilt from latents fitted to them ({metrics['fit_steps']} steps, `--fit`): SC vs "
-                     "the closest reference note; LSD; their family vote before → after; how far the latents moved",
-                     f"{metrics['fitted_gain_matched_sc_db']:.1f} vs {metrics['retrieval_baseline_sc_db']:.1f} dB; "
-                     f"{metrics['fitted_gain_matched_lsd_db']:.1f} dB; {metrics['fitted_placement_before']:.2f} → "
-                     f"{metrics['fitted_placement_after']:.2f}; {metrics['fitted_latent_shift']:.2f} of their length",
-                     "≥ 3 dB better; LSD ≤ 10 dB"))
-    if "visqol_own_pitch_model" in metrics:
-        m = metrics
-        rows.append((f"what a listener hears (ViSQOL MOS at 48 kHz against the full-rate note, its active part, median; "
-                     f"{m['visqol_notes']} notes at their own pitch) | high band's level error: the model's rebuild / as "
-                     "recorded (with the note's detail) / calibration: a perfect 16 kHz copy, low-passed at 8 kHz, 4 kHz",
-                     f"{m['visqol_own_pitch_model']:.2f} / {m['visqol_own_pitch_recorded']:.2f} / {m['visqol_own_pitch_copy_16k']:.2f}, "
-                     f"{m['visqol_own_pitch_lowpass_8k']:.2f}, {m['visqol_own_pitch_lowpass_4k']:.2f} | "
-                     f"{m['visqol_own_pitch_model_high_band_db']:.1f} / {m['visqol_own_pitch_recorded_high_band_db']:.1f} / "
-                     f"{m['visqol_own_pitch_copy_16k_high_band_db']:.1f} dB", "model ≥ 4.4; as recorded ≥ 4.65"))
-        if m.get("visqol_bright_notes"):
-            rows.append((f"… the {m['visqol_bright_notes']} bright or noisy notes among them (model / as recorded / 16 kHz copy "
-                         "| high band's level error)",
-                         f"{m['visqol_own_pitch_bright_model']:.2f} / {m['visqol_own_pitch_bright_recorded']:.2f} / "
-                         f"{m['visqol_own_pitch_bright_copy_16k']:.2f} | {m['visqol_own_pitch_bright_model_high_band_db']:.1f} / "
-                         f"{m['visqol_own_pitch_bright_recorded_high_band_db']:.1f} / "
-                         f"{m['visqol_own_pitch_bright_copy_16k_high_band_db']:.1f} dB", "as recorded ≥ 4.5, ≤ 3 dB; model ≤ 6 dB"))
-    if "visqol_other_pitch_model" in metrics:
-        rows.append((f"… played at another pitch within an octave against the real note there ({metrics['visqol_pairs']} pairs): "
-                     "model / as recorded, detail moved / detail faded / the recording resampled (a sampler)",
-                     f"{metrics['visqol_other_pitch_model']:.2f} / {metrics['visqol_other_pitch_recorded_shift']:.2f} / "
-                     f"{metrics['visqol_other_pitch_recorded_fade']:.2f} / {metrics['visqol_other_pitch_resampled']:.2f}",
-                     "above resampling"))
-    if "level_max_change" in metrics:
-        rows.append((f"largest change of a metric between inputs at -1 and -30 dBFS ({metrics['level_notes']} notes)",
-                     f"{100 * metrics['level_max_change']:.1f} %", "≤ 10 %"))
-    table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
-    notes = (f"all of {metrics['held_out_source']}, a source never trained on" if metrics.get("held_out_source")
-             else "instruments never trained on")
-    fit = f" --fit {metrics['fit_steps']}" if "fit_steps" in metrics else ""
-    return (f"## Evaluation\n\n`timbral evaluate MODEL {metrics['dataset']} --split {metrics['split']}{fit}` "
-            f"({metrics['n_notes']} notes: {notes}; phase: {metrics['phase']})\n\n"
-            f"| metric | value | target |\n|---|---:|---|\n{table}\n")

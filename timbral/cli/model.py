@@ -28,7 +28,8 @@ def cmd_train(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from ..evaluate import evaluate, update_card
+    from ..card import update_card
+    from ..evaluate import evaluate
     from ..model import load_model
 
     model = load_model(args.model)
