@@ -1,13 +1,19 @@
-"""The model card's measured part: the figures of :func:`~timbral.evaluate.evaluate` as a Markdown table written
-into a model folder's ``card.md`` (``timbral evaluate --card``), with the picture of placement at every pitch.
+"""What a model folder tells a person: its card (``card.md``: how it was trained, :func:`training_card`; what it
+measures, the figures of :func:`~timbral.evaluate.evaluate` as a Markdown table, :func:`update_card`) and its
+pictures (the loss curves, :func:`plot_losses`; placement at every pitch, :func:`plot_placement_by_pitch`).
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import os
+import platform
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .atomic import atomic_path
 
@@ -63,6 +69,18 @@ def update_card(model_dir: str | os.PathLike, metrics: dict) -> Path:
 
 def metrics_markdown(metrics: dict) -> str:
     """The card's evaluation section."""
+    rows = _space_rows(metrics) + _rebuild_rows(metrics)
+    table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+    notes = (f"all of {metrics['held_out_source']}, a source never trained on" if metrics.get("held_out_source")
+             else "instruments never trained on")
+    fit = f" --fit {metrics['fit_steps']}" if "fit_steps" in metrics else ""
+    return (f"## Evaluation\n\n`timbral evaluate MODEL {metrics['dataset']} --split {metrics['split']}{fit}` "
+            f"({metrics['n_notes']} notes: {notes}; phase: {metrics['phase']})\n\n"
+            f"| metric | value | target |\n|---|---:|---|\n{table}\n")
+
+
+def _space_rows(metrics: dict) -> list[tuple[str, str, str]]:
+    """The rebuild's spectral figures and where the timbre space places the notes: (metric, value, target) rows."""
     rows = [
         (f"spectral convergence, audio domain, to 8 kHz (median of {metrics['rebuilt_notes']} rebuilt notes)",
          f"{metrics['spectral_convergence_db']:.1f} dB", "≤ −15 dB"),
@@ -104,6 +122,12 @@ def metrics_markdown(metrics: dict) -> str:
         ("active latent dimensions", f"{metrics['active_latent_dims']} of {metrics['latent_dim']}", "reported"),
         ("KL to the prior (mean per note)", f"{metrics['kl']:.1f} nats", "reported"),
     ]
+    return rows
+
+
+def _rebuild_rows(metrics: dict) -> list[tuple[str, str, str]]:
+    """The rebuild against the closest reference note, fitted latents, what a listener hears, level robustness."""
+    rows: list[tuple[str, str, str]] = []
     if "retrieval_baseline_sc_db" in metrics:
         rows.append((f"gain-matched rebuild vs closest reference note at that pitch (SC, {metrics['baseline_notes']} notes)",
                      f"{metrics['reconstruction_gain_matched_sc_db']:.1f} vs {metrics['retrieval_baseline_sc_db']:.1f} dB",
@@ -140,10 +164,60 @@ def metrics_markdown(metrics: dict) -> str:
     if "level_max_change" in metrics:
         rows.append((f"largest change of a metric between inputs at -1 and -30 dBFS ({metrics['level_notes']} notes)",
                      f"{100 * metrics['level_max_change']:.1f} %", "≤ 10 %"))
-    table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
-    notes = (f"all of {metrics['held_out_source']}, a source never trained on" if metrics.get("held_out_source")
-             else "instruments never trained on")
-    fit = f" --fit {metrics['fit_steps']}" if "fit_steps" in metrics else ""
-    return (f"## Evaluation\n\n`timbral evaluate MODEL {metrics['dataset']} --split {metrics['split']}{fit}` "
-            f"({metrics['n_notes']} notes: {notes}; phase: {metrics['phase']})\n\n"
-            f"| metric | value | target |\n|---|---:|---|\n{table}\n")
+    return rows
+
+
+def plot_losses(log: Path, png: Path) -> None:
+    """Training and validation curves as a PNG a person can look at."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with log.open() as f:
+        rows = list(csv.DictReader(f))
+    keys = ("l1", "sc", "kl", "high") if any(r.get("high") for r in rows) else ("l1", "sc", "kl")
+    titles = ("L1 on scaled dB", "spectral convergence (linear)", "KL (nats)", "high band: L1 on band levels (8-24 kHz)")
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.7 * len(keys), 4))
+    for ax, key, title in zip(axes, keys, titles):
+        for prefix, style in (("", "-"), ("valid_", "o-")):
+            points = [(int(r["step"]), float(r[prefix + key])) for r in rows if r.get(prefix + key)]
+            if points:
+                ax.plot(*zip(*points), style, label="valid" if prefix else "train", markersize=3)
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+
+
+def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, device, world) -> str:
+    """The model card's training part; ``timbral evaluate --card`` adds the measured figures."""
+    split_file = store.dataset / "split.json"
+    split = json.loads(split_file.read_text()) if split_file.is_file() else None
+    split_line = (f"by instrument, seed {split.get('seed')}: {len(split['train'])} train / {len(split['valid'])} valid / "
+                  f"{len(split['test'])} test instruments") if split else "none (all notes trained on)"
+    hardware = f"{device.type}{' (' + torch.cuda.get_device_name() + ')' if device.type == 'cuda' else ''}, " \
+               f"{world} process(es), {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}"
+    settings = "\n".join(f"| {k} | {v} |" for k, v in asdict(cfg).items())
+    return f"""# Timbral model card
+
+## Data
+- dataset: `{Path(data_dir).name}` ({len(store.index)} notes; {len(train_rows)} in training)
+- split: {split_line}
+- representation: log-magnitude STFT at {store.settings.sr / 1000:g} kHz, n_fft {store.settings.n_fft}, hop {store.settings.hop_length},
+  {store.settings.n_frames} frames; the core's {store.settings.core_bins} bins to {store.settings.core_hz / 1000:g} kHz and
+  {store.settings.n_high_bands} band levels above; dB floor {store.settings.floor_db:g}, dataset bounds
+  {store.bounds.lo:g}..{store.bounds.hi:g} dB
+
+## Training
+- steps: {steps_done} of {cfg.steps} (batch {cfg.batch_size}, {steps_done * cfg.batch_size / len(train_rows):.1f} epochs)
+- time: {seconds / 60:.1f} min on {hardware}
+- command: `timbral train {data_dir} --out {out}` (settings below; see `log.csv` and `loss.png` of the run)
+
+| setting | value |
+|---|---|
+{settings}
+"""

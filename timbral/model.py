@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .atomic import atomic_path
+from .atomic import atomic_path, write_json
 from .losses import reconstruction_losses
 from .phase import DEFAULT_METHOD, N_ITER, reconstruct
 from .spectral import (
@@ -468,8 +468,6 @@ def fit_latents(model: TimbreVAE, spec: torch.Tensor, pitch: torch.Tensor, veloc
 def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = None) -> Path:
     """Write ``config.json`` + ``weights.safetensors`` (+ ``card.md``), each file atomically."""
     from safetensors.torch import save_file
-
-    from .data.nsynth import write_json
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,7 @@ atomically), ``log.csv``, ``loss.png`` and, at the end, the exported model in ``
 from __future__ import annotations
 
 import csv
-import json
 import os
-import platform
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -25,10 +23,10 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .atomic import atomic_path
+from .atomic import atomic_path, write_json
 from .augment import pitch_shifted, recoloured, with_noise_floor
+from .card import plot_losses, training_card
 from .data.features import FeatureStore, feature_store
-from .data.nsynth import write_json
 from .losses import training_losses
 from .model import ModelConfig, TimbreVAE, save_model
 from .progress import Bar
@@ -495,59 +493,4 @@ def _trim_log(path: Path, step: int) -> None:
         _append_log(path, row)
 
 
-def plot_losses(log: Path, png: Path) -> None:
-    """Training and validation curves as a PNG a person can look at."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with log.open() as f:
-        rows = list(csv.DictReader(f))
-    keys = ("l1", "sc", "kl", "high") if any(r.get("high") for r in rows) else ("l1", "sc", "kl")
-    titles = ("L1 on scaled dB", "spectral convergence (linear)", "KL (nats)", "high band: L1 on band levels (8-24 kHz)")
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.7 * len(keys), 4))
-    for ax, key, title in zip(axes, keys, titles):
-        for prefix, style in (("", "-"), ("valid_", "o-")):
-            points = [(int(r["step"]), float(r[prefix + key])) for r in rows if r.get(prefix + key)]
-            if points:
-                ax.plot(*zip(*points), style, label="valid" if prefix else "train", markersize=3)
-        ax.set_title(title)
-        ax.set_xlabel("step")
-        ax.legend()
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(png, dpi=100)
-    plt.close(fig)
-
-
-def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, device, world) -> str:
-    """The model card's training part; ``timbral evaluate --card`` adds the measured figures."""
-    split = json.loads((store.dataset / "split.json").read_text()) if _has_split(store) else None
-    split_line = (f"by instrument, seed {split.get('seed')}: {len(split['train'])} train / {len(split['valid'])} valid / "
-                  f"{len(split['test'])} test instruments") if split else "none (all notes trained on)"
-    hardware = f"{device.type}{' (' + torch.cuda.get_device_name() + ')' if device.type == 'cuda' else ''}, " \
-               f"{world} process(es), {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}"
-    settings = "\n".join(f"| {k} | {v} |" for k, v in asdict(cfg).items())
-    return f"""# Timbral model card
-
-## Data
-- dataset: `{Path(data_dir).name}` ({len(store.index)} notes; {len(train_rows)} in training)
-- split: {split_line}
-- representation: log-magnitude STFT at {store.settings.sr / 1000:g} kHz, n_fft {store.settings.n_fft}, hop {store.settings.hop_length},
-  {store.settings.n_frames} frames; the core's {store.settings.core_bins} bins to {store.settings.core_hz / 1000:g} kHz and
-  {store.settings.n_high_bands} band levels above; dB floor {store.settings.floor_db:g}, dataset bounds
-  {store.bounds.lo:g}..{store.bounds.hi:g} dB
-
-## Training
-- steps: {steps_done} of {cfg.steps} (batch {cfg.batch_size}, {steps_done * cfg.batch_size / len(train_rows):.1f} epochs)
-- time: {seconds / 60:.1f} min on {hardware}
-- command: `timbral train {data_dir} --out {out}` (settings below; see `log.csv` and `loss.png` of the run)
-
-| setting | value |
-|---|---|
-{settings}
-"""
-
-
-__all__ = ["TrainConfig", "train", "batch_rows", "plot_losses"]
+__all__ = ["TrainConfig", "train", "batch_rows"]

@@ -22,6 +22,29 @@ def cmd_render(args) -> None:
     print(summary(read_examples(args.out)))
 
 
+def _render_verb(sub) -> None:
+    p = verb(sub, "render", "Render SoundFont presets (FluidSynth) or GUS patch sets (a TiMidity config, through TiMidity++) "
+                            "into an NSynth-layout dataset.",
+              "timbral render FluidR3_GM.sf2 --out data/mine --programs 0,24 --pitches 36:84:4 --velocities 50,100\n"
+              "  timbral render /etc/timidity/freepats.cfg --out data/freepats --pitches 24:96 --pitches-per-instrument 8",
+              cmd_render)
+    p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT",
+                   help=".sf2 files, or TiMidity configs (.cfg) listing GUS patches, e.g. Debian's freepats")
+    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
+    p.add_argument("--programs", help="GM program numbers 0-127, e.g. 0,24 or 0:7 (default: all 115 melodic ones)")
+    p.add_argument("--pitches", default="48,60,72",
+                   help="MIDI pitches or note names: 48,60,72 or C3,C4,C5, or a range 24:96:2 or C1:C7:2, end included")
+    p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127, same syntax (default 50,100)")
+    p.add_argument("--pitches-per-instrument", type=int, metavar="N",
+                   help="each preset plays N pitches of its own, drawn (seeded) across the range of --pitches, one in each "
+                        "Nth of it, instead of every pitch listed: e.g. --pitches 24:96 --pitches-per-instrument 8")
+    p.add_argument("--seed", type=int, default=0, help="seed of --pitches-per-instrument (default 0)")
+    p.add_argument("--format", default="wav", choices=("wav", "flac"),
+                   help="how the notes are stored: NSynth's 16-bit WAV (default) or FLAC, the same samples in a third of the space")
+    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
+    p.add_argument("--gain", type=float, default=1.0, help="output gain (default 1.0; clipped notes are dropped)")
+
+
 def cmd_import(args) -> None:
     from ..data.importer import import_folder
     from ..data.nsynth import read_examples, summary
@@ -29,6 +52,17 @@ def cmd_import(args) -> None:
     report = import_folder(args.folder, args.out, source=args.source, default_family=args.family)
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
+
+
+def _import_verb(sub) -> None:
+    p = verb(sub, "import", "Turn a folder of your own single-note files into an NSynth-layout dataset.",
+              "timbral import ~/my-notes --out data/mine   # my-notes/voice/me_A3.wav, my-notes/synth/saw_60.flac",
+              cmd_import)
+    p.add_argument("folder", type=Path, help="FOLDER/<family>/<file> or FOLDER/<family>/<instrument>/<file>")
+    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
+    p.add_argument("--source", default="acoustic", choices=("acoustic", "electronic", "synthetic"),
+                   help="NSynth source of the sounds (default acoustic)")
+    p.add_argument("--family", default="other", help="family of files directly in FOLDER (default other)")
 
 
 def cmd_data_default(args) -> None:
@@ -43,6 +77,19 @@ def cmd_data_default(args) -> None:
     print("split by instrument: " + ", ".join(f"{s} {len(split[s])}" for s in ("train", "valid", "test")))
 
 
+def _data_default_action(dsub) -> None:
+    p = verb(dsub, "default", "Render the default dataset at 48 kHz with its split: the distinct presets of FluidR3_GM/GS, "
+             "TimGM6mb, Csound's GM bank and a sampled OPL3 chip, an audible variant of each, every distinct drum of their "
+             "drum kits, and 1,000 procedural instruments (~2,270 instruments from 6 sources, ~28,900 notes, 2.7 GB of "
+             "FLAC, about 5 min on 2 cores). The split's test part is the whole OPL3 source, never trained on.",
+              "timbral data default --out data/default\n"
+              "  timbral data default --out data/library --velocities 100   # the studio's library: the loud notes", cmd_data_default)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--velocities", default="50,100", help="velocity layers of every instrument (default 50,100; the studio's "
+                   "library, which its first start builds in data/library, is the loud notes: 100)")
+    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
+
+
 def cmd_data_split(args) -> None:
     from ..data.nsynth import read_examples
     from ..data.split import make_split, write_split
@@ -53,6 +100,21 @@ def cmd_data_split(args) -> None:
     held = f" (test: all of {args.hold_out_source})" if args.hold_out_source else ""
     held += f" (never trained on: pitches {', '.join(map(str, split['hold_out_pitches']))})" if split["hold_out_pitches"] else ""
     print(f"wrote {path}: " + ", ".join(f"{s} {len(split[s])} instruments" for s in ("train", "valid", "test")) + held)
+
+
+def _data_split_action(dsub) -> None:
+    p = verb(dsub, "split", "Write a seeded train/valid/test split by instrument (split.json).",
+              "timbral data split data/default --hold-out-source OPL-3_FM_128M.sf2", cmd_data_split)
+    p.add_argument("data", type=Path)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--valid", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
+    p.add_argument("--test", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
+    p.add_argument("--hold-out-source", metavar="NAME",
+                   help="put one whole source in test and nothing else: a SoundFont file name (TimGM6mb.sf2) or "
+                        "timbral-synth (see 'timbral data info')")
+    p.add_argument("--hold-out-pitches", type=_pitches, default=(), metavar="PITCHES",
+                   help="leave the notes at these pitches out of training, to measure a model at pitches it never "
+                        "heard: 33,38,55 or A1,D2,G3 (the default dataset holds out 33,38,55,64,77,95)")
 
 
 def cmd_data_info(args) -> None:
@@ -82,6 +144,13 @@ def cmd_data_info(args) -> None:
           + (f"; built in {info['build_seconds']:.0f} s" if info["build_seconds"] else ""))
 
 
+def _data_info_action(dsub) -> None:
+    p = verb(dsub, "info", "Notes, instruments, sources, families, split, disk size and build time of a dataset.",
+             "timbral data info data/default --json", cmd_data_info)
+    p.add_argument("data", type=Path)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def cmd_data_features(args) -> None:
     from ..data.features import feature_store
     from ..spectral import SpectralSettings
@@ -91,6 +160,14 @@ def cmd_data_features(args) -> None:
     s = store.settings
     print(f"{store.path}: {n} notes, {rows} rows ({s.core_bins} bins to {s.core_hz / 1000:g} kHz and {s.n_high_bands} bands "
           f"above) x {frames} frames, bounds {store.bounds.lo:g}..{store.bounds.hi:g} dB")
+
+
+def _data_features_action(dsub) -> None:
+    p = verb(dsub, "features", "Compute (or find cached) what the model hears of a dataset's notes: their log-magnitude spectrograms to "
+             "8 kHz and the band levels above.",
+              "timbral data features data/default", cmd_data_features)
+    p.add_argument("data", type=Path)
+    p.add_argument("--cache", type=Path, help="cache folder (default DATA/features)")
 
 
 def cmd_resynth(args) -> None:
@@ -122,6 +199,19 @@ def cmd_resynth(args) -> None:
             print(f"{out}: spectral convergence {sc:.1f} dB, rebuilt in {seconds * 1000:.0f} ms")
 
 
+def _resynth_verb(sub) -> None:
+    from ..phase import DEFAULT_METHOD, METHODS
+
+    p = verb(sub, "resynth", "Rebuild sounds from their magnitude alone: hear the ceiling of the representation.",
+              "timbral resynth cello.wav voice.flac --out resynth/ --method pghi+fgla --json", cmd_resynth)
+    p.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="audio files (WAV, FLAC, OGG, MP3, AIFF)")
+    p.add_argument("--out", required=True, type=Path, help="folder for <name>.wav")
+    p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS,
+                   help="phase reconstruction (default pghi+fgla; zero is for comparison only)")
+    p.add_argument("--n-iter", type=int, default=32, help="fast Griffin-Lim iterations (default 32)")
+    p.add_argument("--json", action="store_true", help="one JSON line per file: spectral convergence and seconds")
+
+
 def _pitches(text: str) -> tuple[int, ...]:
     import argparse
 
@@ -133,78 +223,14 @@ def _pitches(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def add_parsers(sub) -> None:
-    from ..phase import DEFAULT_METHOD, METHODS
-
-    p = verb(sub, "render", "Render SoundFont presets (FluidSynth) or GUS patch sets (a TiMidity config, through TiMidity++) "
-                            "into an NSynth-layout dataset.",
-              "timbral render FluidR3_GM.sf2 --out data/mine --programs 0,24 --pitches 36:84:4 --velocities 50,100\n"
-              "  timbral render /etc/timidity/freepats.cfg --out data/freepats --pitches 24:96 --pitches-per-instrument 8",
-              cmd_render)
-    p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT",
-                   help=".sf2 files, or TiMidity configs (.cfg) listing GUS patches, e.g. Debian's freepats")
-    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
-    p.add_argument("--programs", help="GM program numbers 0-127, e.g. 0,24 or 0:7 (default: all 115 melodic ones)")
-    p.add_argument("--pitches", default="48,60,72",
-                   help="MIDI pitches or note names: 48,60,72 or C3,C4,C5, or a range 24:96:2 or C1:C7:2, end included")
-    p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127, same syntax (default 50,100)")
-    p.add_argument("--pitches-per-instrument", type=int, metavar="N",
-                   help="each preset plays N pitches of its own, drawn (seeded) across the range of --pitches, one in each "
-                        "Nth of it, instead of every pitch listed: e.g. --pitches 24:96 --pitches-per-instrument 8")
-    p.add_argument("--seed", type=int, default=0, help="seed of --pitches-per-instrument (default 0)")
-    p.add_argument("--format", default="wav", choices=("wav", "flac"),
-                   help="how the notes are stored: NSynth's 16-bit WAV (default) or FLAC, the same samples in a third of the space")
-    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
-    p.add_argument("--gain", type=float, default=1.0, help="output gain (default 1.0; clipped notes are dropped)")
-
-    p = verb(sub, "import", "Turn a folder of your own single-note files into an NSynth-layout dataset.",
-              "timbral import ~/my-notes --out data/mine   # my-notes/voice/me_A3.wav, my-notes/synth/saw_60.flac",
-              cmd_import)
-    p.add_argument("folder", type=Path, help="FOLDER/<family>/<file> or FOLDER/<family>/<instrument>/<file>")
-    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
-    p.add_argument("--source", default="acoustic", choices=("acoustic", "electronic", "synthetic"),
-                   help="NSynth source of the sounds (default acoustic)")
-    p.add_argument("--family", default="other", help="family of files directly in FOLDER (default other)")
-
-    p = verb(sub, "resynth", "Rebuild sounds from their magnitude alone: hear the ceiling of the representation.",
-              "timbral resynth cello.wav voice.flac --out resynth/ --method pghi+fgla --json", cmd_resynth)
-    p.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="audio files (WAV, FLAC, OGG, MP3, AIFF)")
-    p.add_argument("--out", required=True, type=Path, help="folder for <name>.wav")
-    p.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS,
-                   help="phase reconstruction (default pghi+fgla; zero is for comparison only)")
-    p.add_argument("--n-iter", type=int, default=32, help="fast Griffin-Lim iterations (default 32)")
-    p.add_argument("--json", action="store_true", help="one JSON line per file: spectral convergence and seconds")
-
+def _data_verb(sub) -> None:
     data = verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default", None)
     dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
-    p = verb(dsub, "default", "Render the default dataset at 48 kHz with its split: the distinct presets of FluidR3_GM/GS, "
-             "TimGM6mb, Csound's GM bank and a sampled OPL3 chip, an audible variant of each, every distinct drum of their "
-             "drum kits, and 1,000 procedural instruments (~2,270 instruments from 6 sources, ~28,900 notes, 2.7 GB of "
-             "FLAC, about 5 min on 2 cores). The split's test part is the whole OPL3 source, never trained on.",
-              "timbral data default --out data/default\n"
-              "  timbral data default --out data/library --velocities 100   # the studio's library: the loud notes", cmd_data_default)
-    p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--velocities", default="50,100", help="velocity layers of every instrument (default 50,100; the studio's "
-                   "library, which its first start builds in data/library, is the loud notes: 100)")
-    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
-    p = verb(dsub, "split", "Write a seeded train/valid/test split by instrument (split.json).",
-              "timbral data split data/default --hold-out-source OPL-3_FM_128M.sf2", cmd_data_split)
-    p.add_argument("data", type=Path)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--valid", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
-    p.add_argument("--test", type=float, default=0.1, help="share of each family's instruments (default 0.1)")
-    p.add_argument("--hold-out-source", metavar="NAME",
-                   help="put one whole source in test and nothing else: a SoundFont file name (TimGM6mb.sf2) or "
-                        "timbral-synth (see 'timbral data info')")
-    p.add_argument("--hold-out-pitches", type=_pitches, default=(), metavar="PITCHES",
-                   help="leave the notes at these pitches out of training, to measure a model at pitches it never "
-                        "heard: 33,38,55 or A1,D2,G3 (the default dataset holds out 33,38,55,64,77,95)")
-    p = verb(dsub, "info", "Notes, instruments, sources, families, split, disk size and build time of a dataset.",
-             "timbral data info data/default --json", cmd_data_info)
-    p.add_argument("data", type=Path)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p = verb(dsub, "features", "Compute (or find cached) what the model hears of a dataset's notes: their log-magnitude spectrograms to "
-             "8 kHz and the band levels above.",
-              "timbral data features data/default", cmd_data_features)
-    p.add_argument("data", type=Path)
-    p.add_argument("--cache", type=Path, help="cache folder (default DATA/features)")
+    for add in (_data_default_action, _data_split_action, _data_info_action, _data_features_action):
+        add(dsub)
+
+
+def add_parsers(sub) -> None:
+    """Every verb of making and reading datasets, each parser beside its command."""
+    for add in (_render_verb, _import_verb, _resynth_verb, _data_verb):
+        add(sub)

@@ -43,6 +43,17 @@ def cmd_encode(args) -> None:
                   + "\n  latent " + " ".join(f"{v:+.2f}" for v in e.latent))
 
 
+def _encode_verb(sub) -> None:
+    p = verb(sub, "encode", "Show where sounds sit in the timbre space: pitch, map position, latent vector.",
+             "timbral encode cello.wav flute_acoustic_fluidr3_gm_073-060-100 --json", cmd_encode)
+    p.add_argument("sounds", nargs="+", metavar="SOUND", help=SOUND)
+    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected; "
+                                                "a sound with no clear pitch is taken as unpitched at C4)")
+    p.add_argument("--json", action="store_true", help="one JSON line per sound")
+    _fit_flag(p)
+    _model_flags(p)
+
+
 def cmd_interpolate(args) -> None:
     from ..export import write_sounds, write_zip
 
@@ -57,6 +68,21 @@ def cmd_interpolate(args) -> None:
     if args.zip:
         written.append(write_zip(args.out / "interpolation.zip", {p.name: p.read_bytes() for p in written}))
     print(f"{args.steps} steps from {args.a} to {args.b} at pitch {pitch} ({args.method}): {len(written)} files in {args.out}")
+
+
+def _interpolate_verb(sub) -> None:
+    p = verb(sub, "interpolate", "Blend two sounds: the path from Sound 1 to Sound 2 in N steps, endpoints included.",
+             "timbral interpolate cello.wav flute.wav --steps 11 --method slerp --out blend/ --zip", cmd_interpolate)
+    p.add_argument("a", metavar="SOUND1", help=SOUND)
+    p.add_argument("b", metavar="SOUND2", help=SOUND)
+    p.add_argument("--steps", type=int, default=11, help="sounds along the path, 2-101 (default 11)")
+    p.add_argument("--method", default="linear", choices=("linear", "slerp"), help="straight or spherical path (default linear)")
+    p.add_argument("--pitch", type=_pitch, help="pitch of the path (default: Sound 1's)")
+    p.add_argument("--out", required=True, type=Path,
+                   help="folder for step_00..step_NN, all (the whole path) and the two originals")
+    p.add_argument("--zip", action="store_true", help="also write OUT/interpolation.zip with every file")
+    _audio_flags(p, folder=True)
+    _model_flags(p)
 
 
 def _original(t, sound: str) -> np.ndarray:
@@ -88,6 +114,20 @@ def cmd_mix(args) -> None:
     print(f"{out}: " + ", ".join(f"{s} {wi:.2f}" for s, wi in zip(args.sources, w)))
 
 
+def _mix_verb(sub) -> None:
+    p = verb(sub, "mix", "Mix any number of sounds by weight, or 3-4 sounds from a point on a triangle/square pad.",
+             "timbral mix cello.wav flute.wav organ.wav --weights 0.5,0.3,0.2 --out mix.wav\n"
+             "  timbral mix a.wav b.wav c.wav d.wav --pad 0.25,0.75 --pitch C3 --out pad.flac", cmd_mix)
+    p.add_argument("sources", nargs="+", metavar="SOUND", help=SOUND)
+    p.add_argument("--weights", help="one non-negative weight per sound, e.g. 0.5,0.3,0.2 (default: equal)")
+    p.add_argument("--pad", metavar="X,Y", help="a point in [0,1]x[0,1]: triangle corners (0,0) (1,0) (0.5,1); "
+                                                "square corners (0,0) (1,0) (0,1) (1,1)")
+    p.add_argument("--pitch", type=_pitch, help="pitch of the mix (default: the heaviest sound's)")
+    p.add_argument("--out", required=True, type=Path, help="a .wav or .flac file")
+    _audio_flags(p, folder=False)
+    _model_flags(p)
+
+
 def _numbers(text: str, n: int, flag: str) -> list[float]:
     try:
         values = [float(v) for v in text.split(",")]
@@ -107,6 +147,18 @@ def cmd_random(args) -> None:
     written = write_sounds(args.out, {f"{tag}_{i:02d}": y for i, y in enumerate(sounds)}, fmt=args.format, bits=args.bits,
                            rate=args.sr)
     print(f"{len(written)} random sounds at pitch {args.pitch} in {args.out}")
+
+
+def _random_verb(sub) -> None:
+    p = verb(sub, "random", "Invent new sounds: draw timbres from the model (temperature: how adventurous).",
+             "timbral random -n 8 --temperature 1 --seed 0 --out random/", cmd_random)
+    p.add_argument("-n", type=int, default=8, help="how many sounds, 1-64 (default 8)")
+    p.add_argument("--temperature", type=float, default=1.0, help="0 is the average timbre, 1 typical, 2+ wild (default 1)")
+    p.add_argument("--seed", type=int, help="same seed, same sounds (default: new ones each time)")
+    p.add_argument("--pitch", type=_pitch, default=60, help="pitch played (default 60, C4)")
+    p.add_argument("--out", required=True, type=Path, help="folder for the sounds")
+    _audio_flags(p, folder=True)
+    _model_flags(p)
 
 
 def cmd_map(args) -> None:
@@ -130,6 +182,16 @@ def cmd_map(args) -> None:
               + "".join(f"\n  {k} placed at ({x:.3f}, {y:.3f})" for k, (x, y) in extra.items()))
 
 
+def _map_verb(sub) -> None:
+    p = verb(sub, "map", "Draw the timbre map of the library, coloured by family (PNG, or interactive HTML).",
+             "timbral map --out map.html --add cello.wav", cmd_map)
+    p.add_argument("--out", required=True, type=Path, help="map.png or map.html")
+    p.add_argument("--add", action="extend", nargs="+", default=[], metavar="SOUND",
+                   help="your own sounds, placed and named on the map (repeat it or list several: --add a.wav --add b.flac)")
+    p.add_argument("--json", action="store_true", help="print the map's figures as JSON")
+    _model_flags(p)
+
+
 def cmd_library(args) -> None:
     lib = _timbral(args).library
     found = lib.search(family=args.family, instrument=args.instrument, pitch=args.pitch, velocity=args.velocity, q=args.query)
@@ -138,6 +200,19 @@ def cmd_library(args) -> None:
         print(json.dumps(s.as_dict()) if args.json else f"{s.name:<48} {s.family:<11} {s.title}")
     if not args.json:
         print(f"{len(found)} of {len(lib)} sounds" + (f" ({len(shown)} shown)" if len(shown) < len(found) else ""))
+
+
+def _library_verb(sub) -> None:
+    p = verb(sub, "library", "Search the library sounds by family, instrument, pitch, velocity or name.",
+             "timbral library --family flute --pitch 60", cmd_library)
+    p.add_argument("--family", help="e.g. bass, brass, flute, guitar, keyboard, mallet, organ, reed, string, ...")
+    p.add_argument("--instrument", help="an instrument name, e.g. flute_acoustic_fluidr3_gm_073")
+    p.add_argument("--pitch", type=_pitch, help="MIDI pitch or note name")
+    p.add_argument("--velocity", type=int, help="MIDI velocity")
+    p.add_argument("-q", "--query", help="part of the name")
+    p.add_argument("--limit", type=int, default=50, help="show at most this many (default 50; 0: all)")
+    p.add_argument("--json", action="store_true", help="one JSON line per sound")
+    _model_flags(p)
 
 
 def cmd_export_sfz(args) -> None:
@@ -154,6 +229,20 @@ def cmd_export_sfz(args) -> None:
                            rate=args.sr)
     write_zip(args.out, files)
     print(f"{args.out}: {name}.sfz with {len(files) - 1} samples ({len(pitches)} pitches x {len(velocities)} velocity layers)")
+
+
+def _export_sfz_verb(sub) -> None:
+    p = verb(sub, "export-sfz", "Export a timbre as a multi-sampled SFZ instrument (ZIP of WAVs + .sfz) for any sampler.",
+             "timbral export-sfz cello.wav --out cello.zip --pitches 24:96:3 --velocities 50,100", cmd_export_sfz)
+    p.add_argument("source", metavar="SOUND", help=SOUND)
+    p.add_argument("--out", required=True, type=Path, help="instrument.zip")
+    p.add_argument("--name", help="instrument name (default: from the sound)")
+    p.add_argument("--pitches", default="24:96:3",
+                   help="sampled pitches: numbers or note names, a list or a range, e.g. 24:96:3 (default) or C1:C7:3; "
+                        "each serves its neighbours")
+    p.add_argument("--velocities", default="50,100", help="velocity layers (default 50,100)")
+    _audio_flags(p, folder=False)
+    _model_flags(p)
 
 
 def cmd_export_morph(args) -> None:
@@ -180,6 +269,27 @@ def cmd_export_morph(args) -> None:
           f"({time.perf_counter() - start:.1f} s)")
 
 
+def _export_morph_verb(sub) -> None:
+    p = verb(sub, "export-morph", "Export a blend path as a morph instrument for your DAW: its steps as layers every few "
+             "semitones, a knob (one MIDI CC) moving through them, for SFZ players, DecentSampler and Bitwig's Sampler.",
+             "timbral export-morph cello.wav flute_acoustic_fluidr3_gm_073-060-100 --out morph/ --layers 7 --pitches C2:C6:3",
+             cmd_export_morph)
+    p.add_argument("sources", nargs="+", metavar="SOUND", help=f"two to eight sounds, the path goes through them in order; {SOUND}")
+    p.add_argument("--out", required=True, type=Path, help="folder for NAME-sfz.zip, NAME.dslibrary and NAME.multisample")
+    p.add_argument("--name", help="instrument name (default: from the first and last sound)")
+    p.add_argument("--layers", type=int, default=7, help="steps of the path, each a layer the knob moves through (3-17, default 7)")
+    p.add_argument("--pitches", default="C2:C6:3", help="sampled pitches, each serving its neighbours (default C2:C6:3)")
+    p.add_argument("--format", default="all", help="sfz, dspreset, multisample, a comma list, or all (default)")
+    p.add_argument("--cc", type=int, default=1, help="the MIDI CC of the morph knob (default 1, the mod wheel)")
+    p.add_argument("--curve", default="gain", choices=("gain", "power"),
+                   help="crossfade curve: gain (straight lines, default: the layers start from one phase and add like copies) or power")
+    p.add_argument("--velocity", type=int, default=100, help="the velocity the layers are decoded at (default 100)")
+    p.add_argument("--from-model", action="store_true", help="the model's sounds alone, without the recordings' detail")
+    p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
+                   help="sample rate of the samples: 48000 (default, the whole band) or 44100")
+    _model_flags(p)
+
+
 def cmd_export_nn(args) -> None:
     from ..live import MAX_TIMBRES, export_live
 
@@ -196,6 +306,24 @@ def cmd_export_nn(args) -> None:
     if len(names) > 1:
         print(f"  'set timbre X' moves between them (0 to {len(names) - 1}, fractions blend neighbours)")
     print(f"  it plays in tune at {args.sr} Hz; at another rate send it 'set rate <Hz>' (nn~ does not tell it its rate)")
+
+
+def _export_nn_verb(sub) -> None:
+    from ..live import ITERATIONS, MAX_ITERATIONS
+
+    p = verb(sub, "export-nn", "Export the model as a live instrument for Max/MSP and Pure Data (the nn~ external): play it "
+             "from a keyboard with pitch, velocity and gate signals, one voice per channel of mc.nn~.",
+             "timbral export-nn cello.wav flute_acoustic_fluidr3_gm_073-060-100 --out timbral.ts", cmd_export_nn)
+    p.add_argument("sources", nargs="*", metavar="SOUND", help=f"the timbres it plays, its attribute 'timbre' moving "
+                   f"between them (default: the centre of the timbre space); {SOUND}")
+    p.add_argument("--out", required=True, type=Path, help="the TorchScript file, NAME.ts")
+    p.add_argument("--iterations", type=int, default=ITERATIONS,
+                   help=f"phase rebuilding passes per note (0-{MAX_ITERATIONS}, default {ITERATIONS}): fewer start notes sooner, "
+                        "more sound a little cleaner; attribute 'iterations' changes it live")
+    p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
+                   help="the rate your Max or Pd runs at (default 48000; Pd often runs at 44100): nn~ does not tell the module "
+                        "its rate, so it plays in tune at this one until told another with 'set rate <Hz>'")
+    _model_flags(p)
 
 
 def cmd_reconstruct(args) -> None:
@@ -216,6 +344,18 @@ def cmd_reconstruct(args) -> None:
     else:
         print(f"{args.out}: as the model hears {args.input}; spectral convergence {sc:.1f} dB"
               + "".join(f"\n  {r}" for r in e.remarks))
+
+
+def _reconstruct_verb(sub) -> None:
+    p = verb(sub, "reconstruct", "Hear how the model hears a sound: encode it and decode it again.",
+             "timbral reconstruct cello.wav cello_model.wav --json", cmd_reconstruct)
+    p.add_argument("input", type=Path, metavar="IN", help="an audio file")
+    p.add_argument("out", type=Path, metavar="OUT", help="a .wav or .flac file")
+    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _fit_flag(p)
+    _audio_flags(p, folder=False)
+    _model_flags(p)
 
 
 def _fit_flag(p: argparse.ArgumentParser) -> None:
@@ -263,122 +403,7 @@ SOUND = "a WAV/FLAC/OGG/MP3/AIFF file or the name of a library sound (see: timbr
 
 
 def add_parsers(sub) -> None:
-    from ..live import ITERATIONS, MAX_ITERATIONS
-
-    p = verb(sub, "encode", "Show where sounds sit in the timbre space: pitch, map position, latent vector.",
-             "timbral encode cello.wav flute_acoustic_fluidr3_gm_073-060-100 --json", cmd_encode)
-    p.add_argument("sounds", nargs="+", metavar="SOUND", help=SOUND)
-    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected; "
-                                                "a sound with no clear pitch is taken as unpitched at C4)")
-    p.add_argument("--json", action="store_true", help="one JSON line per sound")
-    _fit_flag(p)
-    _model_flags(p)
-
-    p = verb(sub, "interpolate", "Blend two sounds: the path from Sound 1 to Sound 2 in N steps, endpoints included.",
-             "timbral interpolate cello.wav flute.wav --steps 11 --method slerp --out blend/ --zip", cmd_interpolate)
-    p.add_argument("a", metavar="SOUND1", help=SOUND)
-    p.add_argument("b", metavar="SOUND2", help=SOUND)
-    p.add_argument("--steps", type=int, default=11, help="sounds along the path, 2-101 (default 11)")
-    p.add_argument("--method", default="linear", choices=("linear", "slerp"), help="straight or spherical path (default linear)")
-    p.add_argument("--pitch", type=_pitch, help="pitch of the path (default: Sound 1's)")
-    p.add_argument("--out", required=True, type=Path,
-                   help="folder for step_00..step_NN, all (the whole path) and the two originals")
-    p.add_argument("--zip", action="store_true", help="also write OUT/interpolation.zip with every file")
-    _audio_flags(p, folder=True)
-    _model_flags(p)
-
-    p = verb(sub, "mix", "Mix any number of sounds by weight, or 3-4 sounds from a point on a triangle/square pad.",
-             "timbral mix cello.wav flute.wav organ.wav --weights 0.5,0.3,0.2 --out mix.wav\n"
-             "  timbral mix a.wav b.wav c.wav d.wav --pad 0.25,0.75 --pitch C3 --out pad.flac", cmd_mix)
-    p.add_argument("sources", nargs="+", metavar="SOUND", help=SOUND)
-    p.add_argument("--weights", help="one non-negative weight per sound, e.g. 0.5,0.3,0.2 (default: equal)")
-    p.add_argument("--pad", metavar="X,Y", help="a point in [0,1]x[0,1]: triangle corners (0,0) (1,0) (0.5,1); "
-                                                "square corners (0,0) (1,0) (0,1) (1,1)")
-    p.add_argument("--pitch", type=_pitch, help="pitch of the mix (default: the heaviest sound's)")
-    p.add_argument("--out", required=True, type=Path, help="a .wav or .flac file")
-    _audio_flags(p, folder=False)
-    _model_flags(p)
-
-    p = verb(sub, "random", "Invent new sounds: draw timbres from the model (temperature: how adventurous).",
-             "timbral random -n 8 --temperature 1 --seed 0 --out random/", cmd_random)
-    p.add_argument("-n", type=int, default=8, help="how many sounds, 1-64 (default 8)")
-    p.add_argument("--temperature", type=float, default=1.0, help="0 is the average timbre, 1 typical, 2+ wild (default 1)")
-    p.add_argument("--seed", type=int, help="same seed, same sounds (default: new ones each time)")
-    p.add_argument("--pitch", type=_pitch, default=60, help="pitch played (default 60, C4)")
-    p.add_argument("--out", required=True, type=Path, help="folder for the sounds")
-    _audio_flags(p, folder=True)
-    _model_flags(p)
-
-    p = verb(sub, "map", "Draw the timbre map of the library, coloured by family (PNG, or interactive HTML).",
-             "timbral map --out map.html --add cello.wav", cmd_map)
-    p.add_argument("--out", required=True, type=Path, help="map.png or map.html")
-    p.add_argument("--add", action="extend", nargs="+", default=[], metavar="SOUND",
-                   help="your own sounds, placed and named on the map (repeat it or list several: --add a.wav --add b.flac)")
-    p.add_argument("--json", action="store_true", help="print the map's figures as JSON")
-    _model_flags(p)
-
-    p = verb(sub, "library", "Search the library sounds by family, instrument, pitch, velocity or name.",
-             "timbral library --family flute --pitch 60", cmd_library)
-    p.add_argument("--family", help="e.g. bass, brass, flute, guitar, keyboard, mallet, organ, reed, string, ...")
-    p.add_argument("--instrument", help="an instrument name, e.g. flute_acoustic_fluidr3_gm_073")
-    p.add_argument("--pitch", type=_pitch, help="MIDI pitch or note name")
-    p.add_argument("--velocity", type=int, help="MIDI velocity")
-    p.add_argument("-q", "--query", help="part of the name")
-    p.add_argument("--limit", type=int, default=50, help="show at most this many (default 50; 0: all)")
-    p.add_argument("--json", action="store_true", help="one JSON line per sound")
-    _model_flags(p)
-
-    p = verb(sub, "export-sfz", "Export a timbre as a multi-sampled SFZ instrument (ZIP of WAVs + .sfz) for any sampler.",
-             "timbral export-sfz cello.wav --out cello.zip --pitches 24:96:3 --velocities 50,100", cmd_export_sfz)
-    p.add_argument("source", metavar="SOUND", help=SOUND)
-    p.add_argument("--out", required=True, type=Path, help="instrument.zip")
-    p.add_argument("--name", help="instrument name (default: from the sound)")
-    p.add_argument("--pitches", default="24:96:3",
-                   help="sampled pitches: numbers or note names, a list or a range, e.g. 24:96:3 (default) or C1:C7:3; "
-                        "each serves its neighbours")
-    p.add_argument("--velocities", default="50,100", help="velocity layers (default 50,100)")
-    _audio_flags(p, folder=False)
-    _model_flags(p)
-
-    p = verb(sub, "export-morph", "Export a blend path as a morph instrument for your DAW: its steps as layers every few "
-             "semitones, a knob (one MIDI CC) moving through them, for SFZ players, DecentSampler and Bitwig's Sampler.",
-             "timbral export-morph cello.wav flute_acoustic_fluidr3_gm_073-060-100 --out morph/ --layers 7 --pitches C2:C6:3",
-             cmd_export_morph)
-    p.add_argument("sources", nargs="+", metavar="SOUND", help=f"two to eight sounds, the path goes through them in order; {SOUND}")
-    p.add_argument("--out", required=True, type=Path, help="folder for NAME-sfz.zip, NAME.dslibrary and NAME.multisample")
-    p.add_argument("--name", help="instrument name (default: from the first and last sound)")
-    p.add_argument("--layers", type=int, default=7, help="steps of the path, each a layer the knob moves through (3-17, default 7)")
-    p.add_argument("--pitches", default="C2:C6:3", help="sampled pitches, each serving its neighbours (default C2:C6:3)")
-    p.add_argument("--format", default="all", help="sfz, dspreset, multisample, a comma list, or all (default)")
-    p.add_argument("--cc", type=int, default=1, help="the MIDI CC of the morph knob (default 1, the mod wheel)")
-    p.add_argument("--curve", default="gain", choices=("gain", "power"),
-                   help="crossfade curve: gain (straight lines, default: the layers start from one phase and add like copies) or power")
-    p.add_argument("--velocity", type=int, default=100, help="the velocity the layers are decoded at (default 100)")
-    p.add_argument("--from-model", action="store_true", help="the model's sounds alone, without the recordings' detail")
-    p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
-                   help="sample rate of the samples: 48000 (default, the whole band) or 44100")
-    _model_flags(p)
-
-    p = verb(sub, "export-nn", "Export the model as a live instrument for Max/MSP and Pure Data (the nn~ external): play it "
-             "from a keyboard with pitch, velocity and gate signals, one voice per channel of mc.nn~.",
-             "timbral export-nn cello.wav flute_acoustic_fluidr3_gm_073-060-100 --out timbral.ts", cmd_export_nn)
-    p.add_argument("sources", nargs="*", metavar="SOUND", help=f"the timbres it plays, its attribute 'timbre' moving "
-                   f"between them (default: the centre of the timbre space); {SOUND}")
-    p.add_argument("--out", required=True, type=Path, help="the TorchScript file, NAME.ts")
-    p.add_argument("--iterations", type=int, default=ITERATIONS,
-                   help=f"phase rebuilding passes per note (0-{MAX_ITERATIONS}, default {ITERATIONS}): fewer start notes sooner, "
-                        "more sound a little cleaner; attribute 'iterations' changes it live")
-    p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
-                   help="the rate your Max or Pd runs at (default 48000; Pd often runs at 44100): nn~ does not tell the module "
-                        "its rate, so it plays in tune at this one until told another with 'set rate <Hz>'")
-    _model_flags(p)
-
-    p = verb(sub, "reconstruct", "Hear how the model hears a sound: encode it and decode it again.",
-             "timbral reconstruct cello.wav cello_model.wav --json", cmd_reconstruct)
-    p.add_argument("input", type=Path, metavar="IN", help="an audio file")
-    p.add_argument("out", type=Path, metavar="OUT", help="a .wav or .flac file")
-    p.add_argument("--pitch", type=_pitch, help="the pitch played, e.g. 60 or C4 (default: from the name, else detected)")
-    p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    _fit_flag(p)
-    _audio_flags(p, folder=False)
-    _model_flags(p)
+    """Every verb of playing with timbres, each parser beside its command."""
+    for add in (_encode_verb, _interpolate_verb, _mix_verb, _random_verb, _map_verb, _library_verb, _export_sfz_verb,
+                _export_morph_verb, _export_nn_verb, _reconstruct_verb):
+        add(sub)

@@ -26,10 +26,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..atomic import write_json
 from .families import MELODIC_PROGRAMS
 from .info import BUILD_FILE
 from .notes import RenderReport
-from .nsynth import read_examples, write_json
+from .nsynth import read_examples
 from .render import VARIANTS, PresetChoice, render_drums, render_presets
 from .sf2 import distinct_presets
 from .split import make_split, write_split

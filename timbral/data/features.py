@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..atomic import write_json
 from ..progress import Bar
 from ..spectral import Bounds, SpectralSettings, heard_db
-from .nsynth import EXAMPLES, DatasetError, audio_path, read_examples, write_json
+from .nsynth import EXAMPLES, DatasetError, audio_path, read_examples
 from .split import notes_in_split, read_split
 
 CACHE_DIR = "features"

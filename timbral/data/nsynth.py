@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..atomic import write_json
 from ..audio import AudioError, load_note, write_audio
 from ..settings import SAMPLE_RATE
 from .families import FAMILIES, QUALITIES, SOURCES, family_ids
@@ -133,13 +133,6 @@ def write_examples(root: str | os.PathLike, examples: dict[str, dict]) -> Path:
     return write_json(Path(root) / EXAMPLES, examples)
 
 
-def write_json(path: Path, obj) -> Path:
-    """Write JSON atomically (temporary file, then rename)."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=1, sort_keys=True))
-    return path
-
-
 def write_note(root: str | os.PathLike, meta: dict, audio: np.ndarray, audio_format: str = "wav") -> Path:
     """Write one note's audio as 16-bit WAV (or FLAC: ``audio_format="flac"``) under ``root/audio``."""
     if audio_format not in AUDIO_FORMATS:
@@ -160,7 +153,7 @@ def summary(examples: dict[str, dict]) -> str:
 
 __all__ = [
     "AudioError", "DatasetError", "audio_path", "iter_notes", "note_metadata", "read_examples",
-    "slug", "source_of", "summary", "write_examples", "write_json", "write_note",
+    "slug", "source_of", "summary", "write_examples", "write_note",
 ]
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .nsynth import DatasetError, source_of, write_json
+from ..atomic import write_json
+from .nsynth import DatasetError, source_of
 
 SPLIT_FILE = "split.json"
 SPLITS = ("train", "valid", "test")
