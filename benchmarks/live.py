@@ -182,7 +182,7 @@ def main() -> None:
 
     from timbral.latent import Timbral
     from timbral.live import ITERATIONS, export_live
-    from timbral.model import load_model
+    from timbral.model_folder import load_model
 
     t = Timbral(load_model(args.model))
     d = t.latent_dim

@@ -60,7 +60,8 @@ def tiny_model(tmp_path_factory) -> Path:
     """A small untrained model saved as a model folder (mechanics, not quality)."""
     import torch
 
-    from timbral.model import ModelConfig, TimbreVAE, save_model
+    from timbral.model import ModelConfig, TimbreVAE
+    from timbral.model_folder import save_model
 
     torch.manual_seed(0)
     config = ModelConfig(latent_dim=8, channels=32, level_normalise=True, encoder_pitch=True)

@@ -10,7 +10,7 @@ from conftest import write
 from oneshots import KINDS
 
 from timbral import Timbral
-from timbral.model import default_model_path, load_model
+from timbral.model_folder import default_model_path, load_model
 from timbral.phase import reconstruct
 from timbral.spectral import db_to_magnitude
 from timbral.train import TrainConfig

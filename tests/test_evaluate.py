@@ -17,7 +17,7 @@ from timbral.metrics import (
     placement_by_family,
     same_instrument_distances,
 )
-from timbral.model import load_model
+from timbral.model_folder import load_model
 from timbral.train import TrainConfig, train
 
 KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "placement_family_accuracy", "placement_chance",

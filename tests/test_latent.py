@@ -11,7 +11,8 @@ from conftest import SR, tone
 from timbral import Timbral
 from timbral.audio import AudioError
 from timbral.latent import Encoded, normalise_peak, slerp, square_weights, triangle_weights
-from timbral.model import ModelConfig, TimbreVAE, default_model_path
+from timbral.model import ModelConfig, TimbreVAE
+from timbral.model_folder import default_model_path
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from timbral.live import GAIN_DB, ITERATIONS, MAX_ITERATIONS, MAX_TIMBRES, RELEASE, export_live
-from timbral.model import load_model
+from timbral.model_folder import load_model
 
 LATENT = 8  # the tiny model's
 CONTROLS = 3  # pitch, velocity, gate

@@ -9,18 +9,15 @@ from timbral.model import (
     ENCODER_RANGE_DB,
     MAX_FIT_STEPS,
     ModelConfig,
-    ModelError,
     TimbreVAE,
     fit_latents,
     harmonic_comb,
     harmonic_lobes,
     level_ramp,
-    load_model,
-    model_fingerprint,
     normalise_level,
     pitch_relative,
-    save_model,
 )
+from timbral.model_folder import ModelError, load_model, model_fingerprint, save_model
 from timbral.spectral import SpectralSettings, heard_of, log_magnitude, shift_bins, shift_heard
 
 TINY = dict(latent_dim=8, channels=32)

@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 from timbral.cli import main
-from timbral.model import load_model
+from timbral.model_folder import load_model
 from timbral.train import Partners, TrainConfig, batch_rows, train
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]

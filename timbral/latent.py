@@ -44,7 +44,8 @@ from .audio import (
 from .data.nsynth import DatasetError
 from .detail import MOVES, Detail, Details, key_of, summed, weighted
 from .library import Library
-from .model import TimbreVAE, check_fit_steps, fit_latents, load_model, model_fingerprint
+from .model import TimbreVAE, check_fit_steps, fit_latents
+from .model_folder import load_model, model_fingerprint
 from .paths import default_library_dir
 from .phase import DEFAULT_METHOD
 from .pitch import PitchEstimate, find_pitch, parse_pitch

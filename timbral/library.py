@@ -24,7 +24,8 @@ from .atomic import atomic_path
 from .data.features import note_audio
 from .data.nsynth import DatasetError, audio_path, display_name, read_examples
 from .map import TimbreMap
-from .model import TimbreVAE, model_fingerprint
+from .model import TimbreVAE
+from .model_folder import model_fingerprint
 from .pitch import note_name
 from .progress import Bar
 

@@ -10,25 +10,19 @@ enters as continuous Fourier features (any MIDI pitch works, also ones never tra
 as a harmonic comb over the frequency bins, which one decoder head uses to place partials
 exactly where that pitch puts them.
 
-A model folder holds ``config.json`` (every setting, the spectral settings and the
-dataset-level bounds), ``weights.safetensors`` and ``card.md``. Loading never unpickles.
+A model lives in a folder (:mod:`~timbral.model_folder`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .atomic import atomic_path, write_json
 from .losses import reconstruction_losses
 from .phase import DEFAULT_METHOD, N_ITER, reconstruct
 from .spectral import (
@@ -43,10 +37,6 @@ from .spectral import (
     shift_heard,
 )
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "weights.safetensors"
-CARD_FILE = "card.md"
-FORMAT_VERSION = 1
 ENCODER_RANGE_DB = 75.0  # with level_normalise, the encoder hears this much below a note's level (models saved before it was a setting)
 INPUT_LEVEL_DB = 38.72  # measured with train.input_level on data/default (velocity 100, train split)
 FIT_STEPS = 100  # latent fitting (fit_latents), measured on OPL3: SC -3.6 -> -6.9 dB in 100 steps, -7.5 in 300
@@ -56,13 +46,6 @@ MAX_FIT_STEPS = 2000
 # it placed them 0.03 better and found their notes at other pitches 0.05 more often (docs/history/, 16 kHz era)
 ENCODE_SHIFTS = (-2.0, 0.0, 2.0)
 HIGH_BANDS = ("continued", "envelope", "none")  # ModelConfig.high_band
-
-
-class ModelError(ValueError):
-    """A model folder that cannot be loaded, with the folder and the reason."""
-
-    def __init__(self, path: str | os.PathLike, reason: str):
-        super().__init__(f"{path}: {reason}")
 
 
 @dataclass
@@ -463,66 +446,3 @@ def fit_latents(model: TimbreVAE, spec: torch.Tensor, pitch: torch.Tensor, veloc
             (z.grad,) = torch.autograd.grad(l1 + sc, [z])  # the decoder's weights get no gradient
             optimiser.step()
     return z.detach()
-
-
-def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = None) -> Path:
-    """Write ``config.json`` + ``weights.safetensors`` (+ ``card.md``), each file atomically."""
-    from safetensors.torch import save_file
-
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    with atomic_path(path / WEIGHTS_FILE) as tmp:
-        save_file(state, str(tmp), metadata={"format": "timbral", "version": str(FORMAT_VERSION)})
-    write_json(path / CONFIG_FILE, {"format_version": FORMAT_VERSION, "model": asdict(model.config)})
-    if card is not None:
-        with atomic_path(path / CARD_FILE) as tmp:
-            tmp.write_text(card)
-    return path
-
-
-def model_fingerprint(model: TimbreVAE) -> str:
-    """16 hex digits that change whenever the weights or the way a note is heard do: which model a stored
-    latent belongs to."""
-    digest = hashlib.sha1(repr(model.config.encode_shifts).encode())
-    for tensor in model.state_dict().values():
-        digest.update(tensor.detach().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
-def default_model_path() -> Path:
-    """The model shipped with Timbral: ``models/default`` of a source tree, or inside an installed package."""
-    installed = Path(__file__).resolve().parent / "default_model"
-    return installed if (installed / CONFIG_FILE).is_file() else Path(__file__).resolve().parent.parent / "models" / "default"
-
-
-def load_model(path: str | os.PathLike | None = None) -> TimbreVAE:
-    """Load a model folder (the default model when ``path`` is ``None``), in eval mode on the CPU."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    path = Path(path) if path is not None else default_model_path()
-    if not path.is_dir():
-        raise ModelError(path, "no such model folder")
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        if not (path / name).is_file():
-            raise ModelError(path, f"missing {name}")
-    try:
-        raw = json.loads((path / CONFIG_FILE).read_text())
-        if raw.get("format_version") != FORMAT_VERSION:
-            raise ModelError(path, f"unsupported format_version {raw.get('format_version')!r}")
-        config = ModelConfig.from_dict(raw["model"])
-        model = TimbreVAE(config)
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as e:
-        if isinstance(e, ModelError):
-            raise
-        raise ModelError(path, f"bad {CONFIG_FILE} ({e})") from None
-    try:
-        state = load_file(str(path / WEIGHTS_FILE))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise ModelError(path, f"{WEIGHTS_FILE} is truncated or corrupt ({e})") from None
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise ModelError(path, f"weights do not match {CONFIG_FILE} ({str(e).splitlines()[0]})") from None
-    return model.eval()
