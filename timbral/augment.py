@@ -10,7 +10,7 @@ import math
 import torch
 
 from .model import spectrogram_level
-from .spectral import Bounds, SpectralSettings, shift_bins
+from .spectral import Bounds, SpectralSettings, db_to_power, power_to_db, shift_bins
 
 NOISE_FLOOR_DB = (60.0, 85.0)  # how far below a note's level each bin of an added noise floor lies
 COLOUR_TILT_DB = 3.0  # largest spectral tilt of a recolouring, dB per octave around 1 kHz
@@ -33,8 +33,8 @@ def with_noise_floor(spec: torch.Tensor, bounds: Bounds, share: float) -> torch.
     n = len(spec)
     below = NOISE_FLOOR_DB[0] + (NOISE_FLOOR_DB[1] - NOISE_FLOOR_DB[0]) * torch.rand(n, device=spec.device)
     per_bin_db = spectrogram_level(spec, bounds) - below
-    noise = torch.empty_like(spec).exponential_() * torch.pow(10.0, per_bin_db / 10.0)[:, None, None]
-    noisy = bounds.scale(10.0 * torch.log10(torch.pow(10.0, bounds.unscale(spec) / 10.0) + noise)).clamp(0.0, 1.0)
+    noise = torch.empty_like(spec).exponential_() * db_to_power(per_bin_db)[:, None, None]
+    noisy = bounds.scale(power_to_db(db_to_power(bounds.unscale(spec)) + noise)).clamp(0.0, 1.0)
     chosen = (torch.rand(n, device=spec.device) < share)[:, None, None]
     return torch.where(chosen, noisy, spec)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .spectral import Bounds, db_to_magnitude
+from .spectral import Bounds, db_to_magnitude, db_to_power, power_to_db
 
 HIGH_BAND_WEIGHT = 0.5  # the high band's band levels (L1) against the core's bins (L1 and spectral convergence)
 TEMPERATURE = 0.1  # of the contrastive loss, on cosine similarities
@@ -44,8 +44,7 @@ def multiresolution_loss(x_hat: torch.Tensor, x: torch.Tensor, bounds: Bounds) -
     several window sizes, this compares the power pooled over neighbouring bins and frames, so the
     envelope over time and over frequency count beside the finest detail."""
     def pooled(s: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        power = torch.pow(10.0, bounds.unscale(s) / 10.0)
-        db = 10.0 * torch.log10(F.avg_pool2d(power[:, None], size, ceil_mode=True)[:, 0].clamp(min=1e-12))
+        db = power_to_db(F.avg_pool2d(db_to_power(bounds.unscale(s))[:, None], size, ceil_mode=True)[:, 0], -120.0)
         return bounds.scale(db).clamp(0.0, 1.0)
 
     return sum(sum(reconstruction_losses(pooled(x_hat, r), pooled(x, r), bounds)) for r in RESOLUTIONS) / len(RESOLUTIONS)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .data.nsynth import source_of
-from .spectral import magnitude_to_db
+from .spectral import db_to_power, magnitude_to_db, power_to_db
 
 K = 5
 KNN_CHUNK = 1024  # queries per distance matrix
@@ -198,11 +198,11 @@ def high_band_level_error(heard_hat: np.ndarray, heard: np.ndarray, settings) ->
     core = settings.core_bins
     if heard.shape[-2] == core:
         return np.full(len(heard), np.nan)
-    power_hat, power = (10.0 ** (np.asarray(h, np.float64) / 10.0) for h in (heard_hat, heard))
+    power_hat, power = (db_to_power(np.asarray(h, np.float64)) for h in (heard_hat, heard))
     gain = power[:, :core].sum(axis=(1, 2)) / np.maximum(power_hat[:, :core].sum(axis=(1, 2)), 1e-30)
     floor = 1e-6 * power.sum(axis=(1, 2))[:, None]
-    level_hat = 10 * np.log10(power_hat[:, core:].sum(axis=2) * gain[:, None] + floor)
-    level = 10 * np.log10(power[:, core:].sum(axis=2) + floor)
+    level_hat = power_to_db(power_hat[:, core:].sum(axis=2) * gain[:, None] + floor)
+    level = power_to_db(power[:, core:].sum(axis=2) + floor)
     return np.abs(level_hat - level).mean(axis=1)
 
 

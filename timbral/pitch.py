@@ -156,8 +156,22 @@ def find_pitch(y: np.ndarray, sr: int = SAMPLE_RATE, *, given=None, name: str | 
     return detect_pitch(y, sr)
 
 
+def midi_to_hz(midi):
+    """The frequency (Hz) of a MIDI pitch, fractions between (numbers or arrays); the inverse of :func:`hz_to_midi`.
+
+    >>> midi_to_hz(69), round(float(hz_to_midi(midi_to_hz(60.5))), 6)
+    (440.0, 60.5)
+    """
+    return 440.0 * 2.0 ** ((np.asarray(midi, dtype=np.float64) - 69.0) / 12.0) if np.ndim(midi) else 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
+
+
+def hz_to_midi(hz):
+    """The MIDI pitch (fractional) of a frequency in Hz (numbers or arrays); the inverse of :func:`midi_to_hz`."""
+    return 69.0 + 12.0 * np.log2(np.asarray(hz, dtype=np.float64) / 440.0)
+
+
 def _midi(hz: float) -> int:
-    return int(np.clip(np.round(69 + 12 * np.log2(hz / 440.0)), 0, 127))
+    return int(np.clip(np.round(hz_to_midi(hz)), 0, 127))
 
 
 def _pyin(y: np.ndarray, sr: int, frame: int = 2048, hop: int = 512) -> PitchEstimate:
@@ -170,12 +184,12 @@ def _pyin(y: np.ndarray, sr: int, frame: int = 2048, hop: int = 512) -> PitchEst
     voiced = active & np.isfinite(f0) & (prob > 0.3)  # pYIN's own voiced flag calls noise voiced
     if voiced.sum() < 3:
         return PitchEstimate(NOMINAL_PITCH, False, 0.0, "pyin")
-    midi = 69 + 12 * np.log2(f0[voiced] / 440.0)
+    midi = hz_to_midi(f0[voiced])
     centre = float(np.median(midi))
     steady = float(np.mean(np.abs(midi - centre) < 0.5))  # share of voiced frames on the same note
     share = voiced.sum() / active.sum()
     confidence = float(min(1.0, share / 0.6) * steady * min(1.0, np.mean(prob[voiced]) / 0.6))
-    hz = 440.0 * 2 ** ((centre - 69) / 12)
+    hz = midi_to_hz(centre)
     return PitchEstimate(_midi(hz), True, round(confidence, 3), "pyin", round(hz, 2))
 
 

@@ -70,6 +70,22 @@ def db_to_magnitude(db):
     return torch.exp(db * DB_TO_LOG) if isinstance(db, torch.Tensor) else np.exp(np.asarray(db) * DB_TO_LOG)
 
 
+def db_to_power(db):
+    """dB → power, the square of :func:`db_to_magnitude` (numpy or torch)."""
+    return torch.exp(db * (2 * DB_TO_LOG)) if isinstance(db, torch.Tensor) else np.exp(np.asarray(db) * (2 * DB_TO_LOG))
+
+
+def power_to_db(power, floor_db: float = -300.0):
+    """Power → dB, floored at ``floor_db`` (numpy or torch); the inverse of :func:`db_to_power`.
+
+    >>> float(power_to_db(db_to_power(np.float64(-12.5))))
+    -12.5
+    """
+    if torch.is_tensor(power):
+        return 10.0 * torch.log10(power.clamp(min=10 ** (floor_db / 10)))
+    return 10.0 * np.log10(np.maximum(power, 10 ** (floor_db / 10)))
+
+
 def log_magnitude(y, settings: SpectralSettings = SpectralSettings()) -> np.ndarray:
     """dB magnitude spectrogram of ``(n,)`` or ``(batch, n)`` audio as float32 numpy."""
     return magnitude_to_db(stft(y, settings).abs(), settings).numpy()
@@ -81,8 +97,7 @@ def level_db(db) -> np.ndarray:
     ``db`` is ``(n_bins, n_frames)`` or ``(batch, n_bins, n_frames)``; returns a float or ``(batch,)``.
     Scaling the audio by ``g`` adds ``20 log10 g`` to it (above the floor).
     """
-    power = np.sum(10.0 ** (np.asarray(db, dtype=np.float32) / 10.0), axis=-2)
-    return 10.0 * np.log10(np.max(power, axis=-1))
+    return power_to_db(np.max(np.sum(db_to_power(np.asarray(db, dtype=np.float32)), axis=-2), axis=-1))
 
 
 def shift_bins(spec: torch.Tensor, semitones: torch.Tensor) -> torch.Tensor:
@@ -146,12 +161,12 @@ def heard_of(db, settings: SpectralSettings):
         return db
     means = band_means(settings)
     if torch.is_tensor(db):
-        power = torch.exp(db[..., settings.core_bins :, :] * (2 * DB_TO_LOG))
-        bands = 10.0 * torch.log10(torch.einsum("bk,...kt->...bt", torch.from_numpy(means).to(db), power).clamp(min=1e-30))
-        return torch.cat([db[..., : settings.core_bins, :], bands.clamp(min=settings.floor_db)], dim=-2)
-    power = np.exp(np.asarray(db, np.float64)[..., settings.core_bins :, :] * (2 * DB_TO_LOG))
-    bands = 10.0 * np.log10(np.maximum(np.einsum("bk,...kt->...bt", means, power), 1e-30))
-    return np.concatenate([db[..., : settings.core_bins, :], np.maximum(bands, settings.floor_db).astype(db.dtype)], axis=-2)
+        power = db_to_power(db[..., settings.core_bins :, :])
+        bands = power_to_db(torch.einsum("bk,...kt->...bt", torch.from_numpy(means).to(db), power), settings.floor_db)
+        return torch.cat([db[..., : settings.core_bins, :], bands], dim=-2)
+    power = db_to_power(np.asarray(db, np.float64)[..., settings.core_bins :, :])
+    bands = power_to_db(np.einsum("bk,...kt->...bt", means, power), settings.floor_db)
+    return np.concatenate([db[..., : settings.core_bins, :], bands.astype(db.dtype)], axis=-2)
 
 
 HEARD_CHUNK = 16  # notes transformed at once: their complex spectrograms stay in the CPU's caches
@@ -162,16 +177,14 @@ def heard_db(y, settings: SpectralSettings = SpectralSettings()) -> torch.Tensor
     :func:`log_magnitude`, computed from the power spectrogram directly (the bands' mean power without a round
     trip through dB), a few notes at a time: ``(…, heard_rows, frames)`` float32."""
     t, single = _as_batch(y)
-    floor = 10 ** (settings.floor_db / 10)
     means = torch.from_numpy(band_means(settings)) if settings.n_high_bands else None
     parts = []
     for chunk in t.split(HEARD_CHUNK):
         spec = stft(chunk, settings)
         power = spec.real * spec.real + spec.imag * spec.imag  # a third of the time of view_as_real(...).square()
-        core = 10.0 * torch.log10(power[:, : settings.core_bins].clamp(min=floor))
+        core = power_to_db(power[:, : settings.core_bins], settings.floor_db)
         if means is not None:
-            bands = torch.matmul(means, power[:, settings.core_bins :])
-            core = torch.cat([core, 10.0 * torch.log10(bands.clamp(min=floor))], dim=1)
+            core = torch.cat([core, power_to_db(torch.matmul(means, power[:, settings.core_bins :]), settings.floor_db)], dim=1)
         parts.append(core)
     out = torch.cat(parts)
     return out[0] if single else out

@@ -26,6 +26,7 @@ import numpy as np
 import soxr
 from scipy.signal import lfilter
 
+from ..pitch import midi_to_hz
 from ..settings import SAMPLE_RATE
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
 from .nsynth import AUDIO_FORMATS, note_metadata, write_note
@@ -104,7 +105,7 @@ def render_note(inst: SynthInstrument, pitch: int, velocity: int) -> np.ndarray:
     p = inst.params
     v = velocity / 127
     rng = np.random.default_rng([inst.seed, inst.index, pitch, velocity])
-    f0 = 440.0 * 2 ** ((pitch - 69) / 12)
+    f0 = midi_to_hz(pitch)
     y = lfilter([1, -1], [1, -0.995], _PLAY[inst.engine](p, f0, v, rng)).astype(np.float32)  # no DC (a 13 Hz high-pass)
     peak = float(np.abs(y).max())
     if not np.isfinite(peak) or peak == 0:
