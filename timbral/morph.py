@@ -176,10 +176,10 @@ KNOB_POSITION = 2
 
 def dspreset(m: Morph) -> dict[str, bytes]:
     """The DecentSampler instrument: ``{path: bytes}``, the ``.dspreset`` and its samples."""
-    knob = sorted({*np.round(np.linspace(0, 1, 33), 4), *(round(v / 127, 4) for v in centres(m.layers))})  # each centre a point
+    knob = sorted({*np.linspace(0, 127, 33).tolist(), *centres(m.layers)})  # CC values, each layer's centre among them
     bindings = []
     for i in range(m.layers):
-        table = ";".join(f"{v:.4f},{crossfade_gains(m.layers, 127 * v, m.curve)[i]:.4f}" for v in knob)
+        table = ";".join(f"{v / 127:.4f},{crossfade_gains(m.layers, v, m.curve)[i]:.4f}" for v in knob)
         bindings.append(f'        <binding type="amp" level="group" position="{i}" parameter="AMP_VOLUME" '
                         f'translation="table" translationTable="{table}"/>')
     groups = []
