@@ -2,6 +2,10 @@
 SFZ specification's crossfade formulas: the loudness over a sweep of the CC (largest minus smallest, dB)
 and the deepest dip under the layers' own level mid crossfade, for the equal-power and equal-gain curves,
 with the layers of a pitch started from one phase (as exported) and, as the baseline, each from its own.
+Then the SFZ file as the sfizz engine plays it (``pysfizz``, the test extras): at C3, C4 and C5, the knob at 0, 8, ...,
+127 set before the note, the loudness spread across the knob over the first 0.5 s and over the whole note; a note
+released after 1 s, how long until it falls 60 dB under its peak; and how many samples end louder than -60 dB
+under their peak (a click).
 Run:  .venv/bin/python benchmarks/morph.py [--json] [--picture PNG] [A B]   (two library sounds; default: a flute and a violin)
 """
 
@@ -28,6 +32,40 @@ def sweep(audio: np.ndarray, curve: str) -> tuple[float, float]:
         spreads.append(max(levels) - min(levels))
         dips.append(np.mean([db(y) for y in layers]) - min(levels))
     return float(max(spreads)), float(max(dips))
+
+
+def in_sfizz(files: dict[str, bytes], name: str, keys: tuple[int, ...] = (48, 60, 72)) -> dict:
+    """The exported SFZ as sfizz plays it: the knob's loudness spread (first 0.5 s, whole note), the release, the ends."""
+    import io
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    import soundfile as sf
+
+    from timbral.morph import play_sfz
+
+    def db(y):
+        return 10 * np.log10(np.mean(y**2) + 1e-20)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        zipfile.ZipFile(io.BytesIO(files[f"{name}-sfz.zip"])).extractall(tmp)
+        path = Path(tmp) / f"{name}.sfz"
+        attack, whole, release = [], [], []
+        for key in keys:
+            # pysfizz 0.1.3 now and then ends a crossfaded voice early: each knob value's fullest of three takes
+            takes = [[play_sfz(path, key, knob=v, seconds=4.0) for _ in range(3)] for v in range(0, 128, 8)]
+            notes = [max(t, key=db) for t in takes]
+            attack.append(max(db(y[:24000]) for y in notes) - min(db(y[:24000]) for y in notes))
+            whole.append(max(db(y) for y in notes) - min(db(y) for y in notes))
+            y = play_sfz(path, key, off_at=1.0)
+            loud = np.flatnonzero(np.abs(y) > 10 ** (-60 / 20) * np.abs(y).max())
+            release.append(loud[-1] / 48000 - 1.0)
+        ends = [sf.read(f)[0] for f in sorted((Path(tmp) / "samples").iterdir())]
+        clicks = sum(np.abs(y[-48:]).max() > 10 ** (-60 / 20) * np.abs(y).max() for y in ends)
+    return {"keys": list(keys), "knob_spread_first_half_second_db": round(max(attack), 2),
+            "knob_spread_whole_note_db": round(max(whole), 2),
+            "silent_after_note_off_s": round(max(release), 3), "samples": len(ends), "samples_ending_above_-60_db": int(clicks)}
 
 
 def picture(aligned: np.ndarray, unaligned: np.ndarray, pitch_index: int, path) -> None:
@@ -87,6 +125,7 @@ def main() -> None:
         for curve in ("power", "gain"):
             spread, dip = sweep(audio, curve)
             figures[f"{label}, {curve}"] = {"loudness_spread_db": round(spread, 2), "deepest_dip_db": round(dip, 2)}
+    figures["sfizz"] = in_sfizz(files, "benchmark")
     if args.picture:
         picture(m.audio, unaligned.audio, pitches.index(60), args.picture)
     if args.json:
@@ -101,6 +140,11 @@ def main() -> None:
         for curve in ("power", "gain"):
             f = figures[f"{label}, {curve}"]
             print(f"| {label} | {curve} | {f['loudness_spread_db']:.2f} dB | {f['deepest_dip_db']:.2f} dB |")
+    f = figures["sfizz"]
+    print(f"In sfizz, at MIDI {', '.join(map(str, f['keys']))}: the knob moves the level {f['knob_spread_first_half_second_db']:.2f} dB "
+          f"over the first 0.5 s and {f['knob_spread_whole_note_db']:.2f} dB over the note (worst key); a note released at 1 s is "
+          f"60 dB down {f['silent_after_note_off_s']:.3f} s later; {f['samples_ending_above_-60_db']} of {f['samples']} samples "
+          "end above -60 dB")
 
 
 if __name__ == "__main__":

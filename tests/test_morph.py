@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from timbral import Timbral
-from timbral.morph import FORMATS, centres, crossfade_gains, render, written
+from timbral.morph import FORMATS, centres, crossfade_gains, play_sfz, render, written
 
 pytestmark = pytest.mark.slow  # morph instruments decoded at 48 kHz and played in sfizz
 
@@ -138,40 +138,14 @@ def test_export_morph_from_the_command_line(run, tiny_library, tmp_path):
     assert code == 2 and "formats" in err
 
 
-def sfizz_note(sfz_path, key: int, *, off_at: float | None = None, seconds: float = 4.5) -> np.ndarray:
-    """A note of an SFZ instrument as sfizz (the engine, from PyPI's pysfizz) plays it: ``key`` held to ``off_at``
-    seconds (to the end without), mono at 48 kHz."""
-    import pysfizz
-
-    synth = pysfizz.Synth(48000, 1024)
-    assert synth.load_sfz_file(sfz_path)
-    engine = synth._synth
-    engine.note_on(0, key, 100)
-    blocks, n = [], int(seconds * 48000)
-    off = None if off_at is None else int(off_at * 48000)
-    for start in range(0, n, 1024):
-        if off is not None and start <= off < start + 1024:
-            engine.note_off(off - start, key, 0)
-        left, right = engine.render_block()
-        blocks.append(0.5 * (np.asarray(left) + np.asarray(right)))
-    return np.concatenate(blocks)[:n]
-
-
-def at_knob(path, value: int):
-    """A copy of an SFZ instrument whose knob (CC 1) starts at ``value``, as a DAW's knob set before the note."""
-    copy = path.with_name(f"knob{value}.sfz")
-    copy.write_text(path.read_text().replace("set_cc1=0", f"set_cc1={value}"))
-    return copy
-
-
 def test_the_sfz_plays_right_in_sfizz(morph, tmp_path):
     """In a real engine: a note-off releases the note, every sample ends faded, and the knob keeps the level
     (over the attack and over the note) within 1.5 dB from one end of the morph to the other."""
     with zipfile.ZipFile(io.BytesIO(written(morph, ["sfz"])["tiny_morph-sfz.zip"])) as z:
         z.extractall(tmp_path)
     path = tmp_path / "tiny_morph.sfz"
-    held = sfizz_note(path, 60)
-    released = sfizz_note(path, 60, off_at=1.0)
+    held = play_sfz(path, 60)
+    released = play_sfz(path, 60, off_at=1.0)
     peak = np.abs(held).max()
     assert peak > 0.1 and np.abs(held[int(3.9 * 48000) : int(4.0 * 48000)]).max() > 0  # played to its end
     assert np.allclose(released[: 48000], held[: 48000])  # the same note until the key is let go
@@ -184,7 +158,7 @@ def test_the_sfz_plays_right_in_sfizz(morph, tmp_path):
     for value in range(0, 128, 8):
         # pysfizz 0.1.3 now and then ends a crossfaded voice early (the same note 7.6 dB quieter on a rerun):
         # each knob value is played three times and its fullest take kept
-        takes = [sfizz_note(at_knob(path, value), 60, seconds=4.0) for _ in range(3)]
+        takes = [play_sfz(path, 60, knob=value, seconds=4.0) for _ in range(3)]
         y = max(takes, key=rms_db)
         attack.append(rms_db(y[: 24000]))
         whole.append(rms_db(y))

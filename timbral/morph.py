@@ -21,9 +21,12 @@ level. A note-off releases a note (0.3 s) in every format, and every sample ends
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -38,6 +41,7 @@ FORMATS = ("sfz", "dspreset", "multisample")
 # like copies (benchmarks/morph.py: a sweep within 1.3 dB), or equal power (square roots), right for
 # unrelated layers (phase-aligned ones swell 3 dB mid crossfade)
 CURVES = ("gain", "power")
+BLOCK = 1024  # samples sfizz renders at a time when an export is played (play_sfz)
 DEFAULT_PITCHES = tuple(range(36, 85, 3))  # C2 to C6 every 3 semitones
 ATTACK_SECONDS = 0.5  # the part of a note whose loudness must match across the knob beside the whole note's
 PEAK_DBFS = -1.0
@@ -254,3 +258,33 @@ def written(m: Morph, formats: Sequence[str] = FORMATS) -> dict[str, bytes]:
     if unknown or not formats:
         raise ValueError(f"formats must be some of {', '.join(FORMATS)}, got {', '.join(formats) or 'none'}")
     return {f"{m.name}{suffix}": archive(write(m)) for f, (write, suffix) in WRITERS.items() if f in formats}
+
+
+def play_sfz(sfz_path: str | os.PathLike, key: int, *, knob: int = 0, cc: int = 1, off_at: float | None = None,
+             seconds: float = 4.5, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A note of an SFZ instrument as the sfizz engine plays it (PyPI's ``pysfizz``, installed with the test extras),
+    mono: ``key`` at velocity 100, the knob (``cc``) at ``knob`` before the note as a DAW sets it, released at
+    ``off_at`` seconds (held to the end without). This is how the tests and ``benchmarks/morph.py`` hear an export."""
+    import pysfizz
+
+    path = Path(sfz_path)
+    text = path.read_text()
+    with tempfile.NamedTemporaryFile("w", suffix=".sfz", dir=path.parent, delete=False) as copy:  # samples stay relative
+        copy.write(text.replace(f"set_cc{cc}=0", f"set_cc{cc}={knob}") if f"set_cc{cc}=0" in text
+                   else text.replace("<control>", f"<control>\nset_cc{cc}={knob}", 1))
+    try:
+        synth = pysfizz.Synth(rate, BLOCK)
+        if not synth.load_sfz_file(copy.name):
+            raise ValueError(f"{path}: sfizz could not load it")
+        engine = synth._synth
+        engine.note_on(0, key, 100)
+        blocks, n = [], int(seconds * rate)
+        off = None if off_at is None else int(off_at * rate)
+        for start in range(0, n, BLOCK):
+            if off is not None and start <= off < start + BLOCK:
+                engine.note_off(off - start, key, 0)
+            left, right = engine.render_block()
+            blocks.append(0.5 * (np.asarray(left) + np.asarray(right)))
+        return np.concatenate(blocks)[:n]
+    finally:
+        os.unlink(copy.name)
