@@ -70,7 +70,8 @@ def cmd_data_default(args) -> None:
     from ..data.nsynth import read_examples, summary
     from ..data.split import read_split
 
-    report = build_default_dataset(args.out, velocities=args.velocities, workers=args.workers)
+    more = {"synth_instruments": args.synth_instruments} if args.synth_instruments else {}
+    report = build_default_dataset(args.out, velocities=args.velocities, workers=args.workers, **more)
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
     split = read_split(args.out)
@@ -87,6 +88,9 @@ def _data_default_action(dsub) -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--velocities", default="50,100", help="velocity layers of every instrument (default 50,100; the studio's "
                    "library, which its first start builds in data/library, is the loud notes: 100)")
+    p.add_argument("--synth-instruments", type=_synth_count, metavar="N",
+                   help="instruments of Timbral's own synth engine, 1-100000 (default 1,000, what the default model was trained "
+                   "on; each plays 8 pitches: fewer build faster, more give the synth families more variety)")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
 
 
@@ -221,6 +225,18 @@ def _pitches(text: str) -> tuple[int, ...]:
         return parse_numbers(text, 0, 127, "pitches")
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _synth_count(text: str) -> int:
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of instruments from 1 to 100000")
+    return n
 
 
 def _data_verb(sub) -> None:

@@ -78,16 +78,16 @@ def default_presets() -> list[PresetChoice]:
     return chosen + [PresetChoice(c.soundfont, c.bank, c.program, variants[i % len(variants)]) for i, c in enumerate(chosen)]
 
 
-def build_default_dataset(out: str | os.PathLike, *, velocities: str = VELOCITIES, workers: int | None = None,
-                          progress: bool = True) -> RenderReport:
-    """Render the default dataset (at ``velocities``: :data:`LIBRARY_VELOCITIES` makes the studio's library) into
-    ``out``, write its seeded split and ``build.json`` (what it took)."""
+def build_default_dataset(out: str | os.PathLike, *, velocities: str = VELOCITIES, synth_instruments: int = SYNTH_INSTRUMENTS,
+                          workers: int | None = None, progress: bool = True) -> RenderReport:
+    """Render the default dataset (at ``velocities``: :data:`LIBRARY_VELOCITIES` makes the studio's library; with
+    ``synth_instruments`` of the synth engine) into ``out``, write its seeded split and ``build.json`` (what it took)."""
     start = time.monotonic()
     report = render_presets(default_presets(), out, pitches=PITCH_RANGE, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
                             seed=SEED, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress)
     report.merge(render_drums(default_soundfonts(), out, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT,
                               progress=progress))
-    report.merge(render_synth(out, SYNTH_INSTRUMENTS, seed=SEED, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
+    report.merge(render_synth(out, synth_instruments, seed=SEED, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
                               velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
     write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE,
                                 hold_out_pitches=HELD_OUT_PITCHES))
