@@ -52,7 +52,7 @@ from .pitch import PitchEstimate, find_pitch, parse_pitch
 from .spectral import level_db, log_magnitude
 
 PEAK_DBFS = -1.0
-CACHE_SIZE = 256
+CACHE_SIZE = 64  # decoded notes kept for replaying: a 4 s note at 48 kHz is 0.77 MB, so at most 49 MB
 DEFAULT_VELOCITY = 100  # a file or array is brought to the model's input level: a velocity-100 note
 N_ITER = 4  # fast Griffin-Lim iterations after PGHI on the full-rate grid (docs/benchmarks.md, "Full band")
 

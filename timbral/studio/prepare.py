@@ -76,6 +76,19 @@ def warm_up(t) -> None:
     t.decode(e, e.pitch)
 
 
+def release_freed_memory() -> None:
+    """Give the system back the memory that hearing the library used and freed: glibc's allocator keeps freed
+    heap for reuse otherwise, and a server that heard 14,000 notes would hold it for as long as it serves."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): its allocator returns memory its own way
+        pass
+
+
 class Preparation:
     """Builds the library of ``timbral`` (and the default dataset, when that is the library and missing),
     then brings ``sounds`` made under another model to this one."""
@@ -113,6 +126,7 @@ class Preparation:
             print("timbral: warming up: pitch detection, fitting and decoding, so the first upload answers as fast as the next",
                   file=sys.stderr, flush=True)
             warm_up(t)
+            release_freed_memory()
             heard, unreadable = rehear_for_model(t, self.sounds)
             if heard:
                 self._say(f"{heard} of your sounds, made with another model, {'was' if heard == 1 else 'were'} heard again "
