@@ -13,7 +13,7 @@ magnitude and ViSQOL MOS (audio mode) against the recording, live (PGHI along ti
 studio's path, with the recording low-passed at 4 kHz as calibration. With ``--python PATH`` another
 interpreter's torch (say one with torch 2.5.1, the libtorch nn~ 1.6 is built on) loads and plays the file too,
 and the largest difference from this torch's output is given.
-Run:  .venv/bin/python benchmarks/live.py [--data data/default] [--notes 16] [--iterations 8] [--python PATH] [--picture PNG] [--json]
+Run:  .venv/bin/python benchmarks/live.py [--data data/default] [--notes 16] [--iterations 4] [--python PATH] [--picture PNG] [--json]
 """
 
 from __future__ import annotations
@@ -182,8 +182,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from timbral.latent import Timbral
-    from timbral.live import ITERATIONS, export_live
+    from timbral.live import export_live
     from timbral.model_folder import load_model
+    from timbral.phase import PLAY_ITERATIONS
 
     t = Timbral(load_model(args.model))
     d = t.latent_dim
@@ -195,7 +196,7 @@ def main() -> None:
         studio.append(time.perf_counter() - start)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        iterations = ITERATIONS if args.iterations is None else args.iterations
+        iterations = PLAY_ITERATIONS if args.iterations is None else args.iterations
         path = export_live(t.model, Path(tmp) / "timbral.ts", torch.zeros(1, d), iterations=iterations)
         figures = {"torch": torch.__version__, "threads": torch.get_num_threads(), "iterations": iterations,
                    "export_seconds": time.perf_counter() - start, "file_mb": path.stat().st_size / 2**20,

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from timbral.live import GAIN_DB, ITERATIONS, MAX_ITERATIONS, MAX_TIMBRES, RELEASE, export_live
+from timbral.live import GAIN_DB, MAX_ITERATIONS, MAX_TIMBRES, RELEASE, export_live
 from timbral.model_folder import load_model
+from timbral.phase import PLAY_ITERATIONS
 
 LATENT = 8  # the tiny model's
 CONTROLS = 3  # pitch, velocity, gate
@@ -180,7 +181,7 @@ def test_export_nn_from_the_command_line(run, tmp_path, tiny_library):
     code, stdout, _ = run("export-nn", *names, "--out", out)
     assert code == 0 and out.is_file() and "timbre 1: " + names[1] in stdout and "set timbre" in stdout
     live = torch.jit.load(str(out))
-    assert live.timbres.shape == (2, LATENT) and live.get_iterations() == [ITERATIONS]
+    assert live.timbres.shape == (2, LATENT) and live.get_iterations() == [PLAY_ITERATIONS]
     code, stdout, _ = run("export-nn", "--out", tmp_path / "centre.ts", "--iterations", "0")
     assert code == 0 and "centre of the timbre space" in stdout
     assert not torch.jit.load(str(tmp_path / "centre.ts")).timbres.any()

@@ -47,14 +47,13 @@ from .library import Library
 from .model import TimbreVAE, check_fit_steps, fit_latents
 from .model_folder import load_model, model_fingerprint
 from .paths import default_library_dir
-from .phase import DEFAULT_METHOD
+from .phase import DEFAULT_METHOD, PLAY_ITERATIONS
 from .pitch import PitchEstimate, find_pitch, parse_pitch
 from .spectral import level_db, log_magnitude
 
 PEAK_DBFS = -1.0
 CACHE_SIZE = 64  # decoded notes kept for replaying: a 4 s note at 48 kHz is 0.77 MB, so at most 49 MB
 DEFAULT_VELOCITY = 100  # a file or array is brought to the model's input level: a velocity-100 note
-N_ITER = 4  # fast Griffin-Lim iterations after PGHI on the full-rate grid (docs/benchmarks.md, "Full band")
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ class Timbral:
 
     sr = SAMPLE_RATE
 
-    def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD, n_iter: int = N_ITER,
+    def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD, n_iter: int = PLAY_ITERATIONS,
                  library: str | os.PathLike | None = None, move: str = "shift"):
         if move not in MOVES:
             raise ValueError(f"move must be one of {', '.join(MOVES)}, got {move!r}")

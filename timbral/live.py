@@ -36,10 +36,9 @@ from torch import nn
 
 from .atomic import atomic_path
 from .model import TimbreVAE
-from .phase import fast_griffin_lim, pghi_along_time
+from .phase import PLAY_ITERATIONS, fast_griffin_lim, pghi_along_time
 from .settings import SAMPLE_RATE
 
-ITERATIONS = 8  # fast Griffin-Lim iterations after PGHI along time: within half a dB of the studio's rebuild
 RELEASE = 0.25  # seconds a note takes to fade after its gate falls
 GAIN_DB = -6.0  # the model decodes the level of its training notes, whose loud ones peak near full scale
 FADE = 0.005  # seconds: a voice's previous note fades out this fast when a new one starts, as does a note's end
@@ -58,7 +57,7 @@ class LiveInstrument(nn.Module):
     """A model's decoder and phase rebuild as an nn~ instrument playing ``timbres`` (``(k, latent_dim)``):
     attribute ``timbre`` is a position along them (0 the first, 1.5 halfway from the second to the third)."""
 
-    def __init__(self, model: TimbreVAE, timbres: torch.Tensor, iterations: int = ITERATIONS, sample_rate: int = SAMPLE_RATE):
+    def __init__(self, model: TimbreVAE, timbres: torch.Tensor, iterations: int = PLAY_ITERATIONS, sample_rate: int = SAMPLE_RATE):
         super().__init__()
         config, settings = model.config, model.config.spectral_settings
         timbres = torch.as_tensor(timbres, dtype=torch.float32).reshape(-1, config.latent_dim)
@@ -322,7 +321,7 @@ def is_smooth(n: int) -> bool:
     return n == 1
 
 
-def export_live(model: TimbreVAE, path: str | os.PathLike, timbres: torch.Tensor, iterations: int = ITERATIONS,
+def export_live(model: TimbreVAE, path: str | os.PathLike, timbres: torch.Tensor, iterations: int = PLAY_ITERATIONS,
                 sample_rate: int = SAMPLE_RATE) -> Path:
     """Write ``model`` as an nn~ TorchScript file playing ``timbres`` (``(k, latent_dim)``) at a host running at
     ``sample_rate`` (until told another), atomically."""

@@ -32,7 +32,8 @@ from .spectral import SpectralSettings, stft
 METHODS = ("pghi+fgla", "pghi", "griffinlim", "zero")
 DEFAULT_METHOD = "pghi+fgla"
 HANN_GAMMA = 0.25645  # γ / L² for a Hann window (Průša et al. 2017)
-N_ITER = 32
+N_ITER = 32  # reconstruct's default: a rebuild measured for itself (resynth, benchmarks)
+PLAY_ITERATIONS = 4  # what Timbral plays with (studio, API, exports, live): as good as 8 to a listener, 40 ms sooner
 MOMENTUM = 0.99
 FGLA_CHUNK = 4  # notes per fast Griffin-Lim batch: larger batches fall out of the CPU caches and run slower per note
 TOL_DB = -60.0  # coefficients quieter than this (relative to the loudest) get no integrated phase

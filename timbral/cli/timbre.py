@@ -309,7 +309,8 @@ def cmd_export_nn(args) -> None:
 
 
 def _export_nn_verb(sub) -> None:
-    from ..live import ITERATIONS, MAX_ITERATIONS
+    from ..live import MAX_ITERATIONS
+    from ..phase import PLAY_ITERATIONS
 
     p = verb(sub, "export-nn", "Export the model as a live instrument for Max/MSP and Pure Data (the nn~ external): play it "
              "from a keyboard with pitch, velocity and gate signals, one voice per channel of mc.nn~.",
@@ -317,8 +318,8 @@ def _export_nn_verb(sub) -> None:
     p.add_argument("sources", nargs="*", metavar="SOUND", help=f"the timbres it plays, its attribute 'timbre' moving "
                    f"between them (default: the centre of the timbre space); {SOUND}")
     p.add_argument("--out", required=True, type=Path, help="the TorchScript file, NAME.ts")
-    p.add_argument("--iterations", type=int, default=ITERATIONS,
-                   help=f"phase rebuilding passes per note (0-{MAX_ITERATIONS}, default {ITERATIONS}): fewer start notes sooner, "
+    p.add_argument("--iterations", type=int, default=PLAY_ITERATIONS,
+                   help=f"phase rebuilding passes per note (0-{MAX_ITERATIONS}, default {PLAY_ITERATIONS}): fewer start notes sooner, "
                         "more sound a little cleaner; attribute 'iterations' changes it live")
     p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
                    help="the rate your Max or Pd runs at (default 48000; Pd often runs at 44100): nn~ does not tell the module "
