@@ -63,9 +63,9 @@ def in_sfizz(files: dict[str, bytes], name: str, keys: tuple[int, ...] = (48, 60
             release.append(loud[-1] / 48000 - 1.0)
         ends = [sf.read(f)[0] for f in sorted((Path(tmp) / "samples").iterdir())]
         clicks = sum(np.abs(y[-48:]).max() > 10 ** (-60 / 20) * np.abs(y).max() for y in ends)
-    return {"keys": list(keys), "knob_spread_first_half_second_db": round(max(attack), 2),
-            "knob_spread_whole_note_db": round(max(whole), 2),
-            "silent_after_note_off_s": round(max(release), 3), "samples": len(ends), "samples_ending_above_-60_db": int(clicks)}
+    return {"keys": list(keys), "knob_spread_first_half_second_db": round(float(max(attack)), 2),
+            "knob_spread_whole_note_db": round(float(max(whole)), 2),
+            "silent_after_note_off_s": round(float(max(release)), 3), "samples": len(ends), "samples_ending_above_-60_db": int(clicks)}
 
 
 def picture(aligned: np.ndarray, unaligned: np.ndarray, pitch_index: int, path) -> None:
@@ -124,7 +124,7 @@ def main() -> None:
     for label, audio in (("aligned", m.audio), ("own phase", unaligned.audio)):
         for curve in ("power", "gain"):
             spread, dip = sweep(audio, curve)
-            figures[f"{label}, {curve}"] = {"loudness_spread_db": round(spread, 2), "deepest_dip_db": round(dip, 2)}
+            figures[f"{label}, {curve}"] = {"loudness_spread_db": round(float(spread), 2), "deepest_dip_db": round(float(dip), 2)}
     figures["sfizz"] = in_sfizz(files, "benchmark")
     if args.picture:
         picture(m.audio, unaligned.audio, pitches.index(60), args.picture)
