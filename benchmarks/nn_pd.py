@@ -24,6 +24,7 @@ import numpy as np
 
 NOTES = ((60, 0.5, 2.0), (69, 3.5, 1.0), (48, 5.5, 1.5))  # (MIDI pitch, gate up at s, held for s)
 SECONDS = 8.5
+PD_SECONDS = 180  # a set-up whose Pd has not quit by then is reported as hung (one that plays quits within a minute)
 
 
 def patch(model: str, buffer: int, told: int | None) -> str:
@@ -89,8 +90,11 @@ def play(pd: str, nn: Path, ts: Path, sr: int, buffer: int, told: int | None = N
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(ts, Path(tmp) / "timbral.ts")
         (Path(tmp) / "play.pd").write_text(patch("timbral.ts", buffer, told))
-        done = subprocess.run([pd, "-nogui", "-batch", "-noprefs", "-r", str(sr), "-path", str(nn), "-lib", "nn~", "-open", "play.pd"],
-                              cwd=tmp, capture_output=True, text=True, timeout=600)
+        try:
+            done = subprocess.run([pd, "-nogui", "-batch", "-noprefs", "-r", str(sr), "-path", str(nn), "-lib", "nn~", "-open", "play.pd"],
+                                  cwd=tmp, capture_output=True, text=True, timeout=PD_SECONDS)
+        except subprocess.TimeoutExpired:  # Pd never reached its quit: reported, the other set-ups still measured
+            return [{"pitch": pitch, "hung": True} for pitch, _, _ in NOTES]
         if not (Path(tmp) / "out.wav").is_file():
             raise RuntimeError(f"Pd wrote nothing: {done.stdout[-500:]} {done.stderr[-500:]}")
         y, rate = sf.read(Path(tmp) / "out.wav")
@@ -124,7 +128,8 @@ def main() -> None:
         print(json.dumps(rows))
         return
     for name, notes in rows.items():
-        print(f"{name}: " + "; ".join(f"MIDI {n['pitch']} {n['cents']:+.1f} cents, starts {n['start_samples']} samples after "
+        print(f"{name}: " + "; ".join(f"MIDI {n['pitch']} hung: Pd never quit" if n.get("hung") else
+                                     f"MIDI {n['pitch']} {n['cents']:+.1f} cents, starts {n['start_samples']} samples after "
                                      f"its gate, sounds {n['sounds_s']} s" for n in notes))
 
 
