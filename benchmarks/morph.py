@@ -20,17 +20,14 @@ import numpy as np
 
 def sweep(audio: np.ndarray, curve: str) -> tuple[float, float]:
     """(loudness spread over CC 0-127, deepest dip under the layers' level) in dB, the worst pitch of ``audio``."""
-    from timbral.morph import crossfade_gains
-
-    def db(y):
-        return 10 * np.log10(np.mean(y**2) + 1e-20)
+    from timbral.morph import crossfade_gains, rms_db
 
     spreads, dips = [], []
     for j in range(audio.shape[1]):
         layers = audio[:, j]
-        levels = [db(crossfade_gains(len(layers), v, curve) @ layers) for v in range(128)]
+        levels = [rms_db(crossfade_gains(len(layers), v, curve) @ layers) for v in range(128)]
         spreads.append(max(levels) - min(levels))
-        dips.append(np.mean([db(y) for y in layers]) - min(levels))
+        dips.append(np.mean([rms_db(y) for y in layers]) - min(levels))
     return float(max(spreads)), float(max(dips))
 
 
@@ -43,10 +40,7 @@ def in_sfizz(files: dict[str, bytes], name: str, keys: tuple[int, ...] = (48, 60
 
     import soundfile as sf
 
-    from timbral.morph import play_sfz
-
-    def db(y):
-        return 10 * np.log10(np.mean(y**2) + 1e-20)
+    from timbral.morph import play_sfz, rms_db
 
     with tempfile.TemporaryDirectory() as tmp:
         zipfile.ZipFile(io.BytesIO(files[f"{name}-sfz.zip"])).extractall(tmp)
@@ -55,9 +49,9 @@ def in_sfizz(files: dict[str, bytes], name: str, keys: tuple[int, ...] = (48, 60
         for key in keys:
             # pysfizz 0.1.3 now and then ends a crossfaded voice early: each knob value's fullest of three takes
             takes = [[play_sfz(path, key, knob=v, seconds=4.0) for _ in range(3)] for v in range(0, 128, 8)]
-            notes = [max(t, key=db) for t in takes]
-            attack.append(max(db(y[:24000]) for y in notes) - min(db(y[:24000]) for y in notes))
-            whole.append(max(db(y) for y in notes) - min(db(y) for y in notes))
+            notes = [max(t, key=rms_db) for t in takes]
+            attack.append(max(rms_db(y[:24000]) for y in notes) - min(rms_db(y[:24000]) for y in notes))
+            whole.append(max(rms_db(y) for y in notes) - min(rms_db(y) for y in notes))
             y = play_sfz(path, key, off_at=1.0)
             loud = np.flatnonzero(np.abs(y) > 10 ** (-60 / 20) * np.abs(y).max())
             release.append(loud[-1] / 48000 - 1.0)
@@ -76,7 +70,7 @@ def picture(aligned: np.ndarray, unaligned: np.ndarray, pitch_index: int, path) 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from timbral.morph import crossfade_gains
+    from timbral.morph import crossfade_gains, rms_db
 
     layers = aligned.shape[0]
     gains = np.array([crossfade_gains(layers, v, "gain") for v in range(128)])
@@ -88,8 +82,8 @@ def picture(aligned: np.ndarray, unaligned: np.ndarray, pitch_index: int, path) 
     for label, audio, curve in (("as exported (one phase, equal gain)", aligned, "gain"), ("equal power", aligned, "power"),
                                 ("each layer its own phase", unaligned, "gain")):
         layers_at = audio[:, pitch_index]
-        level = [10 * np.log10(np.mean((crossfade_gains(layers, v, curve) @ layers_at) ** 2) + 1e-20) for v in range(128)]
-        bottom.plot(np.array(level) - np.mean([10 * np.log10(np.mean(y**2) + 1e-20) for y in layers_at]), label=label)
+        level = [rms_db(crossfade_gains(layers, v, curve) @ layers_at) for v in range(128)]
+        bottom.plot(np.array(level) - np.mean(rms_db(layers_at)), label=label)
     bottom.set_ylabel("loudness (dB)")
     bottom.set_xlabel("CC value")
     bottom.legend(fontsize=8)

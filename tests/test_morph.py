@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from timbral import Timbral
-from timbral.morph import FORMATS, centres, crossfade_gains, play_sfz, render, written
+from timbral.morph import FORMATS, centres, crossfade_gains, play_sfz, render, rms_db, written
 
 pytestmark = pytest.mark.slow  # morph instruments decoded at 48 kHz and played in sfizz
 
@@ -25,10 +25,6 @@ def t(tiny_model, tiny_library):
 def morph(t):
     a, b = [s.name for s in t.library.sounds if s.pitch == 60][:2]
     return render(t, [a, b], layers=5, pitches=[48, 60], name="tiny_morph", labels=["A", "B"])
-
-
-def rms_db(y) -> float:
-    return float(10 * np.log10(np.mean(np.square(y)) + 1e-20))
 
 
 def test_the_layers_are_real_steps_of_the_path(t, morph):

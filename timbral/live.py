@@ -286,7 +286,7 @@ class LiveInstrument(nn.Module):
             return audio
         common = math.gcd(self.model_sr, self.sample_rate)
         up, down = self.sample_rate // common, self.model_sr // common
-        blocks = smooth_at_least((audio.shape[0] + self.n_fft + down - 1) // down)  # both FFTs factor into 2, 3, 5, 7
+        blocks = smooth_at_least((audio.shape[0] + self.n_fft + down - 1) // down)  # both FFTs factor into 2, 3 and 5
         padded = torch.cat([audio, torch.zeros(blocks * down - audio.shape[0])])
         length = blocks * up
         spectrum = torch.fft.rfft(padded)

@@ -35,6 +35,7 @@ from .export import audio_bytes, faded_end, key_ranges
 from .latent import Encoded, Timbral, path_details
 from .phase import pghi, reconstruct
 from .settings import SAMPLE_RATE
+from .spectral import power_to_db
 
 FORMATS = ("sfz", "dspreset", "multisample")
 # SFZ's xf_cccurve: equal gain (straight lines), right for layers that start from one phase and so add
@@ -145,14 +146,14 @@ def _aligned(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndar
     each at one loudness, together peak-normalised: they add where they overlap."""
     start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], t.settings)[0] if aligned else None
     audio = reconstruct(magnitude, t.settings, n_iter=t.n_iter, length=t.settings.n_samples, initial_phase=start)
-    loudness = (level_db(audio) + level_db(audio[:, : int(ATTACK_SECONDS * t.settings.sr)])) / 2  # note and attack alike
+    loudness = (rms_db(audio) + rms_db(audio[:, : int(ATTACK_SECONDS * t.settings.sr)])) / 2  # note and attack alike
     audio = audio * 10 ** ((loudness.mean() - loudness) / 20)[:, None]
     return faded_end(audio * 10 ** (PEAK_DBFS / 20) / max(np.abs(audio).max(), 1e-9), t.settings.sr)
 
 
-def level_db(audio: np.ndarray) -> np.ndarray:
-    """The RMS level of each row, in dB."""
-    return 10 * np.log10(np.maximum(np.mean(np.square(audio, dtype=np.float64), axis=-1), 1e-20))
+def rms_db(audio: np.ndarray) -> np.ndarray:
+    """The RMS level of audio ``(…, samples)``, in dB (a float for one signal, one per row otherwise)."""
+    return power_to_db(np.mean(np.square(audio, dtype=np.float64), axis=-1), floor_db=-200.0)
 
 
 def sfz(m: Morph) -> dict[str, bytes]:

@@ -66,12 +66,12 @@ def _import_verb(sub) -> None:
 
 
 def cmd_data_default(args) -> None:
-    from ..data.default import build_default_dataset
+    from ..data.default import SYNTH_INSTRUMENTS, build_default_dataset
     from ..data.nsynth import read_examples, summary
     from ..data.split import read_split
 
-    more = {"synth_instruments": args.synth_instruments} if args.synth_instruments else {}
-    report = build_default_dataset(args.out, velocities=args.velocities, workers=args.workers, **more)
+    report = build_default_dataset(args.out, velocities=args.velocities, synth_instruments=args.synth_instruments or SYNTH_INSTRUMENTS,
+                                   workers=args.workers)
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
     split = read_split(args.out)
