@@ -120,7 +120,7 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int, fit:
             result.unlink()
     if not result.is_file():
         from timbral.evaluate import evaluate
-        from timbral.model_folder import load_model
+        from timbral.model import load_model
 
         with (out / "log.csv").open() as f:
             minutes = float(list(csv.DictReader(f))[-1]["seconds"]) / 60

@@ -52,7 +52,7 @@ def main() -> None:
 
     def decoder_only(_):
         with torch.no_grad():
-            return t.model.decoder(torch.from_numpy(fresh()), torch.tensor([60]), torch.tensor([100]))
+            return t.model.decode(torch.from_numpy(fresh()), torch.tensor([60]), torch.tensor([100]))
 
     with torch.no_grad():
         magnitude = t.model.magnitude_of(decoder_only(0))[0]

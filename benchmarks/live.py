@@ -106,7 +106,7 @@ def quality(t, live, data: Path, notes: int) -> dict:
         pitch, velocity = int(m["pitch"]), int(m["velocity"])
         with torch.no_grad():
             z = t.model.encoder(t.model.spectrogram_of(y), torch.tensor([pitch]))[0]
-            spec = t.model.decoder(z, torch.tensor([pitch]), torch.tensor([velocity]))
+            spec = t.model.decode(z, torch.tensor([pitch]), torch.tensor([velocity]))
         magnitude = t.model.magnitude_of(spec)[0]
         ours = live_audio(live, z[0].numpy(), pitch, velocity, s.n_samples)
         studio = t.model.audio_of(spec, n_iter=16)[0]
@@ -181,9 +181,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    from timbral.exports.nn import export_live
     from timbral.latent import Timbral
-    from timbral.live import export_live
-    from timbral.model_folder import load_model
+    from timbral.model import load_model
     from timbral.phase import PLAY_ITERATIONS
 
     t = Timbral(load_model(args.model))

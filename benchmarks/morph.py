@@ -20,7 +20,7 @@ import numpy as np
 
 def sweep(audio: np.ndarray, curve: str) -> tuple[float, float]:
     """(loudness spread over CC 0-127, deepest dip under the layers' level) in dB, the worst pitch of ``audio``."""
-    from timbral.morph import crossfade_gains, rms_db
+    from timbral.exports.morph import crossfade_gains, rms_db
 
     spreads, dips = [], []
     for j in range(audio.shape[1]):
@@ -40,7 +40,7 @@ def in_sfizz(files: dict[str, bytes], name: str, keys: tuple[int, ...] = (48, 60
 
     import soundfile as sf
 
-    from timbral.morph import play_sfz, rms_db
+    from timbral.exports.morph import play_sfz, rms_db
 
     with tempfile.TemporaryDirectory() as tmp:
         zipfile.ZipFile(io.BytesIO(files[f"{name}-sfz.zip"])).extractall(tmp)
@@ -70,7 +70,7 @@ def picture(aligned: np.ndarray, unaligned: np.ndarray, pitch_index: int, path) 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from timbral.morph import crossfade_gains, rms_db
+    from timbral.exports.morph import crossfade_gains, rms_db
 
     layers = aligned.shape[0]
     gains = np.array([crossfade_gains(layers, v, "gain") for v in range(128)])
@@ -98,8 +98,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    from timbral.exports.morph import render, written
     from timbral.latent import Timbral
-    from timbral.morph import render, written
 
     t = Timbral.load()
     sounds = args.sounds or [next(s.name for s in t.library.sounds if s.family == f and 55 <= s.pitch <= 67 and s.velocity == 100)

@@ -111,8 +111,8 @@ def main() -> None:
 
     import torch
 
-    from timbral.live import export_live
-    from timbral.model_folder import load_model
+    from timbral.exports.nn import export_live
+    from timbral.model import load_model
 
     model = load_model(args.model)
     rows = {}

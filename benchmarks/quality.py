@@ -110,7 +110,7 @@ def main() -> None:
     from timbral.data.split import notes_in_split, read_split
     from timbral.latent import Timbral
     from timbral.listening import is_bright, medians, other_pitch_scores, own_pitch_scores
-    from timbral.model_folder import load_model
+    from timbral.model import load_model
 
     start = time.perf_counter()
     model = load_model(args.model)

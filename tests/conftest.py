@@ -60,8 +60,7 @@ def tiny_model(tmp_path_factory) -> Path:
     """A small untrained model saved as a model folder (mechanics, not quality)."""
     import torch
 
-    from timbral.model import ModelConfig, TimbreVAE
-    from timbral.model_folder import save_model
+    from timbral.model import ModelConfig, TimbreVAE, save_model
 
     torch.manual_seed(0)
     config = ModelConfig(latent_dim=8, channels=32, level_normalise=True, encoder_pitch=True)
@@ -76,6 +75,14 @@ def tiny_library(tiny_dataset, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("library") / "data"
     shutil.copytree(tiny_dataset, out, ignore=shutil.ignore_patterns("features", "library"))
     return out
+
+
+@pytest.fixture(scope="module")
+def t(tiny_model, tiny_library):
+    """The tiny model with the tiny library, as the Python API opens them."""
+    from timbral import Timbral
+
+    return Timbral.load(tiny_model, library=tiny_library)
 
 
 @pytest.fixture

@@ -5,12 +5,14 @@ import re
 from dataclasses import asdict
 
 import numpy as np
+import pytest
 import torch
 from conftest import write
 from oneshots import KINDS
 
 from timbral import Timbral
-from timbral.model_folder import default_model_path, load_model
+from timbral.model import load_model
+from timbral.model_folder import default_model_path
 from timbral.phase import reconstruct
 from timbral.spectral import db_to_magnitude
 from timbral.train import TrainConfig
@@ -50,6 +52,7 @@ def test_default_model_was_trained_with_todays_default_settings():
         assert settings.get(key) == str(value), f"card's {key} is {settings.get(key)}, today's default {value}"
 
 
+@pytest.mark.slow
 def test_default_model_hears_a_quiet_16_bit_take_as_the_loud_one(tmp_path):
     """The twelve one-shots as 16-bit files at -1 and -30 dBFS land together: the rounding of the quiet
     one lies under the encoder's 55 dB window (the 75 dB model moved them by 0.27 of their length)."""
@@ -66,7 +69,7 @@ def test_default_model_hears_a_quiet_16_bit_take_as_the_loud_one(tmp_path):
 
 def test_default_model_live_plays_in_tune_at_the_hosts_rate(tmp_path):
     """The nn~ file of the default model: A4 at 44.1 kHz sounds at 440 Hz, as long as the model's 4 s note."""
-    from timbral.live import export_live
+    from timbral.exports.nn import export_live
 
     model = load_model()
     live = torch.jit.load(str(export_live(model, tmp_path / "default.ts", torch.zeros(1, model.config.latent_dim))))

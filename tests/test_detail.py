@@ -5,7 +5,6 @@ import pytest
 import torch
 from conftest import tone
 
-from timbral import Timbral
 from timbral.detail import Detail, key_of, summed, weighted
 from timbral.spectral import stft
 
@@ -41,11 +40,6 @@ def spectral_convergence_db(y, reference) -> float:
     mag, ref = (stft(v).abs().numpy() for v in (y, reference))
     gain = (mag * ref).sum() / (mag**2).sum()
     return float(20 * np.log10(np.linalg.norm(gain * mag - ref) / np.linalg.norm(ref)))
-
-
-@pytest.fixture(scope="module")
-def t(tiny_model, tiny_library):
-    return Timbral.load(tiny_model, library=tiny_library)
 
 
 def test_a_sound_with_audio_plays_as_itself_at_its_own_pitch(t):

@@ -17,7 +17,7 @@ from timbral.metrics import (
     placement_by_family,
     same_instrument_distances,
 )
-from timbral.model_folder import load_model
+from timbral.model import load_model
 from timbral.train import TrainConfig, train
 
 KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "placement_family_accuracy", "placement_chance",
@@ -36,6 +36,7 @@ def tiny_model(tiny_dataset, tmp_path_factory):
     return run / "model"
 
 
+@pytest.mark.slow
 def test_evaluate_reports_every_metric(tiny_model, tiny_dataset, capsys):
     assert main(["evaluate", str(tiny_model), str(tiny_dataset), "--json", "--pitch-notes", "3"]) == 0
     m = json.loads(capsys.readouterr().out)
@@ -53,6 +54,7 @@ def test_evaluate_reports_every_metric(tiny_model, tiny_dataset, capsys):
     assert "| … per source (notes) | A.sf2 0.50 (2) · timbral-synth 1.00 (1) |" in two
 
 
+@pytest.mark.slow
 def test_dataset_without_split_uses_leave_one_out(tiny_model, tiny_dataset, tmp_path):
     copy = tmp_path / "nosplit"
     shutil.copytree(tiny_dataset, copy, ignore=shutil.ignore_patterns("split.json", "features"))
@@ -61,6 +63,7 @@ def test_dataset_without_split_uses_leave_one_out(tiny_model, tiny_dataset, tmp_
     assert "retrieval_baseline_sc_db" not in m  # nothing to retrieve from
 
 
+@pytest.mark.slow
 def test_zero_phase_is_worse_and_card_update(tiny_model, tiny_dataset, tmp_path):
     model = load_model(tiny_model)
     good = evaluate(model, tiny_dataset, "valid", pitch_notes=1, progress=False)
@@ -100,6 +103,7 @@ def test_evaluate_bad_input(tiny_model, tiny_dataset, tmp_path, capsys):
     assert "rebuild_notes must be a whole number" in err and "level_notes must be a whole number" in err
 
 
+@pytest.mark.slow
 def test_rebuild_share_and_level_robustness(tiny_model, tiny_dataset):
     model = load_model(tiny_model)
     m = evaluate(model, tiny_dataset, "train", rebuild_notes=4, pitch_notes=2, baseline_notes=0, level_notes=6, progress=False)
@@ -110,6 +114,7 @@ def test_rebuild_share_and_level_robustness(tiny_model, tiny_dataset):
     assert 0 <= m["level_max_change"] and 0 <= m["placement_family_accuracy_at_-30dBFS"] <= 1
 
 
+@pytest.mark.slow
 def test_fitted_rebuild_is_closer_and_reported(tiny_model, tiny_dataset, tmp_path):
     model = load_model(tiny_model)
     m = evaluate(model, tiny_dataset, "valid", pitch_notes=0, baseline_notes=3, level_notes=0, fit_steps=30, progress=False)
@@ -172,6 +177,7 @@ def test_gain_matching_forgives_level_only():
     assert worse[0] > -10
 
 
+@pytest.mark.slow
 def test_string_only_folders_and_another_library(tiny_model, tiny_dataset, tmp_path, capsys):
     copy = tmp_path / "strings"
     shutil.copytree(tiny_dataset, copy, ignore=shutil.ignore_patterns("split.json", "features"))
@@ -266,15 +272,3 @@ def test_what_a_listener_hears_is_scored_beside_calibration(tiny_model, tiny_dat
     shutil.copytree(tiny_model, folder)
     update_card(folder, m)
     assert "ViSQOL MOS" in (folder / "card.md").read_text()
-
-
-def test_visqol_scores_a_copy_above_a_muffled_one():
-    from conftest import tone
-
-    from timbral.listening import lowpass, mos, resampled
-
-    note = tone(330, 4, harmonics=12)
-    assert mos(note, note) > 4.6 and mos(note, 0.3 * note) > 4.6  # gain-matched: the level changes nothing
-    assert mos(note, note) > mos(note, lowpass(note, 4000)) > mos(note, lowpass(note, 1000))
-    up = resampled(note, 12)
-    assert len(up) == len(note) and np.argmax(np.abs(np.fft.rfft(up))) == pytest.approx(2 * np.argmax(np.abs(np.fft.rfft(note))), abs=2)

@@ -25,8 +25,8 @@ def test_wheel_in_a_fresh_environment_loads_the_default_model(tmp_path):
                    capture_output=True)
     # Timbral's dependencies (torch and the rest) come from this environment; Timbral itself only from the wheel
     (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    code = ("import timbral, timbral.model_folder as m, timbral.paths as d, timbral.studio as s, pathlib;"
-            "model = m.load_model(); p = m.default_model_path();"
+    code = ("import timbral, timbral.model as m, timbral.model_folder as f, timbral.paths as d, timbral.studio as s, pathlib;"
+            "model = m.load_model(); p = f.default_model_path();"
             "print(p); print(d.default_data_dir()); print(model.config.latent_dim);"
             "print((pathlib.Path(s.__file__).parent / 'static' / 'app.js').is_file()"
             " and (pathlib.Path(s.__file__).parent / 'static' / 'js' / 'explore.js').is_file())")

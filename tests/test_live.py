@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from timbral.live import GAIN_DB, MAX_ITERATIONS, MAX_TIMBRES, RELEASE, export_live
-from timbral.model_folder import load_model
+from timbral.exports.nn import GAIN_DB, MAX_ITERATIONS, MAX_TIMBRES, RELEASE, export_live
+from timbral.model import load_model
 from timbral.phase import PLAY_ITERATIONS
 
 LATENT = 8  # the tiny model's

@@ -14,11 +14,13 @@ from timbral.model import (
     harmonic_comb,
     harmonic_lobes,
     level_ramp,
+    load_model,
     normalise_level,
     pitch_relative,
+    save_model,
 )
-from timbral.model_folder import ModelError, load_model, model_fingerprint, save_model
-from timbral.spectral import SpectralSettings, heard_of, log_magnitude, shift_bins, shift_heard
+from timbral.model_folder import ModelError
+from timbral.spectral import SpectralSettings, heard_of, log_magnitude, shift_heard
 
 TINY = dict(latent_dim=8, channels=32)
 S = SpectralSettings()
@@ -311,13 +313,6 @@ def test_a_deeper_decoders_blocks_add_to_what_it_had_and_it_saves_and_compiles(t
     assert torch.equal(torch.jit.script(deeper.decoder)(z, p, v), deeper.decoder(z, p, v))
 
 
-def test_shift_bins_moves_partials_as_resampling_does():
-    spec = torch.zeros(2, 513, 4)
-    spec[:, 100] = 1.0
-    moved = shift_bins(spec, torch.tensor([12.0, -12.0]))
-    assert moved[0].argmax(0).tolist() == [200] * 4 and moved[1].argmax(0).tolist() == [50] * 4
-
-
 @torch.no_grad()
 def test_a_note_is_heard_over_its_resampled_neighbours():
     torch.manual_seed(0)
@@ -331,7 +326,7 @@ def test_a_note_is_heard_over_its_resampled_neighbours():
     once = TimbreVAE(ModelConfig(**TINY, encode_shifts=[0]))
     once.load_state_dict(model.state_dict())
     assert torch.equal(once.eval().encode(spec, pitch)[0], model.encoder(spec, pitch)[0])
-    assert model_fingerprint(once) != model_fingerprint(model)  # a library's stored latents know how they were heard
+    assert once.fingerprint() != model.fingerprint()  # a library's stored latents know how they were heard
     for bad in ([], [13.0], [float("nan")], ["2"], [True], 2.0, None):
         with pytest.raises(ValueError, match="encode_shifts"):
             ModelConfig(encode_shifts=bad)

@@ -10,15 +10,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from timbral import Timbral
-from timbral.morph import FORMATS, centres, crossfade_gains, play_sfz, render, rms_db, written
+from timbral.exports.morph import FORMATS, centres, crossfade_gains, play_sfz, render, rms_db, written
 
 pytestmark = pytest.mark.slow  # morph instruments decoded at 48 kHz and played in sfizz
-
-
-@pytest.fixture(scope="module")
-def t(tiny_model, tiny_library):
-    return Timbral.load(tiny_model, library=tiny_library)
 
 
 @pytest.fixture(scope="module")

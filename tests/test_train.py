@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 from timbral.cli import main
-from timbral.model_folder import load_model
+from timbral.model import load_model
 from timbral.train import Partners, TrainConfig, batch_rows, train
 
 TINY = ["--latent-dim", "8", "--channels", "32", "--batch-size", "4", "--log-every", "5", "--valid-every", "10"]
@@ -25,6 +25,7 @@ def weights(run: Path) -> dict:
     return load_file(str(run / "model" / "weights.safetensors"))
 
 
+@pytest.mark.slow
 def test_training_writes_log_curves_checkpoint_and_a_loadable_model(tiny_dataset, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "30", *TINY]) == 0

@@ -221,7 +221,7 @@ def _rebuild(model: TimbreVAE, notes: _Notes, mu: np.ndarray, rebuilt_at: np.nda
     sc, lsd, cents, high, matched_sc, matched_lsd = [], [], [], [], [], []
     for i in Bar(range(0, len(rebuilt_at), BATCH), desc="evaluating: rebuilding notes", unit="batch", disable=not progress or None):
         at = rebuilt_at[i : i + BATCH]
-        x_hat = model.decoder(*(torch.from_numpy(a) for a in (mu[at], notes.pitches[at], notes.velocities[at])))
+        x_hat = model.decode(*(torch.from_numpy(a) for a in (mu[at], notes.pitches[at], notes.velocities[at])))
         audio = model.audio_of(x_hat, phase=phase)
         mag = _magnitudes(notes.store, notes.rows[at])
         heard = heard_of(log_magnitude(audio, settings), settings)
@@ -312,7 +312,7 @@ def fitted_rebuild(model: TimbreVAE, store, rows: np.ndarray, mu: np.ndarray, st
         batch = store.load_batch(rows[i : i + BATCH], model.config.scale)
         z = fit_latents(model, batch["spec"], batch["pitch"], batch["velocity"], torch.from_numpy(mu[i : i + BATCH]), steps)
         with torch.no_grad():
-            x_hat = model.decoder(z, batch["pitch"], batch["velocity"])
+            x_hat = model.decode(z, batch["pitch"], batch["velocity"])
         audio = model.audio_of(x_hat, phase=phase)
         rebuilt = stft(audio, settings).abs().numpy()[:, : settings.core_bins]
         a, b = gain_matched(rebuilt, _magnitudes(store, rows[i : i + BATCH]), settings)
@@ -347,10 +347,10 @@ def level_robustness(model: TimbreVAE, store, rows: np.ndarray, ref_mu: np.ndarr
     mag = _magnitudes(store, rows)
     out: dict[str, float] = {}
     for level in LEVELS_DBFS:
-        audio = np.round(clean * 10 ** (level / 20) * 32767) / 32767  # 16-bit
+        audio = np.round(clean * db_to_magnitude(level) * 32767) / 32767  # 16-bit
         spec = model.spectrogram_of(audio)
         mu = torch.cat([model.encode(spec[i : i + 64], torch.from_numpy(pitches[i : i + 64]))[0] for i in range(0, len(rows), 64)])
-        x_hat = model.decoder.heard(mu, torch.from_numpy(pitches), torch.from_numpy(velocities))
+        x_hat = model.decode(mu, torch.from_numpy(pitches), torch.from_numpy(velocities), heard=True)
         rebuild, _ = gain_matched(model.magnitude_of(x_hat[:, : store.settings.core_bins]), mag)
         mu = mu.numpy()
         found = {

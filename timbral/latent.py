@@ -1,10 +1,18 @@
 """Timbre operations in the model's latent space: the Python API a sound designer scripts with.
 
+>>> import numpy as np
 >>> from timbral import Timbral
 >>> t = Timbral.load()                                   # the default model
 >>> a, b = t.encode("cello.wav"), t.encode("flute.flac")  # doctest: +SKIP
->>> path = t.interpolate(a, b, steps=11, method="slerp")  # 11 notes of 4 s, endpoints included
->>> blend = t.mix([a, b, "oboe.wav"], [0.5, 0.3, 0.2], pitch=62)
+>>> seconds = np.arange(2 * t.sr) / t.sr                 # or samples of your own, at t.sr (48 kHz)
+>>> a = t.encode(0.3 * np.sign(np.sin(2 * np.pi * 220 * seconds)), pitch="A3")   # a square wave
+>>> b = t.encode(0.3 * np.sin(2 * np.pi * 440 * seconds), pitch="A4")            # a sine
+>>> path = t.interpolate(a, b, steps=5, method="slerp")  # 5 notes of 4 s, endpoints included, at a's pitch
+>>> path.shape, t.sr
+((5, 192000), 48000)
+>>> blend = t.mix([a, b], [0.7, 0.3], pitch="D4")       # any number of sounds, weighted
+>>> blend.shape
+(192000,)
 
 Wherever a sound is expected, a latent (:class:`Encoded` or an array of ``latent_dim``
 numbers), a file path, the name of a library sound or an array of samples (at ``sr``, 48 kHz unless
@@ -44,12 +52,11 @@ from .audio import (
 from .data.nsynth import DatasetError
 from .detail import MOVES, Detail, Details, key_of, summed, weighted
 from .library import Library
-from .model import TimbreVAE, check_fit_steps, fit_latents
-from .model_folder import load_model, model_fingerprint
+from .model import TimbreVAE, check_fit_steps, fit_latents, load_model
 from .paths import default_library_dir
 from .phase import DEFAULT_METHOD, PLAY_ITERATIONS
 from .pitch import PitchEstimate, find_pitch, parse_pitch
-from .spectral import level_db, log_magnitude
+from .spectral import db_to_magnitude, level_db, log_magnitude
 
 PEAK_DBFS = -1.0
 CACHE_SIZE = 64  # decoded notes kept for replaying: a 4 s note at 48 kHz is 0.77 MB, so at most 49 MB
@@ -110,13 +117,16 @@ Sound = Encoded | Analysis | np.ndarray | str | os.PathLike
 def normalise_peak(y: np.ndarray, peak_dbfs: float = PEAK_DBFS) -> np.ndarray:
     """Scale each row of ``y`` so its peak sits at ``peak_dbfs`` (silence stays silent)."""
     peak = np.max(np.abs(y), axis=-1, keepdims=True)
-    return (y * np.where(peak > 1e-9, 10 ** (peak_dbfs / 20) / np.maximum(peak, 1e-9), 0.0)).astype(np.float32)
+    return (y * np.where(peak > 1e-9, db_to_magnitude(peak_dbfs) / np.maximum(peak, 1e-9), 0.0)).astype(np.float32)
 
 
 def triangle_weights(x: float, y: float) -> np.ndarray:
     """Barycentric weights of ``(x, y)`` in the triangle A (0, 0), B (1, 0), C (0.5, 1).
 
     A point outside the triangle takes the weights of the nearest point on it.
+
+    >>> triangle_weights(0.5, 1.0).tolist(), triangle_weights(0.5, 0.0).tolist()
+    ([0.0, 0.0, 1.0], [0.5, 0.5, 0.0])
     """
     wc = float(np.clip(y, 0.0, 1.0))
     wb = x - 0.5 * wc
@@ -125,13 +135,22 @@ def triangle_weights(x: float, y: float) -> np.ndarray:
 
 
 def square_weights(x: float, y: float) -> np.ndarray:
-    """Bilinear weights of ``(x, y)`` for corners (0, 0), (1, 0), (0, 1), (1, 1), as on NSynth Super."""
+    """Bilinear weights of ``(x, y)`` for corners (0, 0), (1, 0), (0, 1), (1, 1), as on NSynth Super.
+
+    >>> square_weights(0.5, 0.5).tolist(), square_weights(1.0, 0.0).tolist()
+    ([0.25, 0.25, 0.25, 0.25], [0.0, 1.0, 0.0, 0.0])
+    """
     x, y = float(np.clip(x, 0.0, 1.0)), float(np.clip(y, 0.0, 1.0))
     return np.array([(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y])
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-    """Spherical interpolation between latents (linear where they are nearly parallel)."""
+    """Spherical interpolation between latents (linear where they are nearly parallel): halfway between two
+    latents of one length lies a latent of that length, not a shorter one.
+
+    >>> np.round(slerp(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 0.5), 4).tolist()
+    [0.7071, 0.7071]
+    """
     cos = np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12)
     omega = np.arccos(np.clip(cos, -1.0, 1.0))
     if omega < 1e-4:
@@ -140,7 +159,11 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
 
 
 def interpolation_path(a: np.ndarray, b: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
-    """``(steps, latent_dim)`` latents from ``a`` to ``b``, endpoints included, straight or spherical."""
+    """``(steps, latent_dim)`` latents from ``a`` to ``b``, endpoints included, straight or spherical.
+
+    >>> interpolation_path(np.zeros(2), np.ones(2), 3).tolist()
+    [[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]]
+    """
     ts = np.linspace(0.0, 1.0, steps)
     return np.stack([(1 - t) * a + t * b if method == "linear" else slerp(a, b, t) for t in ts]).astype(np.float32)
 
@@ -172,8 +195,8 @@ class Timbral:
 
     @cached_property
     def fingerprint(self) -> str:
-        """The model's :func:`~timbral.model.model_fingerprint`: which model a stored latent belongs to."""
-        return model_fingerprint(self.model)
+        """The model's :meth:`~timbral.model.TimbreVAE.fingerprint`: which model a stored latent belongs to."""
+        return self.model.fingerprint()
 
     @property
     def has_library(self) -> bool:
@@ -256,7 +279,7 @@ class Timbral:
         check_fit_steps(fit)
         note = fix_length(np.asarray(note, np.float32), self.settings.n_samples)
         if velocity is None:
-            note, velocity = note * np.float32(10 ** (self.input_gain_db(note) / 20)), DEFAULT_VELOCITY
+            note, velocity = note * np.float32(db_to_magnitude(self.input_gain_db(note))), DEFAULT_VELOCITY
         if latent is None:
             spec, pitches = self.model.spectrogram_of(note), torch.tensor([pitch])
             with self._lock:
@@ -266,7 +289,7 @@ class Timbral:
             latent = mu[0].numpy()
         latent = np.asarray(latent, np.float32)
         with self._lock:
-            made = self.model.decoder(torch.from_numpy(latent[None]), torch.tensor([pitch]), torch.tensor([velocity]))[0]
+            made = self.model.decode(torch.from_numpy(latent[None]), torch.tensor([pitch]), torch.tensor([velocity]))[0]
         detail = Detail((self.model.full_spectrogram_of(note)[0] - made).numpy(), pitch)
         return Encoded(latent, pitch, details=((1.0, detail),))
 
@@ -343,8 +366,8 @@ class Timbral:
         default :attr:`move`)."""
         move = self.move if move is None else move
         with self._lock:
-            x = self.model.decoder(torch.from_numpy(np.asarray(latents, np.float32)), torch.tensor(list(pitches)),
-                                   torch.tensor(list(velocities)))
+            x = self.model.decode(torch.from_numpy(np.asarray(latents, np.float32)), torch.tensor(list(pitches)),
+                                  torch.tensor(list(velocities)))
         for row, (pitch, parts) in enumerate(zip(pitches, details)):
             detail = summed(parts, pitch, move)
             if detail is not None:
@@ -405,7 +428,13 @@ class Timbral:
         return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32) * temperature
 
     def random(self, n: int, temperature: float = 1.0, seed: int | None = None, pitch: int = 60) -> np.ndarray:
-        """``n`` new sounds drawn from the prior, ``(n, samples)``; same seed, same sounds."""
+        """``n`` new sounds drawn from the prior, ``(n, samples)``; same seed, same sounds.
+
+        >>> t = Timbral.load()
+        >>> sounds = t.random(2, temperature=0.8, seed=7, pitch="C3")
+        >>> sounds.shape, bool(np.array_equal(sounds, t.random(2, temperature=0.8, seed=7, pitch="C3")))
+        ((2, 192000), True)
+        """
         return self.decode_batch(self.random_latents(n, temperature, seed), [pitch] * n)
 
 def path_details(a: Encoded, b: Encoded, t: float) -> Details:

@@ -16,6 +16,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -24,13 +25,24 @@ from .atomic import atomic_path
 from .data.features import note_audio
 from .data.nsynth import DatasetError, audio_path, display_name, read_examples
 from .map import TimbreMap
-from .model import TimbreVAE
-from .model_folder import model_fingerprint
 from .pitch import note_name
 from .progress import Bar
 
 CACHE_DIR = "library"
 CHUNK = 64  # notes heard at once while encoding
+
+
+class NoteEncoder(Protocol):
+    """What a library asks of its model (a :class:`~timbral.model.TimbreVAE`): which model it is, how it hears a
+    note's audio, and where it places what it heard."""
+
+    config: Any  # its spectral_settings say how notes are read
+
+    def fingerprint(self) -> str: ...
+
+    def spectrogram_of(self, audio: np.ndarray) -> torch.Tensor: ...
+
+    def encode(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 class UnknownSound(KeyError, ValueError):
@@ -75,13 +87,13 @@ class Library:
         self._rows = {n: i for i, n in enumerate(names)}
 
     @staticmethod
-    def cached(model: TimbreVAE, data_dir: str | os.PathLike) -> bool:
+    def cached(model: NoteEncoder, data_dir: str | os.PathLike) -> bool:
         """Whether the library of ``data_dir`` for ``model`` opens from its cache (in a moment)."""
         root = Path(data_dir).resolve()
         return (root / CACHE_DIR / f"{_key(model, root)}.npz").is_file()
 
     @classmethod
-    def open(cls, model: TimbreVAE, data_dir: str | os.PathLike, *, progress: bool = True) -> Library:
+    def open(cls, model: NoteEncoder, data_dir: str | os.PathLike, *, progress: bool = True) -> Library:
         """The library of ``data_dir`` for ``model``, computing and caching latents and map on first use."""
         root = Path(data_dir).resolve()
         examples = read_examples(root)
@@ -143,14 +155,14 @@ class Library:
         return self._rows[name]
 
 
-def _key(model: TimbreVAE, root: Path) -> str:
-    digest = hashlib.sha1(model_fingerprint(model).encode())
+def _key(model: NoteEncoder, root: Path) -> str:
+    digest = hashlib.sha1(model.fingerprint().encode())
     digest.update((root / "examples.json").read_bytes())
     return digest.hexdigest()[:16]
 
 
 @torch.no_grad()
-def _encode(model: TimbreVAE, root: Path, examples: dict[str, dict], names: list[str], progress: bool) -> np.ndarray:
+def _encode(model: NoteEncoder, root: Path, examples: dict[str, dict], names: list[str], progress: bool) -> np.ndarray:
     """The latent means of the notes ``names``, heard from their audio in chunks: no feature store (the
     gigabytes training keeps on disk) is needed to open a library."""
     settings, chunks = model.config.spectral_settings, [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]

@@ -10,13 +10,16 @@ enters as continuous Fourier features (any MIDI pitch works, also ones never tra
 as a harmonic comb over the frequency bins, which one decoder head uses to place partials
 exactly where that pitch puts them.
 
-A model lives in a folder (:mod:`~timbral.model_folder`).
+A model lives in a folder (:mod:`~timbral.model_folder`): :func:`save_model` writes one, :func:`load_model` reads one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .losses import reconstruction_losses
+from .model_folder import CONFIG_FILE, ModelError, default_model_path, read_folder, write_folder
 from .phase import DEFAULT_METHOD, N_ITER, reconstruct
 from .spectral import (
     DB_TO_LOG,
@@ -249,7 +253,7 @@ SMOOTH_BINS = 33  # the core's fine structure: each bin in dB against the mean o
 class Decoder(nn.Module):
     """Latent, pitch and velocity → what the model hears of a note (:meth:`heard`: the core's bins and the high
     band's band levels) and its whole spectrogram (:meth:`forward`: every bin to Nyquist), scaled. Its methods
-    compile with TorchScript (:mod:`~timbral.live`), so they read plain numbers, not the config."""
+    compile with TorchScript (:mod:`~timbral.exports.nn`), so they read plain numbers, not the config."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -387,6 +391,11 @@ class TimbreVAE(nn.Module):
 
     # --- the boundary between audio and the model -------------------------------------------------
 
+    def decode(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor, *, heard: bool = False) -> torch.Tensor:
+        """The scaled spectrograms the decoder makes of latents ``z`` at ``pitch`` and ``velocity``: whole,
+        ``(batch, n_bins, frames)``, what :meth:`audio_of` plays; with ``heard``, as the model hears a note."""
+        return self.decoder.heard(z, pitch, velocity) if heard else self.decoder(z, pitch, velocity)
+
     def full_spectrogram_of(self, audio: np.ndarray) -> torch.Tensor:
         """The whole spectrogram of ``audio`` (``(samples,)`` or ``(n, samples)`` at the model's rate), every bin to
         Nyquist, in dB scaled to [0, 1] by the model's bounds: ``(n, n_bins, frames)``."""
@@ -409,6 +418,34 @@ class TimbreVAE(nn.Module):
         magnitudes, with the phase rebuilt by ``phase`` (:func:`~timbral.phase.reconstruct`)."""
         settings = self.config.spectral_settings
         return reconstruct(self.magnitude_of(output), settings, method=phase, n_iter=n_iter, length=settings.n_samples)
+
+    def fingerprint(self) -> str:
+        """16 hex digits that change whenever the weights or the way a note is heard do: which model a stored
+        latent belongs to."""
+        digest = hashlib.sha1(repr(self.config.encode_shifts).encode())
+        for tensor in self.state_dict().values():
+            digest.update(tensor.detach().cpu().numpy().tobytes())
+        return digest.hexdigest()[:16]
+
+
+def save_model(model: TimbreVAE, path: str | os.PathLike, card: str | None = None) -> Path:
+    """Write ``model`` as a model folder (:func:`~timbral.model_folder.write_folder`) with its ``card``."""
+    return write_folder(path, asdict(model.config), model.state_dict(), card)
+
+
+def load_model(path: str | os.PathLike | None = None) -> TimbreVAE:
+    """Load a model folder (the default model when ``path`` is ``None``), in eval mode on the CPU."""
+    path = Path(path) if path is not None else default_model_path()
+    raw, state = read_folder(path)
+    try:
+        model = TimbreVAE(ModelConfig.from_dict(raw))
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ModelError(path, f"bad {CONFIG_FILE} ({e})") from None
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise ModelError(path, f"weights do not match {CONFIG_FILE} ({str(e).splitlines()[0]})") from None
+    return model.eval()
 
 
 @torch.no_grad()

@@ -244,7 +244,7 @@ def _overlap_added(spec: torch.Tensor, window: torch.Tensor, hop_length: int, le
 
 def pghi_along_time(magnitude: torch.Tensor, n_fft: int, hop_length: int, gamma: float = HANN_GAMMA) -> torch.Tensor:
     """PGHI's phase integrated along time only, every bin from zero phase at the first frame: no heap,
-    so it compiles with TorchScript and costs a cumulative sum (:mod:`~timbral.live`). Alone it is far
+    so it compiles with TorchScript and costs a cumulative sum (:mod:`~timbral.exports.nn`). Alone it is far
     from :func:`pghi`, but as the start of :func:`fast_griffin_lim` it ends within about half a dB of it
     (``benchmarks/live.py``). ``(batch, bins, frames)`` linear magnitudes → radians."""
     log_mag = torch.log(magnitude.clamp(min=1e-12))

@@ -28,8 +28,7 @@ from .augment import pitch_shifted, recoloured, with_noise_floor
 from .card import plot_losses, training_card
 from .data.features import FeatureStore, feature_store
 from .losses import training_losses
-from .model import ModelConfig, TimbreVAE
-from .model_folder import save_model
+from .model import ModelConfig, TimbreVAE, save_model
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 

@@ -30,7 +30,7 @@ def cmd_train(args) -> None:
 def cmd_evaluate(args) -> None:
     from ..card import update_card
     from ..evaluate import evaluate
-    from ..model_folder import load_model
+    from ..model import load_model
 
     model = load_model(args.model)
     metrics = evaluate(model, args.data, args.split, library=args.library, phase=args.phase, rebuild_notes=args.rebuild_notes,

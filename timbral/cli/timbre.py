@@ -55,7 +55,7 @@ def _encode_verb(sub) -> None:
 
 
 def cmd_interpolate(args) -> None:
-    from ..export import write_sounds, write_zip
+    from ..exports.files import write_sounds, write_zip
 
     t = _timbral(args)
     a, b = t.resolve(args.a), t.resolve(args.b)
@@ -94,7 +94,7 @@ def _original(t, sound: str) -> np.ndarray:
 
 
 def cmd_mix(args) -> None:
-    from ..export import write_sound
+    from ..exports.files import write_sound
     from ..latent import square_weights, triangle_weights
 
     n = len(args.sources)
@@ -139,7 +139,7 @@ def _numbers(text: str, n: int, flag: str) -> list[float]:
 
 
 def cmd_random(args) -> None:
-    from ..export import write_sounds
+    from ..exports.files import write_sounds
 
     t = _timbral(args)
     sounds = t.random(args.n, temperature=args.temperature, seed=args.seed, pitch=args.pitch)
@@ -162,7 +162,7 @@ def _random_verb(sub) -> None:
 
 
 def cmd_map(args) -> None:
-    from ..export import map_html, map_png
+    from ..exports.pictures import map_html, map_png
 
     if args.out.suffix.lower() not in (".png", ".html"):
         raise ValueError(f"{args.out}: the map is written as .png or .html")
@@ -218,7 +218,7 @@ def _library_verb(sub) -> None:
 def cmd_export_sfz(args) -> None:
     from ..data.notes import parse_numbers
     from ..data.nsynth import slug
-    from ..export import sfz_instrument, write_zip
+    from ..exports.files import sfz_instrument, write_zip
 
     if args.out.suffix.lower() != ".zip":
         raise ValueError(f"{args.out}: the instrument is written as a .zip (samples + .sfz)")
@@ -251,7 +251,7 @@ def cmd_export_morph(args) -> None:
 
     from ..data.notes import parse_numbers
     from ..data.nsynth import slug
-    from ..morph import FORMATS, render, written
+    from ..exports.morph import FORMATS, render, written
 
     formats = FORMATS if args.format == "all" else tuple(f.strip() for f in args.format.split(","))
     pitches = parse_numbers(args.pitches, 0, 127, "--pitches")
@@ -291,7 +291,7 @@ def _export_morph_verb(sub) -> None:
 
 
 def cmd_export_nn(args) -> None:
-    from ..live import MAX_TIMBRES, export_live
+    from ..exports.nn import MAX_TIMBRES, export_live
 
     if len(args.sources) > MAX_TIMBRES:
         raise ValueError(f"a live instrument plays at most {MAX_TIMBRES} timbres, got {len(args.sources)}")
@@ -309,7 +309,7 @@ def cmd_export_nn(args) -> None:
 
 
 def _export_nn_verb(sub) -> None:
-    from ..live import MAX_ITERATIONS
+    from ..exports.nn import MAX_ITERATIONS
     from ..phase import PLAY_ITERATIONS
 
     p = verb(sub, "export-nn", "Export the model as a live instrument for Max/MSP and Pure Data (the nn~ external): play it "
@@ -328,7 +328,7 @@ def _export_nn_verb(sub) -> None:
 
 
 def cmd_reconstruct(args) -> None:
-    from ..export import write_sound
+    from ..exports.files import write_sound
     from ..phase import spectral_convergence
     from ..spectral import stft
 

@@ -10,7 +10,7 @@ from flask import current_app, jsonify, request
 
 from ...audio import AudioError, load_note, read_audio
 from ...detail import weighted
-from ...export import audio_bytes
+from ...exports.files import audio_bytes
 from ...latent import Encoded, normalise_peak
 from ...pitch import PitchError, parse_pitch
 from ..store import ID, Made

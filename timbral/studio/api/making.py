@@ -7,9 +7,9 @@ import numpy as np
 from flask import Response, jsonify, request
 
 from ...data.nsynth import slug
-from ...export import audio_bytes, sfz_instrument, zip_bytes
+from ...exports.files import audio_bytes, sfz_instrument, zip_bytes
+from ...exports.morph import render, written
 from ...latent import interpolation_path, square_weights, triangle_weights
-from ...morph import render, written
 from ..store import clean_name
 from . import bp
 from .common import (

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import numpy as np
 from flask import send_file
 
-from ...export import audio_bytes, spectrogram_png, zip_bytes
+from ...exports.files import audio_bytes, zip_bytes
+from ...exports.pictures import spectrogram_png
 from . import bp
 from .common import ApiError, made_sound, results_store, timbral
 

@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 
 from ...audio import AudioError
 from ...data.families import FAMILIES, FAMILY_COLOURS
-from ...export import audio_bytes
+from ...exports.files import audio_bytes
 from ...latent import normalise_peak
 from ...model import FIT_STEPS, MAX_FIT_STEPS
 from ..store import clean_name

@@ -34,10 +34,10 @@ from typing import List, Optional
 import torch
 from torch import nn
 
-from .atomic import atomic_path
-from .model import TimbreVAE
-from .phase import PLAY_ITERATIONS, fast_griffin_lim, pghi_along_time
-from .settings import SAMPLE_RATE
+from ..atomic import atomic_path
+from ..model import TimbreVAE
+from ..phase import PLAY_ITERATIONS, fast_griffin_lim, pghi_along_time
+from ..settings import SAMPLE_RATE
 
 RELEASE = 0.25  # seconds a note takes to fade after its gate falls
 GAIN_DB = -6.0  # the model decodes the level of its training notes, whose loud ones peak near full scale

@@ -31,11 +31,11 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from .export import audio_bytes, faded_end, key_ranges
-from .latent import Encoded, Timbral, path_details
-from .phase import pghi, reconstruct
-from .settings import SAMPLE_RATE
-from .spectral import power_to_db
+from ..latent import Encoded, Timbral, path_details
+from ..phase import pghi, reconstruct
+from ..settings import SAMPLE_RATE
+from ..spectral import db_to_magnitude, power_to_db
+from .files import audio_bytes, faded_end, key_ranges
 
 FORMATS = ("sfz", "dspreset", "multisample")
 # SFZ's xf_cccurve: equal gain (straight lines), right for layers that start from one phase and so add
@@ -147,8 +147,8 @@ def _aligned(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndar
     start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], t.settings)[0] if aligned else None
     audio = reconstruct(magnitude, t.settings, n_iter=t.n_iter, length=t.settings.n_samples, initial_phase=start)
     loudness = (rms_db(audio) + rms_db(audio[:, : int(ATTACK_SECONDS * t.settings.sr)])) / 2  # note and attack alike
-    audio = audio * 10 ** ((loudness.mean() - loudness) / 20)[:, None]
-    return faded_end(audio * 10 ** (PEAK_DBFS / 20) / max(np.abs(audio).max(), 1e-9), t.settings.sr)
+    audio = audio * db_to_magnitude(loudness.mean() - loudness)[:, None]
+    return faded_end(audio * db_to_magnitude(PEAK_DBFS) / max(np.abs(audio).max(), 1e-9), t.settings.sr)
 
 
 def rms_db(audio: np.ndarray) -> np.ndarray:
