@@ -137,6 +137,7 @@ def test_docs_family_table_matches_the_code():
     assert table_markdown() in (Path(__file__).parent.parent / "docs" / "families.md").read_text()
 
 
+@pytest.mark.slow
 def test_drum_kits_render_each_distinct_drum_as_a_percussion_instrument(tmp_path):
     from timbral.data.render import drum_kits, render_drums
 

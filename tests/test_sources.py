@@ -60,6 +60,7 @@ def mixed(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_the_split_holds_every_source_and_keeps_variants_with_their_preset(mixed):
     examples = read_examples(mixed)
     split = make_split(examples, seed=0, valid=0.2, test=0.2)

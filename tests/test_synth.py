@@ -22,6 +22,7 @@ def test_every_engine_and_family_is_drawn():
                                                "reed", "string", "synth_lead", "synth_pad", "vocal"}
 
 
+@pytest.mark.slow
 def test_notes_are_in_tune_and_neither_clip_nor_fall_silent():
     hits, total = 0, 0
     for inst in every_role(seed=3):
@@ -60,6 +61,7 @@ def test_the_same_seed_gives_the_same_sound_and_another_seed_another():
     assert not np.allclose(render_note(a, 60, 100), render_note(c, 60, 100))
 
 
+@pytest.mark.slow
 def test_render_synth_writes_an_nsynth_folder_whatever_the_workers(tmp_path):
     for workers in (1, 2):
         report = render_synth(tmp_path / f"w{workers}", 4, seed=0, pitches_per_instrument=2, velocities="100",

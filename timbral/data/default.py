@@ -24,12 +24,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from ..atomic import write_json
 from .families import MELODIC_PROGRAMS
 from .info import BUILD_FILE
-from .notes import RenderReport
+from .notes import RenderReport, Source
 from .nsynth import read_examples
 from .render import VARIANTS, PresetChoice, render_drums, render_presets
 from .sf2 import distinct_presets
@@ -78,17 +79,25 @@ def default_presets() -> list[PresetChoice]:
     return chosen + [PresetChoice(c.soundfont, c.bank, c.program, variants[i % len(variants)]) for i, c in enumerate(chosen)]
 
 
+def default_sources(synth_instruments: int = SYNTH_INSTRUMENTS) -> dict[str, Source]:
+    """The default dataset's sources by name, in the order they render (a new source is one entry here)."""
+    return {
+        "SoundFont presets": partial(render_presets, default_presets(), pitches=PITCH_RANGE,
+                                     pitches_per_instrument=PITCHES_PER_INSTRUMENT, seed=SEED),
+        "SoundFont drum kits": partial(render_drums, default_soundfonts()),
+        "procedural instruments": partial(render_synth, count=synth_instruments, seed=SEED,
+                                          pitches_per_instrument=PITCHES_PER_INSTRUMENT),
+    }
+
+
 def build_default_dataset(out: str | os.PathLike, *, velocities: str = VELOCITIES, synth_instruments: int = SYNTH_INSTRUMENTS,
                           workers: int | None = None, progress: bool = True) -> RenderReport:
     """Render the default dataset (at ``velocities``: :data:`LIBRARY_VELOCITIES` makes the studio's library; with
     ``synth_instruments`` of the synth engine) into ``out``, write its seeded split and ``build.json`` (what it took)."""
     start = time.monotonic()
-    report = render_presets(default_presets(), out, pitches=PITCH_RANGE, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
-                            seed=SEED, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress)
-    report.merge(render_drums(default_soundfonts(), out, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT,
-                              progress=progress))
-    report.merge(render_synth(out, synth_instruments, seed=SEED, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
-                              velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
+    report = RenderReport()
+    for source in default_sources(synth_instruments).values():
+        report.merge(source(out, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
     write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE,
                                 hold_out_pitches=HELD_OUT_PITCHES))
     write_json(Path(out) / BUILD_FILE, {"seconds": round(time.monotonic() - start, 1), "cpus": os.cpu_count(),

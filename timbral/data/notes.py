@@ -1,6 +1,12 @@
-"""What both note renderers share (SoundFonts, :mod:`~timbral.data.render`; procedural instruments,
-:mod:`~timbral.data.synth`): NSynth's note timing, the pitches each instrument plays, number lists
-from the command line, and the pool that renders instruments into an NSynth-layout folder.
+"""What every source of notes shares (SoundFonts and their drum kits, :mod:`~timbral.data.render`; TiMidity
+patch sets, :mod:`~timbral.data.timidity`; procedural instruments, :mod:`~timbral.data.synth`): NSynth's
+note timing, the pitches each instrument plays, number lists from the command line, the pool that renders
+instruments into an NSynth-layout folder, and the two interfaces a new source writes to:
+
+- a :class:`Source` renders its instruments into a folder (one file with one such function is a new source of
+  the dataset; :func:`~timbral.data.default.default_sources` lists the default dataset's);
+- a :class:`BankSynth` plays the presets of a General MIDI bank one note at a time (a new bank format is one
+  class, named by its file suffix in :data:`~timbral.data.render.BANK_FORMATS`).
 
 **No pitch grid.** With :func:`spread_pitches` every instrument plays pitches of its own: one drawn
 (seeded by the instrument) in each of ``n`` equal stretches of its range, so its notes cover the
@@ -21,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -106,6 +113,30 @@ class RenderReport:
         if self.close_variants:
             out.append(f"left out {len(self.close_variants)} variants that sound too much like their preset")
         return out
+
+
+class Source(Protocol):
+    """A source of notes: renders its instruments at ``velocities`` into ``out`` (NSynth layout, each note 3 s on
+    and 1 s released at Timbral's rate), keeping the notes already there, and reports what it wrote and dropped."""
+
+    def __call__(self, out: str | os.PathLike, *, velocities: Sequence[int] | str, workers: int | None,
+                 audio_format: str, progress: bool) -> RenderReport: ...
+
+
+class BankSynth(Protocol):
+    """A General MIDI bank loaded in the engine that plays it, rendering single notes as float32 mono at ``sr``."""
+
+    path: Path
+    sr: int
+
+    def preset_name(self, program: int, bank: int = 0) -> str | None:
+        """The name of the preset at ``bank``/``program``, or ``None`` where the bank has none."""
+
+    def render(self, program: int, pitch: int, velocity: int, bank: int = 0, variant: str | None = None) -> np.ndarray:
+        """Hold ``pitch`` for :data:`NOTE_ON_SECONDS`, release it for :data:`RELEASE_SECONDS`: float32 mono."""
+
+    def close(self) -> None:
+        """Free the engine."""
 
 
 def render_instruments(render: Callable, jobs: Sequence, notes_per_job: Callable[[object], int], out: str | os.PathLike, *,

@@ -16,19 +16,24 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..pitch import NOMINAL_PITCH
 from ..settings import SAMPLE_RATE
 from .families import ELECTRONIC_KITS, GM_DRUMS, GM_PROGRAMS, MELODIC_PROGRAMS
-from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
+from .notes import (
+    NOTE_ON_SECONDS,
+    RELEASE_SECONDS,
+    BankSynth,
+    RenderReport,
+    parse_numbers,
+    render_instruments,
+    spread_pitches,
+)
 from .nsynth import AUDIO_FORMATS, note_metadata, slug, write_note
 from .sf2 import PERCUSSION_BANK
-
-if TYPE_CHECKING:
-    from .timidity import TimiditySynth
+from .timidity import TimiditySynth
 
 GAIN = 1.0  # the loudest default preset peaks at -1.3 dBFS at velocity 127
 SILENT_PEAK = 10 ** (-60 / 20)  # quieter than -60 dBFS: nothing sounded
@@ -49,7 +54,7 @@ class SoundFontError(ValueError):
 
 
 class SoundFontSynth:
-    """One SoundFont loaded in FluidSynth, rendering single notes as float32 mono."""
+    """One SoundFont loaded in FluidSynth, rendering single notes as float32 mono (a :class:`~timbral.data.notes.BankSynth`)."""
 
     def __init__(self, path: str | os.PathLike, sr: int = SAMPLE_RATE, gain: float = GAIN):
         import fluidsynth  # loads libfluidsynth; imported here so the rest of Timbral works without it
@@ -130,16 +135,15 @@ class _Job:
     audio_format: str
 
 
-_SYNTHS: dict[str, SoundFontSynth | TimiditySynth] = {}  # per worker process: each SoundFont is loaded once
+_SYNTHS: dict[str, BankSynth] = {}  # per worker process: each bank is loaded once
+# what plays a bank, by its file's suffix; FluidSynth plays any other (.sf2, .sf3)
+BANK_FORMATS: dict[str, type[BankSynth]] = {".cfg": TimiditySynth}
 
 
-def open_synth(path: str | os.PathLike, gain: float = GAIN) -> SoundFontSynth | TimiditySynth:
-    """What renders the bank at ``path``: FluidSynth for a SoundFont, TiMidity++ for a TiMidity config (``.cfg``)."""
-    if Path(path).suffix.lower() == ".cfg":
-        from .timidity import TimiditySynth
-
-        return TimiditySynth(path, gain=gain)
-    return SoundFontSynth(path, gain=gain)
+def open_synth(path: str | os.PathLike, gain: float = GAIN) -> BankSynth:
+    """What renders the bank at ``path`` (:data:`BANK_FORMATS`): TiMidity++ for a TiMidity config (``.cfg``),
+    FluidSynth for a SoundFont."""
+    return BANK_FORMATS.get(Path(path).suffix.lower(), SoundFontSynth)(path, gain=gain)
 
 
 def preset_title(preset_name: str, program: int) -> str:

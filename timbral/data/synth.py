@@ -9,10 +9,10 @@ plays a note like a SoundFont preset: 3 s on, 1 s release, brighter and louder w
 
 >>> inst = make_instrument(7)
 >>> inst.family, inst.engine
-('guitar', 'pluck')
+('organ', 'additive')
 >>> y = render_note(inst, 60, 100)
 >>> y.shape, y.dtype, 0.05 < float(abs(y).max()) < 1
-((64000,), dtype('float32'), True)
+((192000,), dtype('float32'), True)
 """
 
 from __future__ import annotations
@@ -40,23 +40,19 @@ MAX_PARTIALS = 48
 TOP_HZ = min(20000.0, 0.42 * SR)  # partials stop at the top of hearing, below Nyquist with room for vibrato
 ENGINE_NAME = "timbral-synth"  # the source every procedural note records
 
-# (engine, family, lowest pitch, highest pitch): instrument i takes ROLES[i % len(ROLES)]. The ranges are wide,
-# most of C1-C7, as a SoundFont preset's are: a family's pitches must not tell which source a note comes from.
-ROLES = (
-    ("subtractive", "bass", 24, 84), ("subtractive", "synth_lead", 36, 96), ("subtractive", "synth_pad", 24, 96),
-    ("fm", "keyboard", 24, 96), ("fm", "mallet", 36, 96), ("fm", "brass", 28, 92), ("fm", "bass", 24, 84),
-    ("additive", "organ", 24, 96), ("additive", "synth_pad", 24, 96),
-    ("wavetable", "synth_lead", 36, 96), ("wavetable", "synth_pad", 24, 90),
-    ("pluck", "guitar", 28, 90), ("pluck", "bass", 24, 80),
-    ("modal", "mallet", 42, 96),
-    ("bowed", "string", 24, 96),
-    ("blown", "reed", 36, 96), ("blown", "flute", 36, 96),
-    ("noise", "synth_pad", 24, 96),
-    ("formant", "vocal", 42, 88),
-)
-TITLES = {"subtractive": "Subtractive", "fm": "FM", "additive": "Additive", "wavetable": "Wavetable",
-          "pluck": "Plucked string", "modal": "Modal", "bowed": "Bowed waveguide", "blown": "Blown waveguide",
-          "noise": "Noise resonator", "formant": "Formant voice"}
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One synthesis engine: how it draws an instrument's parameters (``design(rng, family)``), how it plays a
+    note with them (``play(params, f0, v, rng)``, ``v`` the velocity in 0..1), and the families it plays, each
+    with its lowest and highest pitch. The ranges are wide, most of C1-C7, as a SoundFont preset's are: a
+    family's pitches must not tell which source a note comes from."""
+
+    title: str
+    design: Callable[[np.random.Generator, str], dict]
+    play: Callable[[dict, float, float, np.random.Generator], np.ndarray]
+    roles: tuple[tuple[str, int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ class SynthInstrument:
     @property
     def name(self) -> str:
         """A name for people, e.g. ``"FM keyboard 0003"``."""
-        return f"{TITLES[self.engine]} {self.family.replace('_', ' ')} {self.index:04d}"
+        return f"{ENGINES[self.engine].title} {self.family.replace('_', ' ')} {self.index:04d}"
 
     @property
     def instrument_str(self) -> str:
@@ -91,7 +87,7 @@ def make_instrument(index: int, seed: int = 0) -> SynthInstrument:
         raise ValueError(f"index must be >= 0, got {index}")
     engine, family, low, high = ROLES[index % len(ROLES)]
     rng = np.random.default_rng([seed, index])
-    params = {k: (float(v) if np.isscalar(v) else np.asarray(v).tolist()) for k, v in _DESIGN[engine](rng, family).items()}
+    params = {k: (float(v) if np.isscalar(v) else np.asarray(v).tolist()) for k, v in ENGINES[engine].design(rng, family).items()}
     return SynthInstrument(index, seed, engine, family, low, high, params)
 
 
@@ -106,7 +102,7 @@ def render_note(inst: SynthInstrument, pitch: int, velocity: int) -> np.ndarray:
     v = velocity / 127
     rng = np.random.default_rng([inst.seed, inst.index, pitch, velocity])
     f0 = midi_to_hz(pitch)
-    y = lfilter([1, -1], [1, -0.995], _PLAY[inst.engine](p, f0, v, rng)).astype(np.float32)  # no DC (a 13 Hz high-pass)
+    y = lfilter([1, -1], [1, -0.995], ENGINES[inst.engine].play(p, f0, v, rng)).astype(np.float32)  # no DC (a 13 Hz high-pass)
     peak = float(np.abs(y).max())
     if not np.isfinite(peak) or peak == 0:
         raise RuntimeError(f"{inst.name} rendered nothing at pitch {pitch}")
@@ -437,16 +433,21 @@ def _play_formant(p: dict, f0: float, v: float, rng: np.random.Generator) -> np.
     return y * _envelope(p["attack"], 1.0, 0.9, p["release"])
 
 
-_DESIGN: dict[str, Callable[[np.random.Generator, str], dict]] = {
-    "subtractive": _design_subtractive, "fm": _design_fm, "additive": _design_additive, "wavetable": _design_wavetable,
-    "pluck": _design_pluck, "modal": _design_modal, "bowed": _design_waveguide, "blown": _design_waveguide,
-    "noise": _design_noise, "formant": _design_formant,
+# the engines by name (what each note records); instrument i takes ROLES[i % len(ROLES)]
+ENGINES: dict[str, Engine] = {
+    "subtractive": Engine("Subtractive", _design_subtractive, _play_subtractive,
+                          (("bass", 24, 84), ("synth_lead", 36, 96), ("synth_pad", 24, 96))),
+    "fm": Engine("FM", _design_fm, _play_fm, (("keyboard", 24, 96), ("mallet", 36, 96), ("brass", 28, 92), ("bass", 24, 84))),
+    "additive": Engine("Additive", _design_additive, _play_additive, (("organ", 24, 96), ("synth_pad", 24, 96))),
+    "wavetable": Engine("Wavetable", _design_wavetable, _play_wavetable, (("synth_lead", 36, 96), ("synth_pad", 24, 90))),
+    "pluck": Engine("Plucked string", _design_pluck, _play_pluck, (("guitar", 28, 90), ("bass", 24, 80))),
+    "modal": Engine("Modal", _design_modal, _play_modal, (("mallet", 42, 96),)),
+    "bowed": Engine("Bowed waveguide", _design_waveguide, _play_bowed, (("string", 24, 96),)),
+    "blown": Engine("Blown waveguide", _design_waveguide, _play_blown, (("reed", 36, 96), ("flute", 36, 96))),
+    "noise": Engine("Noise resonator", _design_noise, _play_noise, (("synth_pad", 24, 96),)),
+    "formant": Engine("Formant voice", _design_formant, _play_formant, (("vocal", 42, 88),)),
 }
-_PLAY: dict[str, Callable[[dict, float, float, np.random.Generator], np.ndarray]] = {
-    "subtractive": _play_subtractive, "fm": _play_fm, "additive": _play_additive, "wavetable": _play_wavetable,
-    "pluck": _play_pluck, "modal": _play_modal, "bowed": _play_bowed, "blown": _play_blown,
-    "noise": _play_noise, "formant": _play_formant,
-}
+ROLES = tuple((name, family, low, high) for name, engine in ENGINES.items() for family, low, high in engine.roles)
 
 
 def render_synth(
