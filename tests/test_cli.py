@@ -1,3 +1,4 @@
+import argparse
 import json
 import shutil
 import subprocess
@@ -7,12 +8,20 @@ import pytest
 
 from timbral.cli import build_parser, main
 
-VERBS = ["render", "import", "data", "resynth", "train", "evaluate", "encode", "interpolate", "mix", "random", "map",
-         "library", "export-sfz", "reconstruct", "studio"]
-DATA_ACTIONS = ["default", "split", "info", "features"]
+WORKFLOW = {"render", "import", "data", "resynth", "train", "evaluate", "encode", "interpolate", "mix", "random", "map",
+            "library", "export-sfz", "export-morph", "export-nn", "reconstruct", "studio"}
 
 
-def test_help_lists_every_verb_with_a_line():
+def parser_choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+VERBS = list(parser_choices(build_parser()))
+DATA_ACTIONS = list(parser_choices(parser_choices(build_parser())["data"]))
+
+
+def test_every_step_of_the_workflow_is_a_verb_and_help_lists_each_with_a_line():
+    assert WORKFLOW <= set(VERBS) and {"default", "split", "info", "features"} <= set(DATA_ACTIONS)
     out = subprocess.run([sys.executable, "-m", "timbral.cli", "--help"], capture_output=True, text=True, check=True).stdout
     for verb in VERBS:
         assert any(line.split()[:1] == [verb] for line in out.splitlines()), verb
