@@ -57,6 +57,7 @@ def test_random_is_repeatable(run, tmp_path):
     assert run("random", "-n", 0, "--out", tmp_path / "r3")[0] == 2
 
 
+@pytest.mark.slow
 def test_encode_library_map_sfz_reconstruct(run, names, tmp_path):
     mine = write(tmp_path / "mine_C4.wav", tone(262, 3))
     code, out, _ = run("encode", mine, names[0], "--json")

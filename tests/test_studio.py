@@ -20,8 +20,9 @@ def wav(y, sr=SR, fmt="WAV") -> io.BytesIO:
 
 
 @pytest.fixture
-def make_app(tiny_model, tiny_library, tmp_path):
-    return lambda: create_app({"MODEL": tiny_model, "LIBRARY": tiny_library, "INSTANCE": tmp_path / "instance", "TESTING": True})
+def make_app(t, tmp_path):
+    """A studio on the tiny model and library (one Timbral for the module, as one server holds one), its own instance."""
+    return lambda: create_app({"TIMBRAL": t, "INSTANCE": tmp_path / "instance", "TESTING": True})
 
 
 @pytest.fixture
@@ -32,6 +33,14 @@ def client(make_app):
 @pytest.fixture
 def ids(client):
     return [s["id"] for s in client.get("/api/sounds?source=library").get_json()["sounds"]]
+
+
+@pytest.fixture(scope="module")
+def unchanged(t, tmp_path_factory):
+    """One studio and its library's ids, shared by the many requests that must change nothing it keeps."""
+    app = create_app({"TIMBRAL": t, "INSTANCE": tmp_path_factory.mktemp("instance"), "TESTING": True})
+    client = app.test_client()
+    return client, [s["id"] for s in client.get("/api/sounds?source=library").get_json()["sounds"]]
 
 
 def upload(client, data, filename="voice_A3.wav", **form):
@@ -75,6 +84,7 @@ def test_blend_returns_every_step_the_path_and_a_zip(client, ids):
     assert again["id"] != res["id"]  # every request gets its own result folder
 
 
+@pytest.mark.slow
 def test_mix_random_map_play_sfz_keep(client, ids):
     r = client.post("/api/mix", json={"sources": ids[:3], "weights": [1, 1, 2], "pitch": 55}).get_json()
     assert r["weights"] == [0.25, 0.25, 0.5] and client.get(r["audio"]).mimetype == "audio/wav"
@@ -99,6 +109,7 @@ def test_mix_random_map_play_sfz_keep(client, ids):
     assert kept.status_code == 201 and kept.get_json()["source"] == "kept"
 
 
+@pytest.mark.slow
 def test_upload_rename_delete_and_persistence(make_app, tmp_path):
     client = make_app().test_client()
     r = upload(client, wav(tone(220, 3)))
@@ -192,7 +203,8 @@ def test_your_sounds_are_heard_again_when_the_studio_starts_with_another_model(m
     (None, "loud.wav", "pitch must be a MIDI note"),
     (None, "fit.wav", "fit must be a whole number from 0 to 2000"),
 ])
-def test_bad_uploads_are_422_or_400_and_store_nothing(client, data, filename, message):
+def test_bad_uploads_are_422_or_400_and_store_nothing(unchanged, data, filename, message):
+    client, _ = unchanged
     if filename == "truncated.wav":
         data = wav(tone(220, 3)).getvalue()[:50]  # the header and not one whole frame
     elif filename == "silent.wav":
@@ -205,6 +217,7 @@ def test_bad_uploads_are_422_or_400_and_store_nothing(client, data, filename, me
     assert client.get("/api/sounds?source=yours").get_json()["total"] == 0
 
 
+@pytest.mark.slow
 def test_huge_and_missing_uploads(client):
     r = upload(client, io.BytesIO(b"\0" * (MAX_UPLOAD_BYTES + 1)), "huge.wav")
     assert r.status_code == 413 and "too large" in r.get_json()["error"] and "up to 20 MB" in r.get_json()["error"]
@@ -238,6 +251,7 @@ def test_a_file_that_is_not_audio_is_named_as_the_user_sent_it(client):
     assert r.status_code == 422 and error.startswith("page: not a readable audio file") and "/tmp" not in error and "upload" not in error
 
 
+@pytest.mark.slow
 def test_a_library_stored_as_flac_is_served_as_wav(tiny_model, tmp_path):
     from conftest import TIMGM
 
@@ -292,6 +306,7 @@ def test_sounds_play_as_recorded_or_as_the_model_makes_them(client, ids):
     assert played.shape == (4 * 48000,) and np.isfinite(played).all()
 
 
+@pytest.mark.slow
 def test_a_blend_or_the_pad_exports_as_a_morph_instrument(client, ids):
     blend = client.post("/api/blend", json={"a": ids[0], "b": ids[1], "steps": 3}).get_json()
     r = client.post("/api/morph", json={"result": blend["id"], "layers": 3, "step": 12, "name": "My morph"})
@@ -320,6 +335,7 @@ def test_what_is_allowed_is_said(client):
     assert r.status_code == 400 and "keyboard" in r.get_json()["error"] and "yours" in r.get_json()["error"]
 
 
+@pytest.mark.slow
 def test_an_upload_remembers_what_was_found_and_its_nearest_library_sounds(make_app):
     client = make_app().test_client()
     sound = upload(client, wav(tone(220, 3)), "hum.wav").get_json()
@@ -373,7 +389,8 @@ def test_an_upload_remembers_what_was_found_and_its_nearest_library_sounds(make_
     ("get", "/api/blend", None, 405),
     ("get", "/api/nothing", None, 404),
 ])
-def test_bad_requests_get_a_readable_json_error(client, ids, method, url, body, status):
+def test_bad_requests_get_a_readable_json_error(unchanged, method, url, body, status):
+    client, ids = unchanged
     url = url.replace("ID", ids[0])
     if isinstance(body, dict):
         body = {k: ([ids[0] if x == "ID" else x for x in v] if isinstance(v, list) else ids[0] if v == "ID" else v)
@@ -403,6 +420,7 @@ def test_concurrent_requests_are_safe(client, ids):
     assert not errors and statuses == [200] * 12
 
 
+@pytest.mark.slow
 def test_first_start_builds_in_the_background_and_says_so(tiny_model, tiny_library, tmp_path):
     import shutil
     import time
@@ -439,28 +457,6 @@ def test_a_library_that_cannot_be_built_is_reported_not_hidden(tiny_model, tmp_p
     assert r.status_code == 503 and "could not prepare its library" in r.get_json()["error"]
     assert main(["studio", "--library", str(tmp_path / "nothing"), "--model", str(tiny_model), "--port", "5999"]) == 2
     assert "no dataset here" in capsys.readouterr().err  # said before serving anything
-
-
-def test_results_are_made_once_when_asked_for_and_pruned_after_a_day(tmp_path):
-    import os
-    import time
-
-    from timbral.studio.store import ResultStore
-
-    store = ResultStore(tmp_path)
-    made = []
-    render = lambda name: made.append(name) or b"data"  # noqa: E731
-    old = store.create(np.zeros((2, 8)), [60, 62], "step")
-    assert store.file(old, "step_01.wav") is None  # not made until asked for with a way to make it
-    assert store.file(old, "step_01.wav", render).read_bytes() == b"data" and made == ["step_01.wav"]
-    store.file(old, "step_01.wav", render)
-    assert made == ["step_01.wav"]  # made once
-    assert store.file(old, "../x.wav", render) is None and store.file("nope", "step_01.wav", render) is None
-    day_ago = time.time() - 25 * 3600
-    os.utime(tmp_path / "results" / old, (day_ago, day_ago))
-    store._pruned = 0.0
-    new = store.create(np.zeros((1, 8)), [60], "mix")
-    assert not (tmp_path / "results" / old).exists() and store.made(new).pitches[0] == 60
 
 
 def test_every_answer_forbids_inline_script_and_framing(client, ids):

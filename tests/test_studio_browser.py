@@ -13,10 +13,10 @@ DRIVER = shutil.which("chromedriver")
 
 
 @pytest.fixture
-def studio_url(tiny_model, tiny_library, tmp_path):
+def studio_url(t, tmp_path):
     from timbral.studio import create_app, serving
 
-    with serving(create_app({"MODEL": tiny_model, "LIBRARY": tiny_library, "INSTANCE": tmp_path / "instance"})) as url:
+    with serving(create_app({"TIMBRAL": t, "INSTANCE": tmp_path / "instance"})) as url:
         yield url
 
 
@@ -123,6 +123,7 @@ def test_unpitched_upload_and_note_names_on_the_page(browser, studio_url, tmp_pa
     wait(b, "return document.body.dataset.ready === 'yes'")
     b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
     files = [str(write(tmp_path / f"{kind}.wav", make())) for kind, (make, _) in sorted(KINDS.items())]
+    b.find_element(By.ID, "upload-fit").click()  # unfitted, as a user in a hurry takes them: what is found is the point
     b.find_element(By.ID, "file").send_keys("\n".join(files))
     wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 12", timeout=90)
     badges = b.execute_script("return [...document.querySelectorAll('#your-list li')]"
@@ -356,6 +357,7 @@ def test_hostile_names_read_as_typed_and_run_nothing(browser, studio_url, tmp_pa
     b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
     files = [write(tmp_path / f"{HOSTILE['img']}.wav", tone(220, 3))]
     files += [write(tmp_path / f"plain{i}_A3.wav", tone(220, 3)) for i in range(4)]
+    b.find_element(By.ID, "upload-fit").click()  # unfitted: names are the point
     b.find_element(By.ID, "file").send_keys("\n".join(map(str, files)))
     wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 5", timeout=90)
     for i, key in enumerate(("script", "url", "rtl", "long")):  # renamed as a user types a name, then Enter
@@ -520,6 +522,7 @@ def test_auditioning_keys_markers_search_now_playing_errors_and_uploads(browser,
 
     # a new upload is scrolled into view at the bottom of a long list
     b.find_element(By.CSS_SELECTOR, "[data-tab=yours]").click()
+    b.find_element(By.ID, "upload-fit").click()  # unfitted: where a new upload shows is the point
     b.find_element(By.ID, "file").send_keys("\n".join(str(write(tmp_path / f"n{i}_A3.wav", tone(220, 2))) for i in range(10)))
     wait(b, "return document.querySelectorAll('#your-list li[data-id]').length === 10", timeout=120)
     b.execute_script("document.querySelector('main').scrollTop = 0")

@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 
 from .. import progress
 from ..data.default import LIBRARY_VELOCITIES, build_default_dataset
@@ -64,16 +65,23 @@ def overall(plan: dict[str, float], seen: dict[str, tuple[float, int | None]], e
     return share, max(0.0, (total - done) * pace)
 
 
+_WARM = weakref.WeakSet()  # the Timbral objects warmed up in this process (a studio started again on one is warm)
+
+
 def warm_up(t) -> None:
     """Hear, fit and play one synthetic note: compiles what the first upload would otherwise wait for."""
     import numpy as np
 
     from ..model import FIT_STEPS
 
+    if t in _WARM:
+        return
+
     seconds = np.arange(t.settings.n_samples) / t.settings.sr
     note = sum(np.sin(2 * np.pi * 220 * k * seconds) / k for k in range(1, 6)) * np.exp(-seconds)
     e = t.encode(note.astype(np.float32), fit=FIT_STEPS)
     t.decode(e, e.pitch)
+    _WARM.add(t)
 
 
 def release_freed_memory() -> None:
