@@ -26,15 +26,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from timbral.settings import SAMPLE_RATE
+
 if TYPE_CHECKING:
     from timbral import Timbral
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def baseline_pitch(y: np.ndarray, sr: int = 16000) -> int | None:
-    """The previous release's detector: median pYIN of the first 2 s, None unless 20 % of all frames are voiced."""
+def baseline_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> int | None:
+    """The previous release's detector: median pYIN of the first 2 s at 16 kHz, None unless 20 % of all frames are voiced."""
     import librosa
+    import soxr
+
+    y, sr = soxr.resample(y[: 2 * sr], sr, 16000), 16000
 
     f0, _, probability = librosa.pyin(y[: 2 * sr], fmin=librosa.note_to_hz("C1"), fmax=librosa.note_to_hz("C7"), sr=sr,
                                       frame_length=2048)
@@ -103,7 +108,7 @@ def level_invariance(kit: dict, t: Timbral) -> dict:
                 paths = []
                 for db in (-1, -30):
                     paths.append(Path(tmp) / f"{kind}_{'loud' if db == -1 else 'quiet'}.wav")  # no number a name could read as the pitch
-                    sf.write(paths[-1], y * 10 ** (db / 20), 16000, subtype=subtype)
+                    sf.write(paths[-1], y * 10 ** (db / 20), SAMPLE_RATE, subtype=subtype)
                 a, b = (t.encode(p).latent for p in paths)
                 changes["now"].append(np.linalg.norm(a - b) / np.linalg.norm(a))
                 ra, rb = (raw_latent(t.analyse(p)) for p in paths)
@@ -136,18 +141,18 @@ def main() -> None:
 
     from timbral import Timbral
     from timbral.audio import load_note, prepare_note
-    from timbral.data.nsynth import read_examples
+    from timbral.data.nsynth import audio_path, read_examples
 
     kit = {kind: make() for kind, (make, _) in KINDS.items()}
     examples = read_examples(args.data)
     chosen = sorted(examples.items())[:: args.every]
-    dataset = [(load_note(args.data / "audio" / f"{k}.wav", trim=False), m["pitch"]) for k, m in chosen]
+    dataset = [(load_note(audio_path(args.data, k), trim=False), m["pitch"]) for k, m in chosen]
     t = Timbral.load(args.model)  # one model for both level figures
     takes = {"dataset_notes_vs_quiet_16_bit_takes": take_change(dataset, t)}
     if args.level_only:
         print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, t), **takes}, indent=1))
         return
-    one_shots = [(prepare_note(kit[kind], 16000), expected) for kind, (_, expected) in KINDS.items()]
+    one_shots = [(prepare_note(kit[kind], SAMPLE_RATE), expected) for kind, (_, expected) in KINDS.items()]
     figures = {"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots),
                "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, t), **takes}
     if args.json:

@@ -20,7 +20,9 @@ from collections import defaultdict
 
 import numpy as np
 
-SR = 16000
+from timbral.settings import SAMPLE_RATE
+
+SR = SAMPLE_RATE  # the SoundFonts render at Timbral's rate
 # kind: (GM programs, lowest pitch, highest pitch, notes of a chord above its root)
 KINDS = {
     "voice": ((52, 53, 54, 85, 91), 45, 79, ()),
@@ -100,10 +102,12 @@ def sounds(per_kind: int, seed: int = 0) -> list[tuple[str, str, int, np.ndarray
 
 
 def pyin_alone(y: np.ndarray) -> int | None:
+    """``librosa.pyin`` on the first 2.5 s, heard at 16 kHz with its usual frames (128 ms)."""
     import librosa
+    import soxr
 
-    f0, voiced, _ = librosa.pyin(y[: int(2.5 * SR)], fmin=30.0, fmax=4200.0, sr=SR, frame_length=2048, hop_length=512,
-                                 resolution=0.25)
+    y = soxr.resample(y[: int(2.5 * SR)], SR, 16000)
+    f0, voiced, _ = librosa.pyin(y, fmin=30.0, fmax=4200.0, sr=16000, frame_length=2048, hop_length=512, resolution=0.25)
     f0 = f0[voiced & np.isfinite(f0)]
     return int(np.round(69 + 12 * np.log2(np.median(f0) / 440))) if len(f0) else None
 
