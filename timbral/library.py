@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -164,10 +165,16 @@ def _key(model: NoteEncoder, root: Path) -> str:
 @torch.no_grad()
 def _encode(model: NoteEncoder, root: Path, examples: dict[str, dict], names: list[str], progress: bool) -> np.ndarray:
     """The latent means of the notes ``names``, heard from their audio in chunks: no feature store (the
-    gigabytes training keeps on disk) is needed to open a library."""
+    gigabytes training keeps on disk) is needed to open a library. The next chunk is decoded while one is
+    heard (decoding FLAC leaves the GIL, and torch leaves a core idle part of the time)."""
     settings, chunks = model.config.spectral_settings, [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
     latents = []
-    for chunk in Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None):
-        spec = model.spectrogram_of(note_audio(root, chunk, settings))
-        latents.append(model.encode(spec, torch.tensor([int(examples[n]["pitch"]) for n in chunk]))[0].numpy())
+    with ThreadPoolExecutor(1) as reader:
+        upcoming = reader.submit(note_audio, root, chunks[0], settings)
+        for i, chunk in enumerate(Bar(chunks, desc="encoding the library", unit="chunk", disable=not progress or None)):
+            audio = upcoming.result()
+            if i + 1 < len(chunks):
+                upcoming = reader.submit(note_audio, root, chunks[i + 1], settings)
+            spec = model.spectrogram_of(audio)
+            latents.append(model.encode(spec, torch.tensor([int(examples[n]["pitch"]) for n in chunk]))[0].numpy())
     return np.concatenate(latents)

@@ -25,11 +25,11 @@ from .timbre import rehear_for_model
 
 # seconds each step of the first start took on this project's 2-core machine for the library of LIBRARY_NOTES notes
 # (benchmarks/first_start.py, on idle cores): the plan behind the page's overall progress and its time left
-FIRST_START = {"rendering SoundFont notes": 40.0, "rendering drum kits": 25.0, "rendering synthetic instruments": 90.0,
-               "encoding the library": 250.0, "laying out the map": 25.0, "warming up": 5.0}
+FIRST_START = {"rendering SoundFont notes": 45.0, "rendering drum kits": 22.0, "rendering synthetic instruments": 92.0,
+               "encoding the library": 256.0, "laying out the map": 40.0, "warming up": 9.0}
 RENDER_STEPS = ("rendering SoundFont notes", "rendering drum kits", "rendering synthetic instruments")
 LIBRARY_STEPS = ("encoding the library", "laying out the map")
-LIBRARY_NOTES = 14457
+LIBRARY_NOTES = 14483
 
 
 def on_this_machine(seconds_on_2_cores: float, cores: int | None = None) -> float:
