@@ -54,7 +54,9 @@ HIGH_BANDS = ("continued", "envelope", "none")  # ModelConfig.high_band
 
 @dataclass
 class ModelConfig:
-    """Architecture settings; with the spectral settings and bounds they define a model."""
+    """Architecture settings; with the spectral settings and bounds they define a model. The defaults are the plainest
+    model, which is also what a model file written before a setting existed means; the values a new model is trained
+    with are the recipe's, :class:`~timbral.train.TrainConfig` (``timbral train``)."""
 
     latent_dim: int = 32
     channels: int = 256
