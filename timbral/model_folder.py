@@ -61,8 +61,8 @@ def read_folder(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
             raise ModelError(path, f"missing {name}")
     try:
         raw = json.loads((path / CONFIG_FILE).read_text())
-        if not isinstance(raw, dict) or raw.get("format_version") != FORMAT_VERSION:
-            version = raw.get("format_version") if isinstance(raw, dict) else None
+        version = raw.get("format_version") if isinstance(raw, dict) else None
+        if version != FORMAT_VERSION:
             raise ModelError(path, f"unsupported format_version {version!r}")
         config = raw["model"]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
