@@ -71,11 +71,28 @@ def cmd_data_default(args) -> None:
     from ..data.split import read_split
 
     report = build_default_dataset(args.out, velocities=args.velocities, synth_instruments=args.synth_instruments or SYNTH_INSTRUMENTS,
-                                   workers=args.workers)
+                                   voices=args.voices, workers=args.workers)
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
     split = read_split(args.out)
     print("split by instrument: " + ", ".join(f"{s} {len(split[s])}" for s in ("train", "valid", "test")))
+
+
+def cmd_data_voices(args) -> None:
+    from ..data.nsynth import read_examples, summary
+    from ..data.split import make_split, write_split
+    from ..data.voices import VOICES, render_voices
+
+    report = render_voices(args.out, voices=args.voices, pitches_per_instrument=args.pitches_per_instrument,
+                           velocities=args.velocities, seed=args.seed, workers=args.workers, audio_format=args.format)
+    print("\n".join(report.lines()))
+    examples = read_examples(args.out)
+    print(summary(examples))
+    held = args.hold_out_voice and VOICES[args.hold_out_voice].festival
+    split = make_split(examples, seed=args.seed, hold_out_source=held)
+    write_split(args.out, split)
+    print("split by instrument: " + ", ".join(f"{s} {len(split[s])}" for s in ("train", "valid", "test"))
+          + (f" (test: all of {args.hold_out_voice})" if held else ""))
 
 
 def _data_default_action(dsub) -> None:
@@ -88,10 +105,49 @@ def _data_default_action(dsub) -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--velocities", default="50,100", help="velocity layers of every instrument (default 50,100; the studio's "
                    "library, which its first start builds in data/library, is the loud notes: 100)")
+    p.add_argument("--voices", action="store_true",
+                   help="add Festival's six singing voices (the vocal family's people, ~480 notes; the studio's library has "
+                   "them, the shipped default model was trained without them)")
     p.add_argument("--synth-instruments", type=_synth_count, metavar="N",
                    help="instruments of Timbral's own synth engine, 1-100000 (default 1,000, what the default model was trained "
                    "on; each plays 8 pitches: fewer build faster, more give the synth families more variety)")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
+
+
+def _data_voices_action(dsub) -> None:
+    from ..data.voices import VOICES
+
+    p = verb(dsub, "voices", "Render people singing: Festival's diphone voices (cut from recordings of people; Debian "
+             "festvox-*) each singing the five vowels a e i o u, each voice and vowel an instrument of the vocal family, "
+             "at pitches spread over its range (C2-A#4, what Festival's singing mode can sing), 3 s on, 1 s of silence. "
+             f"Voices: {', '.join(f'{k} = {v.title}' for k, v in VOICES.items())}. Recorded at 16-22 kHz, they have "
+             "nothing above 8-11 kHz. A dataset of voices alone trains a model of voices (timbral train).",
+             "timbral data voices --out data/voices\n"
+             "  timbral data voices --out data/voices --hold-out-voice lj   # Leena never trained on: the test split",
+             cmd_data_voices)
+    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
+    p.add_argument("--voices", type=_voice_keys, default=tuple(VOICES), metavar="KEYS",
+                   help=f"which voices, comma-separated (default all: {','.join(VOICES)})")
+    p.add_argument("--pitches-per-instrument", type=int, default=8, metavar="N",
+                   help="pitches each voice sings each vowel at, spread over its range (default 8)")
+    p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127 (default 50,100; a voice's level only)")
+    p.add_argument("--hold-out-voice", choices=tuple(VOICES), metavar="KEY",
+                   help="a voice whose notes all go to the test split, never trained on")
+    p.add_argument("--seed", type=int, default=0, help="seed of the pitches and the split (default 0)")
+    p.add_argument("--format", default="flac", choices=("wav", "flac"), help="how the notes are stored (default flac)")
+    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
+
+
+def _voice_keys(text: str) -> tuple[str, ...]:
+    import argparse
+
+    from ..data.voices import VOICES
+
+    keys = tuple(dict.fromkeys(k.strip() for k in text.split(",") if k.strip()))
+    unknown = [k for k in keys if k not in VOICES]
+    if not keys or unknown:
+        raise argparse.ArgumentTypeError(f"voices must be some of {','.join(VOICES)}, got {text!r}")
+    return keys
 
 
 def cmd_data_split(args) -> None:
@@ -242,7 +298,7 @@ def _synth_count(text: str) -> int:
 def _data_verb(sub) -> None:
     data = verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default", None)
     dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
-    for add in (_data_default_action, _data_split_action, _data_info_action, _data_features_action):
+    for add in (_data_default_action, _data_voices_action, _data_split_action, _data_info_action, _data_features_action):
         add(dsub)
 
 

@@ -8,7 +8,10 @@
   audibly different;
 - every drum of the SoundFonts' drum kits, each an instrument of the ``percussion`` family
   (:func:`~timbral.data.render.render_drums`: a drum that sounds like one already kept is left out);
-- 1,000 procedural instruments (:mod:`~timbral.data.synth`).
+- 1,000 procedural instruments (:mod:`~timbral.data.synth`);
+- with ``voices`` (the studio's library has them): six of Festival's diphone voices singing five vowels each
+  (:mod:`~timbral.data.voices`), the ``vocal`` family's people. The shipped default model was trained
+  before them; ``timbral data default --voices`` renders them into the dataset.
 
 Every instrument plays 8 pitches of its own (:func:`~timbral.data.notes.spread_pitches`: one in
 each eighth of its range, seeded by the instrument; 24-96 for a SoundFont preset, silent keys
@@ -36,6 +39,8 @@ from .render import VARIANTS, PresetChoice, render_drums, render_presets
 from .sf2 import distinct_presets
 from .split import make_split, write_split
 from .synth import render_synth
+from .voices import ENGINE_NAME as VOICE_ENGINE
+from .voices import render_voices
 
 SF2_DIR = Path("/usr/share/sounds/sf2")
 HELD_OUT_SOURCE = "OPL-3_FM_128M.sf2"  # the test split: a whole source no default model trains on
@@ -51,6 +56,7 @@ LIBRARY_VELOCITIES = "100"  # the studio's library: the default dataset's loud n
 AUDIO_FORMAT = "flac"  # a third of WAV's disk space, the same samples
 SYNTH_INSTRUMENTS = 1000
 SEED = 0
+VOICE_SOURCE = "voices"
 
 
 def default_soundfonts(names: Sequence[str] | None = None) -> list[Path]:
@@ -79,24 +85,34 @@ def default_presets() -> list[PresetChoice]:
     return chosen + [PresetChoice(c.soundfont, c.bank, c.program, variants[i % len(variants)]) for i, c in enumerate(chosen)]
 
 
-def default_sources(synth_instruments: int = SYNTH_INSTRUMENTS) -> dict[str, Source]:
-    """The default dataset's sources by name, in the order they render (a new source is one entry here)."""
-    return {
+def default_sources(synth_instruments: int = SYNTH_INSTRUMENTS, voices: bool = False) -> dict[str, Source]:
+    """The default dataset's sources by name, in the order they render (a new source is one entry here); with
+    ``voices``, Festival's singing voices too."""
+    sources: dict[str, Source] = {
         "SoundFont presets": partial(render_presets, default_presets(), pitches=PITCH_RANGE,
                                      pitches_per_instrument=PITCHES_PER_INSTRUMENT, seed=SEED),
         "SoundFont drum kits": partial(render_drums, default_soundfonts()),
         "procedural instruments": partial(render_synth, count=synth_instruments, seed=SEED,
                                           pitches_per_instrument=PITCHES_PER_INSTRUMENT),
     }
+    if voices:
+        sources[VOICE_SOURCE] = partial(render_voices, pitches_per_instrument=PITCHES_PER_INSTRUMENT, seed=SEED)
+    return sources
+
+
+def has_voices(examples: dict[str, dict]) -> bool:
+    """Whether a dataset (or library) holds the voices source's notes."""
+    return any(m.get("synth") == VOICE_ENGINE for m in examples.values())
 
 
 def build_default_dataset(out: str | os.PathLike, *, velocities: str = VELOCITIES, synth_instruments: int = SYNTH_INSTRUMENTS,
-                          workers: int | None = None, progress: bool = True) -> RenderReport:
-    """Render the default dataset (at ``velocities``: :data:`LIBRARY_VELOCITIES` makes the studio's library; with
-    ``synth_instruments`` of the synth engine) into ``out``, write its seeded split and ``build.json`` (what it took)."""
+                          voices: bool = False, workers: int | None = None, progress: bool = True) -> RenderReport:
+    """Render the default dataset (at ``velocities``: :data:`LIBRARY_VELOCITIES` and ``voices`` make the studio's
+    library; with ``synth_instruments`` of the synth engine) into ``out``, write its seeded split and ``build.json``
+    (what it took)."""
     start = time.monotonic()
     report = RenderReport()
-    for source in default_sources(synth_instruments).values():
+    for source in default_sources(synth_instruments, voices).values():
         report.merge(source(out, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
     write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE,
                                 hold_out_pitches=HELD_OUT_PITCHES))

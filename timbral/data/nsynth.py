@@ -158,13 +158,16 @@ __all__ = [
 
 
 def source_of(meta: dict) -> str:
-    """Where a note comes from, so that a split can hold a whole source out: its SoundFont file,
-    its synthesis engine, else ``imported`` (your own files) or ``nsynth``.
+    """Where a note comes from, so that a split can hold a whole source out: its SoundFont file, the
+    voice that sang it, its synthesis engine, else ``imported`` (your own files) or ``nsynth``.
 
     >>> source_of({"soundfont": "FluidR3_GM.sf2"}), source_of({"synth": "timbral-synth"}), source_of({})
     ('FluidR3_GM.sf2', 'timbral-synth', 'nsynth')
+    >>> source_of({"synth": "festival", "voice": "kal_diphone"})
+    'kal_diphone'
     """
-    return meta.get("soundfont") or meta.get("synth") or ("imported" if "original_file" in meta else "nsynth")
+    return (meta.get("soundfont") or meta.get("voice") or meta.get("synth")
+            or ("imported" if "original_file" in meta else "nsynth"))
 
 
 def display_name(meta: dict) -> str:
