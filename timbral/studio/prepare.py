@@ -16,8 +16,9 @@ import time
 import weakref
 
 from .. import progress
-from ..data.default import LIBRARY_VELOCITIES, build_default_dataset
+from ..data.default import AUDIO_FORMAT, LIBRARY_VELOCITIES, PITCHES_PER_INSTRUMENT, SEED, build_default_dataset, has_voices
 from ..data.nsynth import DatasetError, read_examples
+from ..data.voices import render_voices
 from ..library import Library
 from ..paths import default_library_dir
 from .store import SoundStore
@@ -26,8 +27,8 @@ from .timbre import rehear_for_model
 # seconds each step of the first start took on this project's 2-core machine for the library of LIBRARY_NOTES notes
 # (benchmarks/first_start.py, on idle cores): the plan behind the page's overall progress and its time left
 FIRST_START = {"rendering SoundFont notes": 45.0, "rendering drum kits": 22.0, "rendering synthetic instruments": 92.0,
-               "encoding the library": 256.0, "laying out the map": 40.0, "warming up": 9.0}
-RENDER_STEPS = ("rendering SoundFont notes", "rendering drum kits", "rendering synthetic instruments")
+               "rendering voices": 15.0, "encoding the library": 256.0, "laying out the map": 40.0, "warming up": 9.0}
+RENDER_STEPS = ("rendering SoundFont notes", "rendering drum kits", "rendering synthetic instruments", "rendering voices")
 LIBRARY_STEPS = ("encoding the library", "laying out the map")
 LIBRARY_NOTES = 14483
 
@@ -122,7 +123,11 @@ class Preparation:
                 self._say(f"first start: rendering the library (the default dataset's loud notes) into {t.library_dir} "
                           f"(about {_spoken(sum(self.plan[step] for step in RENDER_STEPS))} on this machine's "
                           f"{os.cpu_count()} cores)")
-                build_default_dataset(t.library_dir, velocities=LIBRARY_VELOCITIES)
+                build_default_dataset(t.library_dir, velocities=LIBRARY_VELOCITIES, voices=True)
+            elif self._lacks_voices():
+                self._say("adding the singing voices to a library built before them; its notes are then heard again")
+                render_voices(t.library_dir, velocities=LIBRARY_VELOCITIES, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
+                              seed=SEED, audio_format=AUDIO_FORMAT)
             if Library.cached(t.model, t.library_dir):
                 self._say("opening the library (from its cache)")
             else:
@@ -155,12 +160,20 @@ class Preparation:
         thread.start()
         return thread
 
+    def _lacks_voices(self) -> bool:
+        """Whether the library is the default one, built before it had voices."""
+        t = self.timbral
+        return t.library_dir.resolve() == default_library_dir().resolve() and not has_voices(read_examples(t.library_dir))
+
     def _planned(self) -> dict[str, float]:
         """The steps this start takes and the seconds each should take on this machine."""
         t, plan = self.timbral, {}
         if not t.has_library:
             plan.update({step: FIRST_START[step] for step in RENDER_STEPS})
-        if not t.has_library or not Library.cached(t.model, t.library_dir):
+        lacks_voices = t.has_library and self._lacks_voices()
+        if lacks_voices:
+            plan["rendering voices"] = FIRST_START["rendering voices"]
+        if not t.has_library or lacks_voices or not Library.cached(t.model, t.library_dir):
             notes = len(read_examples(t.library_dir)) if t.has_library else LIBRARY_NOTES
             plan.update({step: FIRST_START[step] * notes / LIBRARY_NOTES for step in LIBRARY_STEPS})
         plan["warming up"] = FIRST_START["warming up"]
