@@ -138,6 +138,51 @@ def _data_voices_action(dsub) -> None:
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
 
 
+def cmd_data_stk(args) -> None:
+    from ..data.nsynth import read_examples, summary
+    from ..data.stk import render_stk
+
+    report = render_stk(args.out, instruments_per_model=args.instruments_per_model, models=args.models,
+                        pitches_per_instrument=args.pitches_per_instrument, velocities=args.velocities, seed=args.seed,
+                        workers=args.workers, audio_format=args.format)
+    print("\n".join(report.lines()))
+    print(summary(read_examples(args.out)))
+
+
+def _data_stk_action(dsub) -> None:
+    from ..data.stk import MODELS
+
+    p = verb(dsub, "stk", "Render physical models: the Synthesis ToolKit's acoustic-like instruments (Debian stk: reeds, "
+             "flutes, bowed and plucked strings, sitar, mandolin, bars and bells, FM electric pianos and organ), each "
+             "model as several instruments with their own draw of its controls (reed stiffness, breath pressure, bow "
+             "pressure, stick hardness, ...), 3 s on and 1 s released at 48 kHz: a source of acoustic-like timbres "
+             f"that is neither samples nor Timbral's synth. Models: {', '.join(MODELS)}.",
+             "timbral data stk --out data/stk\n"
+             "  timbral data stk --out data/stk --models Clarinet,Bowed --instruments-per-model 10", cmd_data_stk)
+    p.add_argument("--out", required=True, type=Path, help="dataset folder (notes already there are kept)")
+    p.add_argument("--models", type=_stk_models, default=tuple(MODELS), metavar="NAMES",
+                   help="which STK models, comma-separated (default all)")
+    p.add_argument("--instruments-per-model", type=int, default=6, metavar="N",
+                   help="instruments drawn from each model with controls (default 6; the first plays STK's own settings)")
+    p.add_argument("--pitches-per-instrument", type=int, default=8, metavar="N",
+                   help="pitches each instrument plays, spread over its range (default 8)")
+    p.add_argument("--velocities", default="50,100", help="MIDI velocities 1-127 (default 50,100)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the controls and the pitches (default 0)")
+    p.add_argument("--format", default="flac", choices=("wav", "flac"), help="how the notes are stored (default flac)")
+    p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
+
+
+def _stk_models(text: str) -> tuple[str, ...]:
+    import argparse
+
+    from ..data.stk import MODELS
+
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names or any(n not in MODELS for n in names):
+        raise argparse.ArgumentTypeError(f"models must be some of {','.join(MODELS)}, got {text!r}")
+    return names
+
+
 def _voice_keys(text: str) -> tuple[str, ...]:
     import argparse
 
@@ -298,7 +343,7 @@ def _synth_count(text: str) -> int:
 def _data_verb(sub) -> None:
     data = verb(sub, "data", "Build, split, inspect and preprocess datasets.", "timbral data default --out data/default", None)
     dsub = data.add_subparsers(title="actions", metavar="ACTION", required=True)
-    for add in (_data_default_action, _data_voices_action, _data_split_action, _data_info_action, _data_features_action):
+    for add in (_data_default_action, _data_voices_action, _data_stk_action, _data_split_action, _data_info_action, _data_features_action):
         add(dsub)
 
 
