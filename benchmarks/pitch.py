@@ -1,9 +1,12 @@
-"""Pitch detection on one-shots with known pitches: voices, chords, octave-ambiguous tones and plain notes,
-as rendered and as recorded (reverb and room noise, or a quiet 16-bit take).
+"""Pitch detection on one-shots with known pitches: voices, chords, basses, octave-ambiguous tones, plain notes
+and a bank no one tuned on, as rendered and as recorded (reverb and room noise, or a quiet 16-bit take); and
+noise-like drums, which should stay unpitched.
 
-Every sound is rendered here from the SoundFonts (FluidR3_GM, TimGM6mb, Csound's sf_GMbank) and the
-procedural formant voices at pitches spread over each kind's range, so the pitch a listener names is
-known: the key played, or for a chord its root (the lowest note). Each is heard three ways: as
+Every sound is rendered here from the SoundFonts (FluidR3_GM, TimGM6mb, Csound's sf_GMbank; the OPL3 bank, held
+out, for "held-out bank"), the procedural formant voices and Festival's singing voices ("sung voice", their pitch
+set exactly) at pitches spread over each kind's range, so the pitch a listener names is
+known: the key played, or for a chord its root (the lowest note). "Drums" are the noise-like drums of each
+SoundFont's standard kit (snares, claps, hats, cymbals, shakers), which a listener gives no pitch. Each is heard three ways: as
 rendered; "recorded" (a 1.2 s room reverb, 35 % wet, and pink room noise 40 dB under the peak); and as
 a quiet 16-bit take (-30 dBFS). Each detector is scored on the share of sounds named right (within half a
 semitone), named an octave off, named something else, and left unpitched. The baseline is
@@ -32,7 +35,11 @@ KINDS = {
     "organ": ((16, 17, 18, 19, 20), 30, 72, ()),
     "glass and bells": ((8, 9, 10, 11, 14, 92, 98, 112), 55, 91, ()),
     "plain": ((24, 40, 56, 65, 71, 73, 61, 33), 36, 84, ()),
+    "bass": ((32, 33, 34, 35, 36, 37, 38, 39), 28, 52, ()),
+    "held-out bank": (tuple(range(0, 112, 7)), 36, 84, ()),
 }
+HELD_OUT_BANK = "OPL-3_FM_128M.sf2"  # "held-out bank" renders from it (the default split's test source)
+NOISE_DRUMS = (38, 39, 40, 42, 44, 46, 49, 51, 52, 54, 55, 57, 59, 69, 70)  # GM keys: snares, clap, hats, cymbals, shakers
 SOUNDFONTS = ("FluidR3_GM.sf2", "TimGM6mb.sf2", "sf_GMbank.sf2")
 TAKES = ("as rendered", "recorded", "quiet 16-bit")
 
@@ -77,26 +84,45 @@ def take(y: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
     return y.astype(np.float32)
 
 
-def sounds(per_kind: int, seed: int = 0) -> list[tuple[str, str, int, np.ndarray]]:
-    """(kind, take, true MIDI pitch, samples) for ``per_kind`` sounds of each kind, in every take."""
+def sung_voice(i: int, rng: np.random.Generator) -> tuple[int, np.ndarray]:
+    """One of Festival's voices singing one of its vowels at a pitch of its range: (pitch, 2.5 s)."""
+    import tempfile
+    from pathlib import Path
+
+    from timbral.data.voices import VOICES, sing, voice_note
+
+    voice = list(VOICES.values())[i % len(VOICES)]
+    vowel, pitch = "aeiou"[i % 5], int(rng.integers(voice.low, voice.high + 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        files = sing(voice, vowel, [pitch], Path(tmp))
+        return pitch, voice_note(files[pitch], 100)[: int(2.5 * SR)] if files else np.zeros(SR, np.float32)
+
+
+def sounds(per_kind: int, seed: int = 0) -> list[tuple[str, str, int | None, np.ndarray]]:
+    """(kind, take, true MIDI pitch or None for a drum, samples) for ``per_kind`` sounds of each kind, in every take."""
     from timbral.data.default import default_soundfonts
     from timbral.data.render import SoundFontSynth
 
     rng = np.random.default_rng(seed)
     fonts = [SoundFontSynth(p) for p in default_soundfonts(SOUNDFONTS)]
-    out = []
+    held_out = SoundFontSynth(default_soundfonts([HELD_OUT_BANK])[0])
+    made: list[tuple[str, int | None, np.ndarray]] = []
     for kind, (programs, low, high, above) in KINDS.items():
         for i in range(per_kind):
             pitch = int(rng.integers(low, high + 1))
+            font = held_out if kind == "held-out bank" else fonts[i % len(fonts)]
             if kind == "voice" and i % 4 == 3:
                 y = formant_voice(pitch, i)
             else:
-                y = render(fonts[i % len(fonts)], programs[i % len(programs)], [pitch, *(pitch + a for a in above)])
-            if np.abs(y).max() < 1e-4:
-                continue  # a key the preset does not play
-            for name in TAKES:
-                out.append((kind, name, pitch, take(y, name, rng)))
-    for font in fonts:
+                y = render(font, programs[i % len(programs)], [pitch, *(pitch + a for a in above)])
+            made.append((kind, pitch, y))
+    for i in range(per_kind):
+        made.append(("sung voice", *sung_voice(i, rng)))
+        drum = fonts[i % len(fonts)].render(0, NOISE_DRUMS[i % len(NOISE_DRUMS)], 105, 128)[: int(2.5 * SR)]
+        made.append(("drums", None, drum))
+    out = [(kind, name, pitch, take(y, name, rng)) for kind, pitch, y in made if np.abs(y).max() >= 1e-4
+           for name in TAKES]  # a silent render is a key the preset does not play
+    for font in (*fonts, held_out):
         font.close()
     return out
 
@@ -120,7 +146,9 @@ def timbral_detector(y: np.ndarray) -> int | None:
     return estimate.pitch if estimate.pitched else None
 
 
-def score(found: int | None, truth: int) -> str:
+def score(found: int | None, truth: int | None) -> str:
+    if truth is None:
+        return "kept unpitched" if found is None else "given a pitch"
     if found is None:
         return "unpitched"
     if abs(found - truth) == 0:
@@ -142,7 +170,7 @@ def main() -> None:
         seconds = (time.perf_counter() - start) / len(data)
         table: dict = defaultdict(lambda: defaultdict(int))
         for kind, how, outcome in outcomes:
-            for key in (kind, how, "all"):
+            for key in (kind, how, "all pitched") if kind != "drums" else (kind,):
                 table[key][outcome] += 1
         results["detectors"][name] = {"ms_per_sound": round(1000 * seconds, 1), **{
             key: {o: round(n / sum(counts.values()), 3) for o, n in counts.items()} | {"n": sum(counts.values())}
@@ -154,9 +182,10 @@ def main() -> None:
     for name, rows in results["detectors"].items():
         print(f"\n{name} ({rows['ms_per_sound']} ms a sound)")
         print(f"| sounds | n | {' | '.join(outcomes)} |\n|---|---:|" + "---:|" * len(outcomes))
-        for key in (*KINDS, *TAKES, "all"):
+        for key in (*KINDS, "sung voice", *TAKES, "all pitched"):
             r = rows[key]
             print(f"| {key} | {r['n']} | " + " | ".join(f"{r.get(o, 0):.2f}" for o in outcomes) + " |")
+        print(f"| drums (noise-like) | {rows['drums']['n']} | kept unpitched {rows['drums'].get('kept unpitched', 0):.2f} |")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ else none: the sound is **unpitched**, played at :data:`NOMINAL_PITCH` and flagg
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,6 +30,7 @@ NSYNTH_NAME = re.compile(r"-(\d{3})-(\d{3})$")  # NSynth's <instrument>-<pitch>-
 MIN_CONFIDENCE = 0.35  # below this a detected pitch is not trusted: the sound counts as unpitched
 ACTIVE_DB = 30.0  # frames within this many dB of the loudest are the sounding part of a note
 FMIN, FMAX = 30.0, 4200.0  # C1 (a low B0 too) up to C8
+TOP_HZ = 7500.0  # the spectral steps read partials up to here
 
 
 class PitchError(ValueError):
@@ -38,7 +39,7 @@ class PitchError(ValueError):
 
 @dataclass(frozen=True)
 class PitchEstimate:
-    """The pitch decided for a sound, and how: ``given``, ``name``, ``pyin``, ``harmonic`` or ``none``."""
+    """The pitch decided for a sound, and how: ``given``, ``name``, ``pyin``, ``harmonic``, ``harmonic series`` or ``none``."""
 
     pitch: int
     pitched: bool
@@ -139,11 +140,18 @@ def detect_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> PitchEstimate:
     if y.size < 2048 or not np.any(y):
         return PitchEstimate(NOMINAL_PITCH, False, 0.0, "none")
     estimate = _pyin(y, sr)
-    if estimate.confidence < MIN_CONFIDENCE:
-        estimate = max(estimate, _harmonic(y, sr), key=lambda e: e.confidence)
+    spectrum = _spectrum(y, sr)
+    partials, levels, coverage = _partials(*spectrum)
+    series = _lowest_series(partials, levels, coverage, spectrum[0][1])
+    if series is not None and _octaves_below(estimate, series) and _sounds(partials, estimate.hz):
+        return replace(estimate, confidence=max(estimate.confidence, series.confidence))  # its fundamental sounds
+    if series is not None and (estimate.confidence < MIN_CONFIDENCE or _octaves_below(estimate, series)):
+        return series  # a chord's lowest note, or a note whose period pYIN heard an octave or two too long
+    if estimate.confidence < MIN_CONFIDENCE and coverage < NOISY_COVERAGE:  # no pitch is read into a noise
+        estimate = max(estimate, _harmonic(*spectrum), key=lambda e: e.confidence)
     if estimate.confidence < MIN_CONFIDENCE:
         return PitchEstimate(NOMINAL_PITCH, False, round(estimate.confidence, 3), "none")
-    return _up_to_the_lowest_partial(estimate, y, sr)
+    return _up_to_the_lowest_partial(estimate, *spectrum)
 
 
 def find_pitch(y: np.ndarray, sr: int = SAMPLE_RATE, *, given=None, name: str | None = None) -> PitchEstimate:
@@ -194,16 +202,88 @@ def _pyin(y: np.ndarray, sr: int, frame: int = 2048, hop: int = 512) -> PitchEst
 
 
 ABSENT_DB = 30.0  # a partial this far under the loudest one is not what names the note
+SERIES_TOLERANCE = 0.01  # a partial within 1 % of k times a candidate is its k-th harmonic
+NOISY_COVERAGE = 0.3  # a spectrum whose partials lie within 1 % of this share of all pitches is noise-like (a hi-hat)
+MAX_COVERAGE = 0.42  # ... and past this share (a cymbal), even a whole series may lie there by chance
+SERIES_LEAD_DB = 20.0  # a chord's lowest note sounds within this of its loudest partial
 
 
-def _up_to_the_lowest_partial(estimate: PitchEstimate, y: np.ndarray, sr: int, n_fft: int = 8192) -> PitchEstimate:
-    """The estimate moved up by octaves while nothing sounds at it but something does an octave higher:
-    the common period of a chord or a glass's two partials lies an octave or two under any note in
-    it, and a listener names its lowest note."""
+def _spectrum(y: np.ndarray, sr: int, n_fft: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Frequencies up to 7.5 kHz and the mean power there of the sounding frames (within :data:`ACTIVE_DB` of the
+    loudest): what the spectral steps of :func:`detect_pitch` read."""
     from scipy.signal import stft
 
     freqs, _, spec = stft(y, sr, nperseg=min(n_fft, len(y)), noverlap=min(n_fft, len(y)) * 3 // 4)
-    power = (np.abs(spec) ** 2).mean(axis=1)
+    power = np.abs(spec) ** 2
+    frames = power.sum(axis=0)
+    keep = freqs <= min(sr / 2 * 0.94, TOP_HZ)
+    return freqs[keep], power[keep][:, frames >= frames.max() * 10 ** (-ACTIVE_DB / 10)].mean(axis=1)
+
+
+def _partials(freqs: np.ndarray, power: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The partials within :data:`ABSENT_DB` of the loudest (their frequencies, peak-interpolated, and levels in dB
+    under the loudest), and how noise-like the spectrum is: the share of pitches (log-spaced, 60 Hz to 7.5 kHz) that
+    lie within :data:`SERIES_TOLERANCE` of a partial (a cymbal's dense partials cover most of them)."""
+    from scipy.signal import find_peaks
+
+    band = freqs >= FMIN
+    if not band.any() or power[band].max() <= 0:
+        return np.zeros(0), np.zeros(0), 1.0
+    peaks, _ = find_peaks(power * band, height=power[band].max() * 10 ** (-ABSENT_DB / 10))
+    peaks = peaks[(peaks > 0) & (peaks < len(freqs) - 1)]
+    if len(peaks) == 0:
+        return np.zeros(0), np.zeros(0), 1.0
+    db = 10 * np.log10(power + 1e-30)
+    left, mid, right = db[peaks - 1], db[peaks], db[peaks + 1]
+    curve = left - 2 * mid + right
+    offset = np.clip(0.5 * (left - right) / np.where(curve == 0, -1e-9, curve), -0.5, 0.5)  # parabolic peak
+    partials = (peaks + offset) * freqs[1]
+    grid = np.geomspace(2 * FMIN, freqs[-1], 1000)
+    coverage = float(np.mean(np.abs(partials[None, :] / grid[:, None] - 1).min(axis=1) < SERIES_TOLERANCE))
+    order = np.argsort(partials)
+    return partials[order], (mid - mid.max())[order], coverage
+
+
+def _lowest_series(partials: np.ndarray, levels: np.ndarray, coverage: float, resolution: float) -> PitchEstimate | None:
+    """The lowest partial, within :data:`SERIES_LEAD_DB` of the loudest, that starts a harmonic series — its 2nd, 3rd
+    and 4th harmonics sound, and 4 of its first 5 overtones (within 1 %) below 7.5 kHz, at least four of them; all
+    five where partials are dense (:data:`NOISY_COVERAGE`, an overdriven guitar) — as a listener names a chord by its
+    lowest note. None for a cymbal's spectrum (:data:`MAX_COVERAGE`: partials so dense that series appear by
+    chance) or where none is found. ``resolution``: the spectrum's bin width in Hz."""
+    if coverage >= MAX_COVERAGE:
+        return None
+    needed = 1.0 if coverage >= NOISY_COVERAGE else 0.8  # among dense partials (distortion), all five overtones
+    for f, level in zip(partials, levels):
+        if f < FMIN or level < -SERIES_LEAD_DB:
+            continue
+        overtones = np.arange(2, 7)[np.arange(2, 7) * f <= TOP_HZ]
+        if len(overtones) < 4:
+            break
+        tolerance = np.maximum(SERIES_TOLERANCE, 1.5 * resolution / (overtones * f))
+        present = np.abs(partials[None, :] / (overtones[:, None] * f) - 1).min(axis=1) < tolerance
+        if present[:3].all() and present.mean() >= needed:
+            confidence = float(present.mean() * (1 - coverage))
+            return PitchEstimate(_midi(f), True, round(confidence, 3), "harmonic series", round(float(f), 2))
+    return None
+
+
+def _sounds(partials: np.ndarray, hz: float) -> bool:
+    """Whether a partial sounds within half a semitone of ``hz``."""
+    return bool(np.any(np.abs(hz_to_midi(partials) - hz_to_midi(hz)) < 0.5)) if len(partials) else False
+
+
+def _octaves_below(estimate: PitchEstimate, series: PitchEstimate) -> bool:
+    """Whether ``estimate`` lies a whole number of octaves under ``series`` (a chord's common period)."""
+    if estimate.hz is None or series.hz <= estimate.hz * 1.5:
+        return False
+    octaves = np.log2(series.hz / estimate.hz)
+    return abs(octaves - round(octaves)) < 0.5 / 12
+
+
+def _up_to_the_lowest_partial(estimate: PitchEstimate, freqs: np.ndarray, power: np.ndarray) -> PitchEstimate:
+    """The estimate moved up by octaves while nothing sounds at it but something does an octave higher:
+    the common period of a chord or a glass's two partials lies an octave or two under any note in
+    it, and a listener names its lowest note."""
     floor = power.max() * 10 ** (-ABSENT_DB / 10)
 
     def sounds_at(hz: float) -> bool:
@@ -220,16 +300,12 @@ def _up_to_the_lowest_partial(estimate: PitchEstimate, y: np.ndarray, sr: int, n
     return PitchEstimate(_midi(hz), True, estimate.confidence, f"{estimate.method}, lowest partial", round(hz, 2))
 
 
-def _harmonic(y: np.ndarray, sr: int, n_fft: int = 8192, width: float = 0.015) -> PitchEstimate:
+def _harmonic(freqs: np.ndarray, power: np.ndarray, width: float = 0.015) -> PitchEstimate:
     """The fundamental whose harmonics (within ±1.5 %) hold the largest share of the sound's energy."""
-    from scipy.signal import find_peaks, stft
+    from scipy.signal import find_peaks
 
-    freqs, _, spec = stft(y, sr, nperseg=min(n_fft, len(y)), noverlap=min(n_fft, len(y)) * 3 // 4)
-    power = np.abs(spec) ** 2
-    frames = power.sum(axis=0)
-    power = power[:, frames >= frames.max() * 10 ** (-ACTIVE_DB / 10)].mean(axis=1)
-    top = min(sr / 2 * 0.94, 7500.0)
-    band = (freqs >= FMIN) & (freqs <= top)
+    top = freqs[-1]
+    band = freqs >= FMIN
     total = power[band].sum()
     if total <= 0:
         return PitchEstimate(NOMINAL_PITCH, False, 0.0, "harmonic")
