@@ -126,3 +126,18 @@ def test_setup_installs_every_voice():
 
     setup = (Path(__file__).parent.parent / "scripts" / "setup").read_text()
     assert all(package in setup for package in VOICE_PACKAGES)
+
+
+def test_a_default_library_built_before_the_voices_gets_them(sung, tiny_dataset, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from timbral.studio import prepare
+
+    preparation = prepare.Preparation(SimpleNamespace(library_dir=tiny_dataset), sounds=None)
+    monkeypatch.setattr(prepare, "default_library_dir", lambda: tmp_path)
+    assert not preparation._lacks_voices()  # a library the user named is theirs: nothing is added to it
+    monkeypatch.setattr(prepare, "default_library_dir", lambda: tiny_dataset)
+    assert preparation._lacks_voices()
+    with_voices = SimpleNamespace(library_dir=sung[0])
+    monkeypatch.setattr(prepare, "default_library_dir", lambda: sung[0])
+    assert not prepare.Preparation(with_voices, sounds=None)._lacks_voices()
