@@ -30,7 +30,7 @@ FIRST_START = {"rendering SoundFont notes": 45.0, "rendering drum kits": 22.0, "
                "rendering voices": 15.0, "encoding the library": 256.0, "laying out the map": 40.0, "warming up": 9.0}
 RENDER_STEPS = ("rendering SoundFont notes", "rendering drum kits", "rendering synthetic instruments", "rendering voices")
 LIBRARY_STEPS = ("encoding the library", "laying out the map")
-LIBRARY_NOTES = 14483
+LIBRARY_NOTES = 14723  # the default dataset's 14,483 loud notes and 240 sung
 
 
 def on_this_machine(seconds_on_2_cores: float, cores: int | None = None) -> float:

@@ -1,21 +1,23 @@
-"""Voices: where people singing land among the library's sounds, before and after the voices joined it.
+"""New sources in the studio's library: where voices and physical models land, before and after they join it.
 
 Queries, all loud (velocity 100), heard by the shipped model (or ``--model DIR``) as the library hears its notes:
 
 - Festival's six singing voices (:mod:`timbral.data.voices`, 5 vowels x 8 pitches each), each voice held out in
   turn: its own notes are never among the references, the other five voices are (leave one voice out);
 - espeak-ng, a formant synthesiser that is in no library: 10 variants (6 male, 4 female) x 5 vowels x 3 pitch
-  settings, each note's pitch measured by pYIN on its steady vowel (the engine holds one pitch).
+  settings, each note's pitch measured by pYIN on its steady vowel (the engine holds one pitch);
+- the Synthesis ToolKit's physical models (:mod:`timbral.data.stk`, 6 instruments per model, 8 pitches each).
 
 Placement: the family vote of the 5 nearest library notes, as ``timbral evaluate`` counts it; "before" is the
-library the studio had (the default dataset's loud notes), "after" is it plus the six voices. Also: OPL3's notes
-(a bank the model never trained on) placed against the rest of the library before and after, so the other
-families are seen to be no worse. Pitch: :func:`timbral.pitch.detect_pitch` within a semitone of the true pitch
-(octave errors count as wrong).
+library the studio had (the default dataset's loud notes), "after" is it plus the six voices. Each SoundFont of
+the library (OPL3 among them, a bank the model never trained on) is also placed against the rest of the library
+before and after the voices, and after STK's notes were added too, so the other families are seen to be no worse
+and whether STK in the library would help. Pitch: :func:`timbral.pitch.detect_pitch` within a semitone of the
+true pitch (octave errors count as wrong).
 
-Needs the studio's library (``data/library``: the first start builds it), Festival's voices and espeak-ng
+Needs the studio's library (``data/library``: the first start builds it), Festival's voices, stk and espeak-ng
 (``scripts/setup --test`` installs them).
-Run:  .venv/bin/python benchmarks/voices.py [--model DIR] [--library DIR] [--json]
+Run:  .venv/bin/python benchmarks/library_sources.py [--model DIR] [--library DIR] [--json]
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m6", "m7", "f1", "f2", "f3", "f4")
 ESPEAK_VOWELS = {"a": "A:", "e": "e", "i": "i:", "o": "O:", "u": "u:"}  # espeak-ng's English phonemes
 ESPEAK_PITCHES = (25, 50, 75)  # espeak-ng's -p: its pitch setting, 0-99
-HELD_OUT_BANK = "OPL-3_FM_128M.sf2"
+BANKS = ("OPL-3_FM_128M.sf2", "TimGM6mb.sf2", "sf_GMbank.sf2", "FluidR3_GM.sf2")
 
 
 def render_espeak(out: Path) -> dict[str, dict]:
@@ -104,6 +106,7 @@ def main() -> None:
     from timbral import Timbral
     from timbral.data.default import has_voices
     from timbral.data.nsynth import read_examples, source_of
+    from timbral.data.stk import render_stk
     from timbral.data.voices import render_voices
 
     t = Timbral.load(args.model, library=args.library)
@@ -116,17 +119,19 @@ def main() -> None:
     lib_families = np.array([m["instrument_family_str"] for m, k in zip(lib_meta, keep) if k])
     lib_sources = np.array([source_of(m) for m, k in zip(lib_meta, keep) if k])
     with tempfile.TemporaryDirectory() as tmp:
-        sung_root, espeak_root = Path(tmp, "festival"), Path(tmp, "espeak")
+        sung_root, espeak_root, stk_root = Path(tmp, "festival"), Path(tmp, "espeak"), Path(tmp, "stk")
         render_voices(sung_root, velocities="100", audio_format="flac", progress=False)
-        sung = read_examples(sung_root)
+        render_stk(stk_root, velocities="100", audio_format="flac", progress=False)
+        sung, stk = read_examples(sung_root), read_examples(stk_root)
         spoken = render_espeak(espeak_root)
         sung_names, sung_z = latents(t.model, sung_root, sung)
         espeak_names, espeak_z = latents(t.model, espeak_root, spoken)
+        stk_names, stk_z = latents(t.model, stk_root, stk)
+        stk_families = np.array([stk[n]["instrument_family_str"] for n in stk_names])
         voice_of = np.array([sung[n]["voice"] for n in sung_names])
         after_z = np.concatenate([lib_z, sung_z])
         after_families = np.concatenate([lib_families, ["vocal"] * len(sung_z)])
         after_sources = np.concatenate([lib_sources, voice_of])
-        opl3 = lib_sources == HELD_OUT_BANK
         figures = {
             "library_notes_before": int(len(lib_z)), "voice_notes_added": int(len(sung_z)),
             "espeak_notes": int(len(espeak_z)),
@@ -137,9 +142,10 @@ def main() -> None:
                                                      voice_of[voice_of == v], after_sources) for v in sorted(set(voice_of))},
             "espeak_placed_vocal_before": placement(espeak_z, lib_z, lib_families, "vocal"),
             "espeak_placed_vocal_after": placement(espeak_z, after_z, after_families, "vocal"),
-            "opl3_placed_before": _own_family_vote(lib_z[opl3], lib_families[opl3], lib_z[~opl3], lib_families[~opl3]),
-            "opl3_placed_after": _own_family_vote(lib_z[opl3], lib_families[opl3], np.concatenate([lib_z[~opl3], sung_z]),
-                                                  np.concatenate([lib_families[~opl3], ["vocal"] * len(sung_z)])),
+            "stk_notes": int(len(stk_z)),
+            "stk_placed_among_library": _own_family_vote(stk_z, stk_families, lib_z, lib_families),
+            "bank_placed_among_the_rest": {bank: _bank_votes(bank, lib_z, lib_families, lib_sources, sung_z, stk_z,
+                                                             stk_families) for bank in BANKS},
             "pitch_right_festival": pitch_right(sung_root, sung, sung_names),
             "pitch_right_espeak": pitch_right(espeak_root, spoken, espeak_names),
             "library_had_voices": has_voices(lib_examples),
@@ -149,6 +155,17 @@ def main() -> None:
     else:
         for key, value in figures.items():
             print(f"{key:<52} {value}")
+
+
+def _bank_votes(bank: str, z: np.ndarray, families: np.ndarray, sources: np.ndarray, sung_z: np.ndarray,
+                stk_z: np.ndarray, stk_families: np.ndarray) -> dict[str, float]:
+    """``bank``'s notes placed among the rest of the library: as it is, with the voices, with the voices and STK."""
+    own, rest = sources == bank, sources != bank
+    ref_z, ref_families = z[rest], families[rest]
+    with_voices = np.concatenate([ref_z, sung_z]), np.concatenate([ref_families, ["vocal"] * len(sung_z)])
+    with_stk = np.concatenate([with_voices[0], stk_z]), np.concatenate([with_voices[1], stk_families])
+    return {name: _own_family_vote(z[own], families[own], *ref) for name, ref in
+            (("before", (ref_z, ref_families)), ("with voices", with_voices), ("with voices and STK", with_stk))}
 
 
 def _own_family_vote(query: np.ndarray, families: np.ndarray, ref: np.ndarray, ref_families: np.ndarray) -> float:
