@@ -56,7 +56,8 @@ _VIBRATO = ((11, 20, 70), (1, 0, 24))  # vibrato rate and (gentle) depth
 _FM = ((2, 16, 112), (4, 0, 128), (11, 10, 60), (1, 0, 20), (128, 40, 128))  # index, crossfade, LFO, envelope
 
 # Controls that retune a model (a flute's jet delay, a string's stretch) stay STK's; Brass (its lips rarely speak
-# without a tension set to the note) and BlowHole (sharp by a semitone or more) are left out.
+# without a tension set to the note), BlowHole (sharp by a semitone or more) and PercFlut (a fifth above its key)
+# are left out.
 MODELS: dict[str, StkModel] = {m.name: m for m in (
     StkModel("Clarinet", "reed", 50, 86, ((2, 24, 104), (4, 0, 40), *_VIBRATO, (128, 70, 120))),
     StkModel("Saxofony", "reed", 44, 80, ((2, 40, 90), (26, 40, 80), (4, 0, 40), (29, 10, 60), (128, 70, 110))),

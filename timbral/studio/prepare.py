@@ -26,8 +26,8 @@ from .timbre import rehear_for_model
 
 # seconds each step of the first start took on this project's 2-core machine for the library of LIBRARY_NOTES notes
 # (benchmarks/first_start.py, on idle cores): the plan behind the page's overall progress and its time left
-FIRST_START = {"rendering SoundFont notes": 45.0, "rendering drum kits": 22.0, "rendering synthetic instruments": 92.0,
-               "rendering voices": 15.0, "encoding the library": 256.0, "laying out the map": 40.0, "warming up": 9.0}
+FIRST_START = {"rendering SoundFont notes": 40.0, "rendering drum kits": 20.0, "rendering synthetic instruments": 100.0,
+               "rendering voices": 12.0, "encoding the library": 220.0, "laying out the map": 42.0, "warming up": 7.0}
 RENDER_STEPS = ("rendering SoundFont notes", "rendering drum kits", "rendering synthetic instruments", "rendering voices")
 LIBRARY_STEPS = ("encoding the library", "laying out the map")
 LIBRARY_NOTES = 14723  # the default dataset's 14,483 loud notes and 240 sung
