@@ -147,8 +147,12 @@ def detect_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> PitchEstimate:
         return replace(estimate, confidence=max(estimate.confidence, series.confidence))  # its fundamental sounds
     if series is not None and (estimate.confidence < MIN_CONFIDENCE or _octaves_below(estimate, series)):
         return series  # a chord's lowest note, or a note whose period pYIN heard an octave or two too long
-    if estimate.confidence < MIN_CONFIDENCE and coverage < NOISY_COVERAGE:  # no pitch is read into a noise
+    if estimate.confidence < MIN_CONFIDENCE and coverage < NOISY_COVERAGE:
         estimate = max(estimate, _harmonic(*spectrum), key=lambda e: e.confidence)
+    elif estimate.confidence < MIN_CONFIDENCE and estimate.pitched:  # dense partials: a rough voice, or a noise
+        harmonic = _harmonic(*spectrum)
+        if harmonic.pitch == estimate.pitch:  # two unsure readings that agree (a noise's rarely do)
+            estimate = replace(estimate, confidence=round(min(1.0, estimate.confidence + max(0.0, harmonic.confidence)), 3))
     if estimate.confidence < MIN_CONFIDENCE:
         return PitchEstimate(NOMINAL_PITCH, False, round(estimate.confidence, 3), "none")
     return _up_to_the_lowest_partial(estimate, *spectrum)
