@@ -33,7 +33,7 @@ import numpy as np
 
 from ..pitch import parse_pitch
 from ..progress import Bar
-from .nsynth import read_examples, write_examples
+from .nsynth import check_audio_format, read_examples, write_examples
 
 NOTE_ON_SECONDS = 3.0
 RELEASE_SECONDS = 1.0
@@ -71,6 +71,14 @@ def parse_numbers(text: str | Iterable[int], lo: int, hi: int, what: str) -> tup
     if bad:
         raise ValueError(f"{what}: {bad[:5]} outside {lo}-{hi}")
     return tuple(sorted(set(int(v) for v in values)))
+
+
+def source_arguments(velocities: Sequence[int] | str, pitches_per_instrument: int, audio_format: str) -> tuple[int, ...]:
+    """Check what every source of notes is asked for (a clear ``ValueError`` otherwise); returns the velocities parsed."""
+    check_audio_format(audio_format)
+    if not isinstance(pitches_per_instrument, int) or not 1 <= pitches_per_instrument <= 128:
+        raise ValueError(f"pitches_per_instrument must be 1-128, got {pitches_per_instrument!r}")
+    return parse_numbers(velocities, 1, 127, "velocities")
 
 
 def _number_or_note(text: str) -> int:

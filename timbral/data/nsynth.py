@@ -133,10 +133,15 @@ def write_examples(root: str | os.PathLike, examples: dict[str, dict]) -> Path:
     return write_json(Path(root) / EXAMPLES, examples)
 
 
-def write_note(root: str | os.PathLike, meta: dict, audio: np.ndarray, audio_format: str = "wav") -> Path:
-    """Write one note's audio as 16-bit WAV (or FLAC: ``audio_format="flac"``) under ``root/audio``."""
+def check_audio_format(audio_format: str) -> None:
+    """Refuse an audio format a note cannot be stored in (:data:`AUDIO_FORMATS`) with a clear ``ValueError``."""
     if audio_format not in AUDIO_FORMATS:
         raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
+
+
+def write_note(root: str | os.PathLike, meta: dict, audio: np.ndarray, audio_format: str = "wav") -> Path:
+    """Write one note's audio as 16-bit WAV (or FLAC: ``audio_format="flac"``) under ``root/audio``."""
+    check_audio_format(audio_format)
     return write_audio(Path(root) / AUDIO_DIR / f"{meta['note_str']}.{audio_format}", audio)
 
 
@@ -152,7 +157,7 @@ def summary(examples: dict[str, dict]) -> str:
 
 
 __all__ = [
-    "AudioError", "DatasetError", "audio_path", "iter_notes", "note_metadata", "read_examples",
+    "AudioError", "DatasetError", "audio_path", "check_audio_format", "iter_notes", "note_metadata", "read_examples",
     "slug", "source_of", "summary", "write_examples", "write_note",
 ]
 

@@ -31,7 +31,7 @@ from .notes import (
     render_instruments,
     spread_pitches,
 )
-from .nsynth import AUDIO_FORMATS, note_metadata, slug, write_note
+from .nsynth import check_audio_format, note_metadata, slug, write_note
 from .sf2 import PERCUSSION_BANK
 from .timidity import TimiditySynth
 
@@ -254,8 +254,7 @@ def render_presets(
     with ``seed``: no pitch grid shared by every preset. ``audio_format`` ``"flac"`` stores the notes as
     FLAC (a third of the space of WAV).
     """
-    if audio_format not in AUDIO_FORMATS:
-        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
+    check_audio_format(audio_format)
     if not presets:
         raise ValueError("give at least one SoundFont")
     if not 0 < gain <= 10:
@@ -346,8 +345,7 @@ def render_drums(soundfonts: Sequence[str | os.PathLike], out: str | os.PathLike
     the ``percussion`` family, played at its key for 3 s and released for 1 s, at each of ``velocities``, labelled
     unpitched at C4 (where an unpitched sound plays); a drum that sounds like the same key of a kit kept before is
     left out (within :data:`VARIANT_MIN_DB`)."""
-    if audio_format not in AUDIO_FORMATS:
-        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
+    check_audio_format(audio_format)
     velocities = parse_numbers(velocities, 1, 127, "velocities")
     jobs = [_DrumJob(str(Path(sf).resolve()), kits, key, velocities, str(out), gain, audio_format)
             for sf in soundfonts if (kits := drum_kits(sf)) for key in GM_DRUMS]

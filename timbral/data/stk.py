@@ -28,9 +28,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from ..audio import fix_length
 from ..settings import SAMPLE_RATE
-from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
-from .nsynth import AUDIO_FORMATS, note_metadata, write_note
+from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, render_instruments, source_arguments, spread_pitches
+from .nsynth import note_metadata, write_note
 
 ENGINE_NAME = "stk"  # the synth every STK note records
 PACKAGE = "stk"  # the Debian package of stk-demo
@@ -141,8 +142,7 @@ def render_stk_notes(inst: StkInstrument, notes: Sequence[tuple[int, int]]) -> l
     for i, (pitch, velocity) in enumerate(notes):
         score.append(f"NoteOn {0.0 if i == 0 else _SPACING - NOTE_ON_SECONDS:.3f} 1 {pitch} {velocity}")
         score.append(f"NoteOff {NOTE_ON_SECONDS:.3f} 1 {pitch} 64")
-    score.append(f"ControlChange {_SPACING - NOTE_ON_SECONDS:.3f} 1 {inst.controls[0][0] if inst.controls else 1} "
-                 f"{inst.controls[0][1] if inst.controls else 0}")  # an event past the last release: the file ends here
+    score.append(f"NoteOff {_SPACING - NOTE_ON_SECONDS:.3f} 1 {notes[-1][0]} 64")  # a no-op past the release: the file ends here
     with tempfile.TemporaryDirectory(prefix="timbral-stk-") as tmp:
         ski, wav = Path(tmp, "score.ski"), Path(tmp, "notes.wav")
         ski.write_text("\n".join(score) + "\n")
@@ -153,7 +153,7 @@ def render_stk_notes(inst: StkInstrument, notes: Sequence[tuple[int, int]]) -> l
     if sr != SAMPLE_RATE:
         raise RuntimeError(f"stk-demo wrote {sr} Hz, not {SAMPLE_RATE}")
     n, step = round((NOTE_ON_SECONDS + RELEASE_SECONDS) * sr), round(_SPACING * sr)
-    return [np.pad(y[i * step: i * step + n], (0, max(0, n - len(y[i * step: i * step + n])))) for i in range(len(notes))]
+    return [fix_length(y[i * step:], n) for i in range(len(notes))]
 
 
 @dataclass(frozen=True)
@@ -193,11 +193,7 @@ def render_stk(out: str | os.PathLike, *, instruments_per_model: int = 6, models
     """Render STK's instruments (:func:`make_stk_instruments`) into ``out`` in the NSynth layout: each plays
     ``pitches_per_instrument`` pitches of its own spread over its model's range, at every velocity. Notes already
     in ``out`` are kept."""
-    if audio_format not in AUDIO_FORMATS:
-        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
-    if not isinstance(pitches_per_instrument, int) or not 1 <= pitches_per_instrument <= 128:
-        raise ValueError(f"pitches_per_instrument must be 1-128, got {pitches_per_instrument!r}")
-    velocities = parse_numbers(velocities, 1, 127, "velocities")
+    velocities = source_arguments(velocities, pitches_per_instrument, audio_format)
     instruments = make_stk_instruments(instruments_per_model, seed, models)
     check_stk()
     jobs = [_StkJob(inst, inst.pitches(pitches_per_instrument, seed), velocities, str(out), audio_format)

@@ -29,7 +29,7 @@ from scipy.signal import lfilter
 from ..pitch import midi_to_hz
 from ..settings import SAMPLE_RATE
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
-from .nsynth import AUDIO_FORMATS, note_metadata, write_note
+from .nsynth import check_audio_format, note_metadata, write_note
 
 SR = SAMPLE_RATE
 ON = round(NOTE_ON_SECONDS * SR)
@@ -480,8 +480,7 @@ def render_synth(
     if not 1 <= count <= 100_000 or not 1 <= pitches_per_instrument <= 128:
         raise ValueError(f"count must be 1-100000 and pitches_per_instrument 1-128, got {count}, {pitches_per_instrument}")
     velocities = parse_numbers(velocities, 1, 127, "velocities")
-    if audio_format not in AUDIO_FORMATS:
-        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
+    check_audio_format(audio_format)
     jobs = [(make_instrument(index, seed), pitches_per_instrument, velocities, str(out), audio_format) for index in range(count)]
     return render_instruments(_render_synth_instrument, jobs, lambda j: len(j[0].pitches(j[1])) * len(j[2]), out,
                               desc="rendering synthetic instruments", workers=workers, progress=progress, chunksize=8)

@@ -31,8 +31,8 @@ import numpy as np
 from ..audio import AudioError, fix_length, load_note
 from ..pitch import midi_to_hz
 from ..settings import SAMPLE_RATE
-from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, parse_numbers, render_instruments, spread_pitches
-from .nsynth import AUDIO_FORMATS, note_metadata, write_note
+from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS, RenderReport, render_instruments, source_arguments, spread_pitches
+from .nsynth import note_metadata, write_note
 
 ENGINE_NAME = "festival"  # the synth every voice note records
 LOUD_RMS_DB = -16.0  # a note's RMS (while it sounds) at velocity 127; velocity 100 sings 4 dB below
@@ -103,8 +103,7 @@ def sing(voice: Voice, vowel: str, pitches: Sequence[int], folder: Path) -> dict
     todo = list(pitches)
     while todo:
         _run_festival(voice, vowel, todo, files, folder)
-        done = [p for p in todo if files[p].is_file()]
-        failed = next((p for p in todo if p not in done), None)
+        failed = next((p for p in todo if not files[p].is_file()), None)
         if failed is None:
             break
         _run_festival(voice, vowel, [failed], files, folder)
@@ -185,11 +184,7 @@ def render_voices(out: str | os.PathLike, *, voices: Sequence[str] = tuple(VOICE
     """Render each of ``voices`` singing each of its five vowels into ``out`` (NSynth layout): one instrument per voice
     and vowel, playing ``pitches_per_instrument`` pitches of its own spread over the voice's range, at every velocity.
     Notes already in ``out`` are kept."""
-    if audio_format not in AUDIO_FORMATS:
-        raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
-    if not isinstance(pitches_per_instrument, int) or not 1 <= pitches_per_instrument <= 128:
-        raise ValueError(f"pitches_per_instrument must be 1-128, got {pitches_per_instrument!r}")
-    velocities = parse_numbers(velocities, 1, 127, "velocities")
+    velocities = source_arguments(velocities, pitches_per_instrument, audio_format)
     jobs = [_VoiceJob(v, vowel, spread_pitches(v.low, v.high, pitches_per_instrument, f"{v.key}_{vowel}", seed),
                       velocities, str(out), audio_format)
             for v in check_voices(voices) for vowel in v.vowels]
