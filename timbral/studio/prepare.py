@@ -116,7 +116,8 @@ class Preparation:
         progress.reset()
         self.began = time.monotonic()
         try:
-            self.plan = self._planned()
+            lacks_voices = t.has_library and self._lacks_voices()  # read once: the library's notes list is long
+            self.plan = self._planned(lacks_voices)
             if not t.has_library:
                 if t.library_dir.resolve() != default_library_dir().resolve():
                     raise DatasetError(t.library_dir, "no dataset here to serve as the library")
@@ -124,7 +125,7 @@ class Preparation:
                           f"(about {_spoken(sum(self.plan[step] for step in RENDER_STEPS))} on this machine's "
                           f"{os.cpu_count()} cores)")
                 build_default_dataset(t.library_dir, velocities=LIBRARY_VELOCITIES, voices=True)
-            elif self._lacks_voices():
+            elif lacks_voices:
                 self._say("adding the singing voices to a library built before them; its notes are then heard again")
                 render_voices(t.library_dir, velocities=LIBRARY_VELOCITIES, pitches_per_instrument=PITCHES_PER_INSTRUMENT,
                               seed=SEED, audio_format=AUDIO_FORMAT)
@@ -165,12 +166,12 @@ class Preparation:
         t = self.timbral
         return t.library_dir.resolve() == default_library_dir().resolve() and not has_voices(read_examples(t.library_dir))
 
-    def _planned(self) -> dict[str, float]:
-        """The steps this start takes and the seconds each should take on this machine."""
+    def _planned(self, lacks_voices: bool) -> dict[str, float]:
+        """The steps this start takes and the seconds each should take on this machine (``lacks_voices``: the default
+        library was built before the voices, :meth:`_lacks_voices`)."""
         t, plan = self.timbral, {}
         if not t.has_library:
             plan.update({step: FIRST_START[step] for step in RENDER_STEPS})
-        lacks_voices = t.has_library and self._lacks_voices()
         if lacks_voices:
             plan["rendering voices"] = FIRST_START["rendering voices"]
         if not t.has_library or lacks_voices or not Library.cached(t.model, t.library_dir):
