@@ -74,14 +74,16 @@ def latents(model, root: Path, examples: dict[str, dict]) -> tuple[list[str], np
     return names, _encode(model, root, examples, names, progress=False)
 
 
-def placement(query: np.ndarray, ref: np.ndarray, ref_families: np.ndarray, family: str,
+def placement(query: np.ndarray, families: np.ndarray | str, ref: np.ndarray, ref_families: np.ndarray,
               groups: np.ndarray | None = None, ref_groups: np.ndarray | None = None) -> float:
+    """Share of ``query`` notes whose 5 nearest references vote for their family (``families``, or one for all); a
+    reference in a query's group (its voice) is passed over."""
     from timbral.data.families import FAMILIES
     from timbral.metrics import knn_predict
 
-    codes = np.array([FAMILIES.index(f) for f in ref_families])
-    predicted = knn_predict(query, ref, codes, groups=groups, ref_groups=ref_groups)
-    return round(float(np.mean(predicted == FAMILIES.index(family))), 3)
+    families = np.full(len(query), families) if isinstance(families, str) else families
+    truth, codes = (np.array([FAMILIES.index(f) for f in names]) for names in (families, ref_families))
+    return round(float(np.mean(knn_predict(query, ref, codes, groups=groups, ref_groups=ref_groups) == truth)), 3)
 
 
 def pitch_right(root: Path, examples: dict[str, dict], names: list[str]) -> float:
@@ -107,6 +109,7 @@ def main() -> None:
     from timbral.data.default import has_voices
     from timbral.data.nsynth import read_examples, source_of
     from timbral.data.stk import render_stk
+    from timbral.data.voices import ENGINE_NAME as VOICE_ENGINE
     from timbral.data.voices import render_voices
 
     t = Timbral.load(args.model, library=args.library)
@@ -114,7 +117,7 @@ def main() -> None:
     lib_names = [s.name for s in library.sounds]
     lib_examples = read_examples(library.root)
     lib_meta = [lib_examples[n] for n in lib_names]
-    keep = np.array([m.get("synth") not in ("festival",) for m in lib_meta])
+    keep = np.array([m.get("synth") != VOICE_ENGINE for m in lib_meta])
     lib_z = library.map.latents[keep]
     lib_families = np.array([m["instrument_family_str"] for m, k in zip(lib_meta, keep) if k])
     lib_sources = np.array([source_of(m) for m, k in zip(lib_meta, keep) if k])
@@ -135,15 +138,15 @@ def main() -> None:
         figures = {
             "library_notes_before": int(len(lib_z)), "voice_notes_added": int(len(sung_z)),
             "espeak_notes": int(len(espeak_z)),
-            "festival_placed_vocal_before": placement(sung_z, lib_z, lib_families, "vocal"),
-            "festival_placed_vocal_after_leave_one_voice_out": placement(sung_z, after_z, after_families, "vocal",
+            "festival_placed_vocal_before": placement(sung_z, "vocal", lib_z, lib_families),
+            "festival_placed_vocal_after_leave_one_voice_out": placement(sung_z, "vocal", after_z, after_families,
                                                                          voice_of, after_sources),
-            "festival_by_voice_after": {str(v): placement(sung_z[voice_of == v], after_z, after_families, "vocal",
+            "festival_by_voice_after": {str(v): placement(sung_z[voice_of == v], "vocal", after_z, after_families,
                                                      voice_of[voice_of == v], after_sources) for v in sorted(set(voice_of))},
-            "espeak_placed_vocal_before": placement(espeak_z, lib_z, lib_families, "vocal"),
-            "espeak_placed_vocal_after": placement(espeak_z, after_z, after_families, "vocal"),
+            "espeak_placed_vocal_before": placement(espeak_z, "vocal", lib_z, lib_families),
+            "espeak_placed_vocal_after": placement(espeak_z, "vocal", after_z, after_families),
             "stk_notes": int(len(stk_z)),
-            "stk_placed_among_library": _own_family_vote(stk_z, stk_families, lib_z, lib_families),
+            "stk_placed_among_library": placement(stk_z, stk_families, lib_z, lib_families),
             "bank_placed_among_the_rest": {bank: _bank_votes(bank, lib_z, lib_families, lib_sources, sung_z, stk_z,
                                                              stk_families) for bank in BANKS},
             "pitch_right_festival": pitch_right(sung_root, sung, sung_names),
@@ -164,17 +167,8 @@ def _bank_votes(bank: str, z: np.ndarray, families: np.ndarray, sources: np.ndar
     ref_z, ref_families = z[rest], families[rest]
     with_voices = np.concatenate([ref_z, sung_z]), np.concatenate([ref_families, ["vocal"] * len(sung_z)])
     with_stk = np.concatenate([with_voices[0], stk_z]), np.concatenate([with_voices[1], stk_families])
-    return {name: _own_family_vote(z[own], families[own], *ref) for name, ref in
+    return {name: placement(z[own], families[own], *ref) for name, ref in
             (("before", (ref_z, ref_families)), ("with voices", with_voices), ("with voices and STK", with_stk))}
-
-
-def _own_family_vote(query: np.ndarray, families: np.ndarray, ref: np.ndarray, ref_families: np.ndarray) -> float:
-    from timbral.data.families import FAMILIES
-    from timbral.metrics import knn_predict
-
-    codes = np.array([FAMILIES.index(f) for f in ref_families])
-    truth = np.array([FAMILIES.index(f) for f in families])
-    return round(float(np.mean(knn_predict(query, ref, codes) == truth)), 3)
 
 
 if __name__ == "__main__":
