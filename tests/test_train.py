@@ -14,6 +14,8 @@ import torch
 from safetensors.torch import load_file
 
 from timbral.cli import main
+from timbral.data import features
+from timbral.data.features import HeldRows, feature_store
 from timbral.model import load_model
 from timbral.train import Partners, TrainConfig, batch_rows, train
 
@@ -50,6 +52,51 @@ def test_a_run_out_of_time_before_its_first_log_row_still_logs_and_exports(tiny_
     assert [int(r["step"]) for r in rows] == [1] and np.isfinite(float(rows[0]["loss"]))
     assert (run / "loss.png").is_file() and load_model(run / "model") is not None
     assert "steps: 1 of 30" in (run / "model" / "card.md").read_text()
+
+
+def test_training_notes_are_read_into_memory_when_they_fit(tiny_dataset, monkeypatch):
+    store = feature_store(tiny_dataset, progress=False)
+    rows = np.array(store.positions("train"))
+    held = store.holding(rows, progress=False)
+    assert isinstance(held.specs, HeldRows) and len(held.specs.data) == len(rows)
+    np.testing.assert_array_equal(held.read(rows[::-1]), store.read(rows[::-1]))  # same rows, same numbers
+    assert held.load_batch(rows[:3])["spec"].equal(store.load_batch(rows[:3])["spec"])
+    with pytest.raises(IndexError, match="not held in memory"):
+        held.read([store.positions("test")[0]])
+    monkeypatch.setattr(features, "available_memory", lambda: 3 * len(rows) * store.specs[0].nbytes // 2)
+    assert store.holding(rows, progress=False).specs is store.specs  # more than half the free memory: memory-mapped
+
+
+def test_a_run_that_cannot_compile_goes_on_uncompiled_and_trains_the_same(tiny_dataset, tmp_path, monkeypatch):
+    """Without a working C++ compiler torch.compile fails at the first step; the run warns and trains on."""
+    from torch._inductor import config as inductor
+
+    monkeypatch.setattr("timbral.train.COMPILE_FROM_STEPS", 1)
+    monkeypatch.setattr(inductor.cpp, "cxx", (None, str(tmp_path / "no-such-g++")))
+    monkeypatch.setattr(inductor, "fx_graph_cache", False)  # a graph compiled before would need no compiler
+    monkeypatch.setattr(inductor, "fallback_random", False)
+    with pytest.warns(UserWarning, match="training goes on uncompiled"):
+        train(tiny_dataset, tmp_path / "tried", TrainConfig(steps=4, **TINY_CFG), progress=False)
+    train(tiny_dataset, tmp_path / "plain", TrainConfig(steps=4, **TINY_CFG), progress=False, compile=False)
+    assert "torch.compile" not in (tmp_path / "tried" / "model" / "card.md").read_text()
+    tried, plain = weights(tmp_path / "tried"), weights(tmp_path / "plain")
+    assert all(torch.equal(tried[k], plain[k]) for k in plain)
+    torch._dynamo.reset()
+
+
+@pytest.mark.slow
+def test_a_compiled_run_trains_what_an_uncompiled_one_does(tiny_dataset, tmp_path, monkeypatch):
+    from torch._inductor import config as inductor
+
+    monkeypatch.setattr("timbral.train.COMPILE_FROM_STEPS", 1)
+    monkeypatch.setattr(inductor, "fallback_random", False)
+    train(tiny_dataset, tmp_path / "compiled", TrainConfig(steps=4, **TINY_CFG), progress=False)
+    torch._dynamo.reset()
+    train(tiny_dataset, tmp_path / "plain", TrainConfig(steps=4, **TINY_CFG), progress=False, compile=False)
+    assert "torch.compile" in (tmp_path / "compiled" / "model" / "card.md").read_text()
+    compiled, plain = weights(tmp_path / "compiled"), weights(tmp_path / "plain")
+    assert all(torch.allclose(compiled[k], plain[k], rtol=1e-3, atol=1e-5) for k in plain)
+    assert any(not torch.equal(compiled[k], plain[k]) for k in plain)  # it did run compiled code: rounding differs
 
 
 @pytest.mark.slow

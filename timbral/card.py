@@ -193,14 +193,15 @@ def plot_losses(log: Path, png: Path) -> None:
     plt.close(fig)
 
 
-def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, device, world) -> str:
+def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, device, world, compiled: bool = False) -> str:
     """The model card's training part; ``timbral evaluate --card`` adds the measured figures."""
     split_file = store.dataset / "split.json"
     split = json.loads(split_file.read_text()) if split_file.is_file() else None
     split_line = (f"by instrument, seed {split.get('seed')}: {len(split['train'])} train / {len(split['valid'])} valid / "
                   f"{len(split['test'])} test instruments") if split else "none (all notes trained on)"
     hardware = f"{device.type}{' (' + torch.cuda.get_device_name() + ')' if device.type == 'cuda' else ''}, " \
-               f"{world} process(es), {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}"
+               f"{world} process(es), {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}" \
+               f"{', torch.compile' if compiled else ''}"
     settings = "\n".join(f"| {k} | {v} |" for k, v in asdict(cfg).items())
     return f"""# Timbral model card
 

@@ -14,8 +14,10 @@ atomically), ``log.csv``, ``loss.png`` and, at the end, the exported model in ``
 from __future__ import annotations
 
 import csv
+import ctypes
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -32,6 +34,8 @@ from .model import ModelConfig, TimbreVAE, save_model
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 
+COMPILE_FROM_STEPS = 1000  # torch.compile takes half a minute to a minute to start: longer runs win it back
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
 LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
@@ -279,16 +283,19 @@ def saved_config(out: str | os.PathLike) -> TrainConfig:
 
 
 def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig | None = None,
-          *, resume: bool = False, progress: bool = True) -> TimbreVAE:
+          *, resume: bool = False, progress: bool = True, compile: bool = True) -> TimbreVAE:
     """Train a model on ``data_dir`` into the run folder ``out`` (exported to ``out/model``); returns it.
 
     With ``resume`` the run continues from its checkpoint with its own settings; ``cfg`` may
-    only change ``steps`` and ``max_minutes``.
+    only change ``steps`` and ``max_minutes``. With ``compile`` a single-process CPU run of
+    :data:`COMPILE_FROM_STEPS` steps or more runs the model through ``torch.compile``: the same
+    numbers to rounding, each step faster (it needs a C++ compiler; without one the run goes on uncompiled).
     """
     out = Path(out)
     # denormal numbers in the gradients make a CPU step up to 5x slower; torch's worker threads inherit
     # this setting when they start, so it takes full effect when training is a process's first torch work
     torch.set_flush_denormal(True)
+    _keep_freed_memory()
     rank, world, device = _setup_distributed()
     cfg, checkpoint = _settings(out, cfg, resume, world)
     store, train_rows, valid_rows = _data(data_dir, cfg, rank, progress)
@@ -297,12 +304,14 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
         _trim_log(out / LOG, start)
-    run = _Run(cfg, out, store, train_rows, valid_rows, model, optimizer, rank, world, device)
+    compiled = compile and device.type == "cpu" and world == 1 and cfg.steps - start >= COMPILE_FROM_STEPS
+    run = _Run(cfg, out, store, train_rows, valid_rows, model, optimizer, rank, world, device, compiled)
     step, seconds = _loop(run, start, elapsed, progress)
     _barrier()
     if rank == 0:
         plot_losses(out / LOG, out / "loss.png")
-        save_model(model.cpu(), out / "model", card=training_card(cfg, data_dir, out, store, train_rows, step, seconds, device, world))
+        card = training_card(cfg, data_dir, out, store, train_rows, step, seconds, device, world, run.compiled)
+        save_model(model.cpu(), out / "model", card=card)
     _barrier()
     if dist.is_initialized():
         dist.destroy_process_group()
@@ -329,7 +338,8 @@ def _settings(out: Path, cfg: TrainConfig | None, resume: bool, world: int) -> t
 
 
 def _data(data_dir, cfg: TrainConfig, rank: int, progress: bool) -> tuple[FeatureStore, np.ndarray, np.ndarray]:
-    """The feature store (built by rank 0 while the others wait), its train rows and up to 256 valid rows."""
+    """The feature store (built by rank 0 while the others wait; the rows trained on held in memory when they
+    fit), its train rows and up to 256 valid rows."""
     settings = SpectralSettings()  # the one declaration (timbral.settings): rate, STFT and the core/high-band split
     if rank == 0:
         store = feature_store(data_dir, settings, progress=progress)
@@ -337,10 +347,10 @@ def _data(data_dir, cfg: TrainConfig, rank: int, progress: bool) -> tuple[Featur
     if rank != 0:
         store = feature_store(data_dir, settings, progress=False)
     train_rows = np.array(store.positions("train") if _has_split(store) else store.positions())
-    valid_rows = np.array(store.positions("valid") if _has_split(store) else [])[:256]
+    valid_rows = np.array(store.positions("valid") if _has_split(store) else [], dtype=int)[:256]
     if len(train_rows) < cfg.batch_size:
         raise ValueError(f"{data_dir}: {len(train_rows)} training notes, fewer than one batch of {cfg.batch_size}")
-    return store, train_rows, valid_rows
+    return store.holding(np.concatenate([train_rows, valid_rows]), progress and rank == 0), train_rows, valid_rows
 
 
 def _model(cfg: TrainConfig, store: FeatureStore, train_rows: np.ndarray, checkpoint: dict | None, device):
@@ -374,13 +384,14 @@ class _Run:
     rank: int
     world: int
     device: torch.device
+    compiled: bool  # the model runs through torch.compile (until it fails to compile)
 
 
 def _loop(run: _Run, start: int, elapsed: float, progress: bool) -> tuple[int, float]:
     """Steps from ``start`` to ``cfg.steps`` (or until ``max_minutes``), logging, validating and
     checkpointing on the way; returns the last step and the seconds the run took in all."""
     cfg = run.cfg
-    net = torch.nn.parallel.DistributedDataParallel(run.model) if run.world > 1 else run.model
+    net = _network(run)
     partners = Partners(run.store, run.train_rows) if cfg.paired else None
     bar = Bar(total=cfg.steps, initial=start, unit="step", desc="training", disable=run.rank != 0 or not progress or None)
     began, window = time.perf_counter() - elapsed, [time.perf_counter(), 0]  # [start, examples] of the log window
@@ -388,7 +399,15 @@ def _loop(run: _Run, start: int, elapsed: float, progress: bool) -> tuple[int, f
     while step < cfg.steps:
         torch.manual_seed(cfg.seed * 1_000_003 + step * 17 + run.rank)  # the same draws after a resume
         batch = step_batch(run.store, run.train_rows, partners, cfg, step, run.device, run.rank, run.world)
-        parts, lr, beta = _step(net, run, batch, step)
+        try:
+            parts, lr, beta = _step(net, run, batch, step)
+        except Exception as e:  # a compiled model may fail to compile: no C++ compiler, or one torch cannot use
+            if not run.compiled or not isinstance(e, torch._dynamo.exc.TorchDynamoException):
+                raise
+            warnings.warn(f"torch.compile failed ({str(e).strip().splitlines()[0][:200]}): training goes on uncompiled, "
+                          "each step slower; install a C++ compiler (Debian: g++) to train faster", stacklevel=2)
+            run.compiled, net = False, run.model
+            parts, lr, beta = _step(net, run, batch, step)
         step += 1
         window[1] += cfg.batch_size
         bar.update(1)
@@ -407,6 +426,30 @@ def _loop(run: _Run, start: int, elapsed: float, progress: bool) -> tuple[int, f
             break
     bar.close()
     return step, time.perf_counter() - began
+
+
+def _network(run: _Run) -> torch.nn.Module:
+    """What the loop steps: the model, under DDP across processes, or compiled (drawing its random numbers
+    as the uncompiled model does, so a compiled run trains what an uncompiled one would)."""
+    if run.world > 1:
+        return torch.nn.parallel.DistributedDataParallel(run.model)
+    if run.compiled:
+        from torch._inductor import config as inductor
+
+        inductor.fallback_random = True
+        return torch.compile(run.model)
+    return run.model
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc keep the memory a step frees for the next step, not hand it back to the system and fault it
+    in again: on the CPU a step's large tensors otherwise cost a tenth of its time in the kernel."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return
+    libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)  # glibc's largest: tensors under 32 MB come from the heap
 
 
 def _step(net, run: _Run, batch: dict, step: int) -> tuple[dict[str, torch.Tensor], float, float]:

@@ -30,6 +30,7 @@ from .split import notes_in_split, read_split
 
 CACHE_DIR = "features"
 BATCH = 32
+MEMORY_SHARE = 0.5  # rows are read into memory only when they take at most this share of the memory available
 INDEX_FIELDS = ("note_str", "instrument_str", "instrument_family", "instrument_family_str", "pitch", "velocity")
 
 
@@ -42,7 +43,7 @@ class FeatureStore:
     settings: SpectralSettings
     bounds: Bounds
     index: list[dict]
-    specs: np.ndarray  # (n_notes, heard_rows, n_frames) float16 dB, memory-mapped
+    specs: np.ndarray | HeldRows  # (n_notes, heard_rows, n_frames) float16 dB, memory-mapped or held in memory
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> FeatureStore:
@@ -51,6 +52,16 @@ class FeatureStore:
         index = json.loads((path / "index.json").read_text())
         specs = np.load(path / "specs.npy", mmap_mode="r")
         return cls(path, Path(meta["dataset"]), SpectralSettings.from_dict(meta["settings"]), Bounds(**meta["bounds"]), index, specs)
+
+    def holding(self, rows, progress: bool = True) -> FeatureStore:
+        """The store with ``rows`` read into memory when they fit (:data:`MEMORY_SHARE` of the memory available),
+        itself otherwise: a training run reads each of its notes a dozen times, and from memory a batch costs
+        no disk read. Rows keep their numbers; reading any other row is an error."""
+        rows = np.unique(np.asarray(rows, dtype=int))
+        needed = len(rows) * self.specs[0].nbytes
+        if needed > MEMORY_SHARE * available_memory():
+            return self
+        return dataclasses.replace(self, specs=HeldRows(self.specs, rows, progress))
 
     def read(self, rows) -> np.ndarray:
         """The dB spectrograms of ``rows`` (float32), read in file order and returned in the order asked."""
@@ -80,6 +91,32 @@ class FeatureStore:
         examples = {m["note_str"]: m for m in self.index}
         chosen = set(notes_in_split(examples, read_split(self.dataset), split))
         return [i for i, m in enumerate(self.index) if m["note_str"] in chosen]
+
+
+class HeldRows:
+    """Some rows of a store's spectrograms read into memory, indexed by their row numbers in the store."""
+
+    def __init__(self, specs: np.ndarray, rows: np.ndarray, progress: bool = True):
+        self.rows, self.shape, self.dtype = rows, specs.shape, specs.dtype
+        self.data = np.empty((len(rows), *specs.shape[1:]), specs.dtype)
+        for start in Bar(range(0, len(rows), 256), desc="reading the notes into memory", unit="chunk", disable=not progress or None):
+            self.data[start : start + 256] = specs[rows[start : start + 256]]
+
+    def __getitem__(self, rows):
+        at = np.searchsorted(self.rows, rows)
+        if np.any(at >= len(self.rows)) or np.any(self.rows[np.minimum(at, len(self.rows) - 1)] != rows):
+            raise IndexError(f"rows {rows} are not held in memory")
+        return self.data[at]
+
+
+def available_memory() -> int:
+    """Bytes of memory the system can give without swapping (Linux's MemAvailable; 0 where it is not known)."""
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return 0
 
 
 def note_audio(data_dir: Path, names: list[str], settings: SpectralSettings) -> np.ndarray:
