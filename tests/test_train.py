@@ -72,10 +72,8 @@ def test_a_run_that_cannot_compile_goes_on_uncompiled_and_trains_the_same(tiny_d
     from torch._inductor import config as inductor
 
     monkeypatch.setattr("timbral.train.COMPILE_FROM_STEPS", 1)
-    monkeypatch.setattr(inductor.cpp, "cxx", (None, str(tmp_path / "no-such-g++")))
-    monkeypatch.setattr(inductor, "fx_graph_cache", False)  # a graph compiled before would need no compiler
-    monkeypatch.setattr(inductor, "fallback_random", False)
-    with pytest.warns(UserWarning, match="training goes on uncompiled"):
+    no_compiler = {"cpp.cxx": (None, str(tmp_path / "no-such-g++")), "fx_graph_cache": False}  # a cached graph needs none
+    with inductor.patch(no_compiler), pytest.warns(UserWarning, match="training goes on uncompiled"):
         train(tiny_dataset, tmp_path / "tried", TrainConfig(steps=4, **TINY_CFG), progress=False)
     train(tiny_dataset, tmp_path / "plain", TrainConfig(steps=4, **TINY_CFG), progress=False, compile=False)
     assert "torch.compile" not in (tmp_path / "tried" / "model" / "card.md").read_text()
@@ -89,8 +87,8 @@ def test_a_compiled_run_trains_what_an_uncompiled_one_does(tiny_dataset, tmp_pat
     from torch._inductor import config as inductor
 
     monkeypatch.setattr("timbral.train.COMPILE_FROM_STEPS", 1)
-    monkeypatch.setattr(inductor, "fallback_random", False)
-    train(tiny_dataset, tmp_path / "compiled", TrainConfig(steps=4, **TINY_CFG), progress=False)
+    with inductor.patch(fallback_random=False):  # train() sets it; the patch puts it back after
+        train(tiny_dataset, tmp_path / "compiled", TrainConfig(steps=4, **TINY_CFG), progress=False)
     torch._dynamo.reset()
     train(tiny_dataset, tmp_path / "plain", TrainConfig(steps=4, **TINY_CFG), progress=False, compile=False)
     assert "torch.compile" in (tmp_path / "compiled" / "model" / "card.md").read_text()
