@@ -8,9 +8,11 @@ harmonic head or harmonics and noise, none of the generalisation recipe: plain b
 
 ``--profile`` splits a CPU step into its parts (loading the batch, the encoder, the decoder, the losses, the
 backward pass, the update) and times the arms that could buy more steps in the recipe's hour: one thread or two,
-batches of 64, ``torch.compile``, the feature store read into memory instead of memory-mapped.
+batches of 64, the training notes read into memory instead of memory-mapped, ``torch.compile``, freed memory kept
+by glibc, and the last three together (what ``timbral train`` does now) against the recipe as it was, in
+interleaved rounds.
 
-Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--batch-size N] [--device cpu|cuda] [--profile] [--json]
+Run:  .venv/bin/python benchmarks/train.py [--data data/default] [--batch-size N] [--device cpu|cuda] [--profile [--rounds N]] [--json]
 """
 
 from __future__ import annotations
@@ -34,30 +36,50 @@ def new_model(store, cfg, device):
     return TimbreVAE(model_cfg).to(device)
 
 
-def throughput(store, rows, cfg, device, steps: int, compiled: bool = False) -> float:
-    from timbral.losses import training_losses
-    from timbral.train import Partners, step_batch
+class Arm:
+    """One set-up of training steps, kept between rounds (so a compiled arm compiles once): ``run(steps)``
+    times that many more of its steps after the warm-up, in examples/s."""
 
-    partners = Partners(store, rows) if cfg.paired else None
-    model = new_model(store, cfg, device)
-    net = torch.compile(model) if compiled else model
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
-    warmup = 5
-    for step in range(warmup + steps):
-        if step == warmup:
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-        batch = step_batch(store, rows, partners, cfg, step, device)
-        with amp:
-            loss = training_losses(net, batch, cfg, store.bounds, cfg.beta)["loss"]
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return steps * cfg.batch_size / (time.perf_counter() - start)
+    def __init__(self, store, rows, cfg, device, compiled: bool = False):
+        from timbral.train import Partners
+
+        self.store, self.rows, self.cfg, self.device, self.step = store, rows, cfg, device, 0
+        self.partners = Partners(store, rows) if cfg.paired else None
+        self.model = new_model(store, cfg, device)
+        if compiled:
+            from torch._inductor import config
+
+            config.fallback_random = True  # as timbral train compiles: the same random draws as uncompiled
+        self.net = torch.compile(self.model) if compiled else self.model
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr)
+        self._steps(5)  # warm-up (and compiling)
+
+    def _steps(self, n: int) -> None:
+        from timbral.losses import training_losses
+        from timbral.train import step_batch
+
+        amp = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else torch.autocast("cpu", enabled=False)
+        for _ in range(n):
+            batch = step_batch(self.store, self.rows, self.partners, self.cfg, self.step, self.device)
+            with amp:
+                loss = training_losses(self.net, batch, self.cfg, self.store.bounds, self.cfg.beta)["loss"]
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.step += 1
+
+    def run(self, steps: int) -> float:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        self._steps(steps)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        return steps * self.cfg.batch_size / (time.perf_counter() - start)
+
+
+def throughput(store, rows, cfg, device, steps: int, compiled: bool = False) -> float:
+    return Arm(store, rows, cfg, device, compiled).run(steps)
 
 
 def step_parts(store, rows, cfg, steps: int) -> dict[str, float]:
@@ -94,24 +116,42 @@ def step_parts(store, rows, cfg, steps: int) -> dict[str, float]:
     return {k: 1000 * v / steps for k, v in parts.items()}
 
 
-def profile(store, rows, cfg, steps: int) -> dict:
-    """The parts of a step, and the throughput arms (examples/s, each against the recipe timed in the same run)."""
+def profile(store, rows, cfg, steps: int, rounds: int) -> dict:
+    """The parts of a step, and the throughput arms (examples/s). The changes `timbral train` makes are timed in
+    ``rounds`` interleaved rounds (medians), so that a machine whose speed drifts over minutes drifts under every
+    arm alike: the recipe as it ran before (memory-mapped store, uncompiled, glibc handing freed memory back), the
+    training notes held in memory, compiled, both; then, glibc keeping freed memory (it cannot be undone), the
+    memory-mapped recipe again and all three changes together: the recipe now. One thread and batches of 64 are
+    timed once, against the first round."""
     import dataclasses
 
+    from timbral.train import _keep_freed_memory
+
+    cpu = torch.device("cpu")
     threads = torch.get_num_threads()
     out = {f"step_ms_{k}": v for k, v in step_parts(store, rows, cfg, steps).items()}
-    out["recipe_examples_per_s"] = throughput(store, rows, cfg, torch.device("cpu"), steps)
     torch.set_num_threads(1)
-    out["one_thread_examples_per_s"] = throughput(store, rows, cfg, torch.device("cpu"), steps)
+    out["one_thread_examples_per_s"] = throughput(store, rows, cfg, cpu, steps)
     torch.set_num_threads(threads)
-    out["batch_64_examples_per_s"] = throughput(store, rows, dataclasses.replace(cfg, batch_size=64), torch.device("cpu"), steps)
+    out["batch_64_examples_per_s"] = throughput(store, rows, dataclasses.replace(cfg, batch_size=64), cpu, steps)
+    held = store.holding(rows, progress=False)
+    arms = {"before": Arm(store, rows, cfg, cpu), "held_in_memory": Arm(held, rows, cfg, cpu)}
     try:
-        out["compiled_examples_per_s"] = throughput(store, rows, cfg, torch.device("cpu"), steps, compiled=True)
+        arms |= {"compiled": Arm(store, rows, cfg, cpu, True), "held_and_compiled": Arm(held, rows, cfg, cpu, True)}
     except Exception as e:  # a compiler torch.compile needs and this machine lacks
         out["compiled_error"] = f"{type(e).__name__}: {str(e)[:200]}"
-    kept = np.sort(rows)  # the training notes read into memory, numbered afresh
-    in_memory = dataclasses.replace(store, specs=np.ascontiguousarray(store.specs[kept]), index=[store.index[r] for r in kept])
-    out["in_memory_examples_per_s"] = throughput(in_memory, np.arange(len(rows)), cfg, torch.device("cpu"), steps)
+    timed: dict[str, list[float]] = {name: [] for name in arms}
+    for _ in range(rounds):
+        for name, arm in arms.items():
+            timed[name].append(arm.run(steps))
+    _keep_freed_memory()
+    kept = {"freed_memory_kept": arms["before"], "recipe": arms.get("held_and_compiled", arms["held_in_memory"])}
+    timed |= {name: [] for name in kept}
+    for _ in range(rounds):
+        for name, arm in kept.items():
+            timed[name].append(arm.run(steps))
+    out |= {f"{name}_examples_per_s": float(np.median(v)) for name, v in timed.items()}
+    out |= {f"{name}_vs_before": float(np.median(v) / np.median(timed["before"])) for name, v in timed.items()}
     return out
 
 
@@ -123,6 +163,7 @@ def main() -> None:
     parser.add_argument("--device", choices=["cpu", "cuda"], action="append",
                         help="where to time it, repeatable (default: the CPU, and the GPU when there is one)")
     parser.add_argument("--profile", action="store_true", help="the parts of a CPU step and the CPU arms")
+    parser.add_argument("--rounds", type=int, default=3, help="with --profile: interleaved rounds of the arms (default 3)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if "cuda" in (args.device or []) and not torch.cuda.is_available():
@@ -140,8 +181,9 @@ def main() -> None:
                            family_weight=0.0, cross_pitch=0.0, contrastive_weight=0.0, noise_floor=0.0, level_normalise=False,
                            encoder_pitch=False)
     if args.profile:
-        figures = profile(store, rows, default, args.steps)
-        print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in figures.items()}, indent=None if args.json else 1))
+        figures = profile(store, rows, default, args.steps, args.rounds)
+        print(json.dumps({k: round(v, 3 if k.endswith("_vs_before") else 1) if isinstance(v, float) else v for k, v in figures.items()},
+                         indent=None if args.json else 1))
         return
     devices = [torch.device(d) for d in args.device or ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])]
     results = {"threads": torch.get_num_threads(), "batch_size": default.batch_size}
