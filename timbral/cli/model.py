@@ -76,7 +76,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
                    help="on the CPU, a run of 1,000 steps or more runs the model through torch.compile: the same model, "
-                        "about a fifth less time, after half a minute of compiling (needs a C++ compiler, Debian's g++; "
+                        "each step about 13 %% faster, after half a minute of compiling (needs a C++ compiler, Debian's g++; "
                         "without one the run goes on uncompiled) (default on)")
     _train_flags(p)
 
