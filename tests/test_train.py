@@ -63,8 +63,9 @@ def test_training_notes_are_read_into_memory_when_they_fit(tiny_dataset, monkeyp
     assert held.load_batch(rows[:3])["spec"].equal(store.load_batch(rows[:3])["spec"])
     with pytest.raises(IndexError, match="not held in memory"):
         held.read([store.positions("test")[0]])
-    monkeypatch.setattr(features, "available_memory", lambda: 3 * len(rows) * store.specs[0].nbytes // 2)
-    assert store.holding(rows, progress=False).specs is store.specs  # more than half the free memory: memory-mapped
+    monkeypatch.setattr(features, "available_memory", lambda: 3 * len(rows) * store.specs[0].nbytes)
+    assert isinstance(store.holding(rows, progress=False).specs, HeldRows)  # a third of the free memory: held
+    assert store.holding(rows, progress=False, copies=2).specs is store.specs  # two processes' copies: memory-mapped
 
 
 def test_a_run_that_cannot_compile_goes_on_uncompiled_and_trains_the_same(tiny_dataset, tmp_path, monkeypatch):

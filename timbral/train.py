@@ -298,7 +298,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     _keep_freed_memory()
     rank, world, device = _setup_distributed()
     cfg, checkpoint = _settings(out, cfg, resume, world)
-    store, train_rows, valid_rows = _data(data_dir, cfg, rank, progress)
+    store, train_rows, valid_rows = _data(data_dir, cfg, rank, world, progress)
     model, optimizer, start, elapsed = _model(cfg, store, train_rows, checkpoint, device)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
@@ -337,9 +337,9 @@ def _settings(out: Path, cfg: TrainConfig | None, resume: bool, world: int) -> t
     return cfg, checkpoint
 
 
-def _data(data_dir, cfg: TrainConfig, rank: int, progress: bool) -> tuple[FeatureStore, np.ndarray, np.ndarray]:
-    """The feature store (built by rank 0 while the others wait; the rows trained on held in memory when they
-    fit), its train rows and up to 256 valid rows."""
+def _data(data_dir, cfg: TrainConfig, rank: int, world: int, progress: bool) -> tuple[FeatureStore, np.ndarray, np.ndarray]:
+    """The feature store (built by rank 0 while the others wait; the rows trained on held in memory when a copy
+    for each process fits), its train rows and up to 256 valid rows."""
     settings = SpectralSettings()  # the one declaration (timbral.settings): rate, STFT and the core/high-band split
     if rank == 0:
         store = feature_store(data_dir, settings, progress=progress)
@@ -350,7 +350,8 @@ def _data(data_dir, cfg: TrainConfig, rank: int, progress: bool) -> tuple[Featur
     valid_rows = np.array(store.positions("valid") if _has_split(store) else [], dtype=int)[:256]
     if len(train_rows) < cfg.batch_size:
         raise ValueError(f"{data_dir}: {len(train_rows)} training notes, fewer than one batch of {cfg.batch_size}")
-    return store.holding(np.concatenate([train_rows, valid_rows]), progress and rank == 0), train_rows, valid_rows
+    held = store.holding(np.concatenate([train_rows, valid_rows]), progress and rank == 0, copies=world)
+    return held, train_rows, valid_rows
 
 
 def _model(cfg: TrainConfig, store: FeatureStore, train_rows: np.ndarray, checkpoint: dict | None, device):

@@ -53,12 +53,13 @@ class FeatureStore:
         specs = np.load(path / "specs.npy", mmap_mode="r")
         return cls(path, Path(meta["dataset"]), SpectralSettings.from_dict(meta["settings"]), Bounds(**meta["bounds"]), index, specs)
 
-    def holding(self, rows, progress: bool = True) -> FeatureStore:
-        """The store with ``rows`` read into memory when they fit (:data:`MEMORY_SHARE` of the memory available),
-        itself otherwise: a training run reads each of its notes a dozen times, and from memory a batch costs
-        no disk read. Rows keep their numbers; reading any other row is an error."""
+    def holding(self, rows, progress: bool = True, copies: int = 1) -> FeatureStore:
+        """The store with ``rows`` read into memory when they fit (:data:`MEMORY_SHARE` of the memory available,
+        for ``copies`` processes that each hold them: torchrun's), itself otherwise: a training run reads each of
+        its notes a dozen times, and from memory a batch costs no disk read. Rows keep their numbers; reading any
+        other row is an error."""
         rows = np.unique(np.asarray(rows, dtype=int))
-        needed = len(rows) * self.specs[0].nbytes
+        needed = copies * len(rows) * self.specs[0].nbytes
         if needed > MEMORY_SHARE * available_memory():
             return self
         return dataclasses.replace(self, specs=HeldRows(self.specs, rows, progress))
