@@ -41,16 +41,12 @@ class Arm:
     times that many more of its steps after the warm-up, in examples/s."""
 
     def __init__(self, store, rows, cfg, device, compiled: bool = False):
-        from timbral.train import Partners
+        from timbral.train import Partners, compile_model
 
         self.store, self.rows, self.cfg, self.device, self.step = store, rows, cfg, device, 0
         self.partners = Partners(store, rows) if cfg.paired else None
         self.model = new_model(store, cfg, device)
-        if compiled:
-            from torch._inductor import config
-
-            config.fallback_random = True  # as timbral train compiles: the same random draws as uncompiled
-        self.net = torch.compile(self.model) if compiled else self.model
+        self.net = compile_model(self.model) if compiled else self.model  # as timbral train compiles
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr)
         self._steps(5)  # warm-up (and compiling)
 
@@ -122,7 +118,7 @@ def profile(store, rows, cfg, steps: int, rounds: int) -> dict:
     arm alike: the recipe as it ran before (memory-mapped store, uncompiled, glibc handing freed memory back), the
     training notes held in memory, compiled, both; then, glibc keeping freed memory (it cannot be undone), the
     memory-mapped recipe again and all three changes together: the recipe now. One thread and batches of 64 are
-    timed once, against the first round."""
+    timed once, before the rounds."""
     import dataclasses
 
     from timbral.train import _keep_freed_memory

@@ -430,16 +430,19 @@ def _loop(run: _Run, start: int, elapsed: float, progress: bool) -> tuple[int, f
 
 
 def _network(run: _Run) -> torch.nn.Module:
-    """What the loop steps: the model, under DDP across processes, or compiled (drawing its random numbers
-    as the uncompiled model does, so a compiled run trains what an uncompiled one would)."""
+    """What the loop steps: the model, under DDP across processes, or compiled."""
     if run.world > 1:
         return torch.nn.parallel.DistributedDataParallel(run.model)
-    if run.compiled:
-        from torch._inductor import config as inductor
+    return compile_model(run.model) if run.compiled else run.model
 
-        inductor.fallback_random = True
-        return torch.compile(run.model)
-    return run.model
+
+def compile_model(model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` through ``torch.compile``, drawing its random numbers as the uncompiled model does (inductor's
+    ``fallback_random``), so a compiled run trains what an uncompiled one would."""
+    from torch._inductor import config as inductor
+
+    inductor.fallback_random = True
+    return torch.compile(model)
 
 
 def _keep_freed_memory() -> None:

@@ -59,7 +59,7 @@ class FeatureStore:
         its notes a dozen times, and from memory a batch costs no disk read. Rows keep their numbers; reading any
         other row is an error."""
         rows = np.unique(np.asarray(rows, dtype=int))
-        needed = copies * len(rows) * self.specs[0].nbytes
+        needed = copies * len(rows) * int(np.prod(self.specs.shape[1:])) * self.specs.dtype.itemsize
         if needed > MEMORY_SHARE * available_memory():
             return self
         return dataclasses.replace(self, specs=HeldRows(self.specs, rows, progress))
