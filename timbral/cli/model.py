@@ -74,8 +74,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", required=True, type=Path, help="run folder: checkpoint.pt, log.csv, loss.png, model/")
     p.add_argument("--config", type=Path, help="JSON file of settings (flags override it)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    from ..train import COMPILE_FROM_STEPS
+
     p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
-                   help="on the CPU, a run of 1,000 steps or more runs the model through torch.compile: the same model, "
+                   help=f"on the CPU, a run of {COMPILE_FROM_STEPS:,} steps or more runs the model through torch.compile: the same model, "
                         "each step about 13 %% faster, after half a minute of compiling (needs a C++ compiler, Debian's g++; "
                         "without one the run goes on uncompiled) (default on)")
     _train_flags(p)
