@@ -26,7 +26,7 @@ def _normalise(y: np.ndarray, peak: float = 0.98, noise_dbfs: float = -60.0) -> 
     return (peak * y / np.max(np.abs(y)) + hiss).astype(np.float32)
 
 
-def _rendered(program: int, pitch: int, seconds: float = 4.0) -> np.ndarray:
+def rendered(program: int, pitch: int, seconds: float = 4.0) -> np.ndarray:
     from timbral.data.render import SoundFontSynth
 
     synth = SoundFontSynth(TIMGM)
@@ -37,11 +37,11 @@ def _rendered(program: int, pitch: int, seconds: float = 4.0) -> np.ndarray:
 
 
 def piano() -> np.ndarray:
-    return _normalise(_rendered(0, 45))
+    return _normalise(rendered(0, 45))
 
 
 def bass_hit() -> np.ndarray:  # a slapped bass: short, then gone
-    y = _rendered(36, 33, seconds=0.6)
+    y = rendered(36, 33, seconds=0.6)
     return _normalise(np.concatenate([y * np.exp(-_t(len(y) / SR) * 10), np.zeros(SR)]))
 
 

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 from conftest import SR, tone
-from oneshots import KINDS
+from oneshots import KINDS, rendered
 
-from timbral.audio import load_note
+from timbral.audio import load_note, note_onset
 from timbral.pitch import NOMINAL_PITCH, PitchError, detect_pitch, find_pitch, note_name, parse_pitch, pitch_from_name
 
 
@@ -83,6 +83,24 @@ def test_a_chord_is_named_by_its_lowest_note_not_by_its_common_period():
     estimate = detect_pitch(chord)
     assert estimate.pitched and estimate.pitch == 45 and estimate.method == "harmonic series", estimate
     assert detect_pitch(tone(root, 2.5)).method == "pyin"  # a note that sounds at its pitch stays as found
+
+
+@pytest.mark.parametrize("key", [56, 59])
+def test_a_tubular_bell_is_heard_at_its_strike_tone_where_no_partial_sounds(key):
+    """TimGM6mb's tubular bells: partials in 2:3:4 over the key (the tube's modes 4-6) and inharmonic ones beside.
+    The strike tone a listener names is their missing fundamental, not the lowest partial an octave above it."""
+    y = rendered(14, key)
+    estimate = detect_pitch(y[note_onset(y, SR):])
+    assert estimate.pitched and estimate.pitch == key, estimate
+
+
+@pytest.mark.parametrize("key", [59, 86])
+def test_two_inharmonic_partials_are_named_by_the_lower_not_by_their_common_period(key):
+    """TimGM6mb's crystal: the key loudest and a partial near 2.68 times it. pYIN hears the period they share, a
+    twelfth or more under the key; the note is named by the partial that sounds lowest."""
+    y = rendered(98, key)
+    estimate = detect_pitch(y[note_onset(y, SR):])
+    assert estimate.pitched and estimate.pitch == key and estimate.method == "pyin, lowest partial", estimate
 
 
 def test_a_rough_low_voice_is_pitched_where_two_unsure_readings_agree(tmp_path):

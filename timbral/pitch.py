@@ -284,24 +284,30 @@ def _octaves_below(estimate: PitchEstimate, series: PitchEstimate) -> bool:
     return abs(octaves - round(octaves)) < 0.5 / 12
 
 
+def _sounds_at(hz: float, freqs: np.ndarray, power: np.ndarray) -> bool:
+    """Whether the spectrum holds power within :data:`ABSENT_DB` of its loudest within half a semitone of ``hz``."""
+    band = (freqs >= hz * 2 ** (-0.5 / 12)) & (freqs <= hz * 2 ** (0.5 / 12))
+    return bool(band.any() and power[band].max() >= power.max() * 10 ** (-ABSENT_DB / 10))
+
+
 def _up_to_the_lowest_partial(estimate: PitchEstimate, freqs: np.ndarray, power: np.ndarray) -> PitchEstimate:
-    """The estimate moved up by octaves while nothing sounds at it but something does an octave higher:
-    the common period of a chord or a glass's two partials lies an octave or two under any note in
-    it, and a listener names its lowest note."""
-    floor = power.max() * 10 ** (-ABSENT_DB / 10)
+    """The estimate moved up to the lowest partial at a whole multiple of it (up to 8) where nothing sounds at it:
+    the common period of a chord or a glass's inharmonic partials lies under any note in it, and a listener names
+    its lowest note. Not where its 2nd and 3rd harmonics sound but the 6th does not (the 2nd starts no series of
+    its own, as a power chord's root does): that is a residue pitch, heard at the missing fundamental (a tubular
+    bell's strike tone over its partials in 2:3:4)."""
+    hz, top = estimate.hz, freqs[-1]
 
-    def sounds_at(hz: float) -> bool:
-        band = (freqs >= hz * 2 ** (-0.5 / 12)) & (freqs <= hz * 2 ** (0.5 / 12))
-        return bool(band.any() and power[band].max() >= floor)
+    def sounds(*multiples: int) -> bool:
+        return all(_sounds_at(m * hz, freqs, power) for m in multiples)
 
-    hz = estimate.hz
-    if sounds_at(hz):
+    residue = 3 * hz <= top and sounds(2, 3) and not (6 * hz <= top and sounds(6))
+    if sounds(1) or residue:
         return estimate
-    up = next((hz * 2**k for k in (1, 2) if hz * 2**k <= FMAX and sounds_at(hz * 2**k)), None)
+    up = next((m * hz for m in range(2, 9) if m * hz <= FMAX and sounds(m)), None)
     if up is None:
         return estimate
-    hz = up
-    return PitchEstimate(_midi(hz), True, estimate.confidence, f"{estimate.method}, lowest partial", round(hz, 2))
+    return PitchEstimate(_midi(up), True, estimate.confidence, f"{estimate.method}, lowest partial", round(up, 2))
 
 
 def _harmonic(freqs: np.ndarray, power: np.ndarray, width: float = 0.015) -> PitchEstimate:
