@@ -57,7 +57,9 @@ def test_an_instruments_loudest_note_sets_its_level_and_velocity_is_kept(rendere
 
 
 def test_a_score_renders_one_clip_per_note():
-    clips = render_stk_notes(make_stk_instruments(1, models=["Plucked"])[0], [(48, 100), (60, 100), (72, 20)])
+    # Rhodey (FM) draws no noise: Plucked's noise burst, seeded by STK from the clock, made a soft pluck's peak
+    # reach a loud one's in one CI run
+    clips = render_stk_notes(make_stk_instruments(1, models=["Rhodey"])[0], [(48, 100), (60, 100), (72, 20)])
     assert len(clips) == 3 and all(c.shape == (4 * SAMPLE_RATE,) and c.dtype == np.float32 for c in clips)
     assert np.abs(clips[2]).max() < np.abs(clips[1]).max()  # the soft one is softer
 
