@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 from pitch import KINDS, SR, TAKES, pyin_alone, score, sounds, timbral_detector
 
+from timbral.pitch import ACTIVE_DB, hz_to_midi
+
 RATE = 16000
-ACTIVE_DB = 30.0
 HOP_MS = 10.0
 
 
@@ -43,16 +44,18 @@ def heard(y: np.ndarray) -> np.ndarray:
 
 
 def sounding(y: np.ndarray, frames: int) -> np.ndarray:
-    """Which of ``frames`` 10 ms frames lie within :data:`ACTIVE_DB` of the loudest."""
+    """Which of ``frames`` 10 ms frames (centred on their hop) lie within :data:`~timbral.pitch.ACTIVE_DB` of the loudest."""
+    import librosa
+
     hop = int(RATE * HOP_MS / 1000)
-    padded = np.concatenate([np.zeros(hop, np.float32), y, np.zeros(2 * hop, np.float32)])  # frames centred on i × hop
-    rms = np.array([np.sqrt(np.mean(padded[i * hop: i * hop + 2 * hop] ** 2) + 1e-20) for i in range(frames)])
+    rms = librosa.feature.rms(y=y, frame_length=2 * hop, hop_length=hop, pad_mode="constant")[0]
+    rms = np.pad(rms, (0, max(0, frames - len(rms))))[:frames]
     return rms >= rms.max() * 10 ** (-ACTIVE_DB / 20)
 
 
 def median_pitch(hz: np.ndarray, sure: np.ndarray, active: np.ndarray) -> int | None:
     keep = sure & active & np.isfinite(hz) & (hz > 0)
-    return int(np.round(69 + 12 * np.log2(np.median(hz[keep]) / 440))) if keep.sum() >= 3 else None
+    return int(np.round(hz_to_midi(np.median(hz[keep])))) if keep.sum() >= 3 else None
 
 
 def crepe(model: str, confidence: float) -> Callable[[np.ndarray], int | None]:

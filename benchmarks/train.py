@@ -121,7 +121,7 @@ def profile(store, rows, cfg, steps: int, rounds: int) -> dict:
     timed once, before the rounds."""
     import dataclasses
 
-    from timbral.train import _keep_freed_memory
+    from timbral.train import keep_freed_memory
 
     cpu = torch.device("cpu")
     threads = torch.get_num_threads()
@@ -140,7 +140,7 @@ def profile(store, rows, cfg, steps: int, rounds: int) -> dict:
     for _ in range(rounds):
         for name, arm in arms.items():
             timed[name].append(arm.run(steps))
-    _keep_freed_memory()
+    keep_freed_memory()
     kept = {"freed_memory_kept": arms["before"], "recipe": arms.get("held_and_compiled", arms["held_in_memory"])}
     timed |= {name: [] for name in kept}
     for _ in range(rounds):

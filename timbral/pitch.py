@@ -301,8 +301,7 @@ def _up_to_the_lowest_partial(estimate: PitchEstimate, freqs: np.ndarray, power:
     def sounds(*multiples: int) -> bool:
         return all(_sounds_at(m * hz, freqs, power) for m in multiples)
 
-    residue = 3 * hz <= top and sounds(2, 3) and not (6 * hz <= top and sounds(6))
-    if sounds(1) or residue:
+    if sounds(1) or (3 * hz <= top and sounds(2, 3) and not (6 * hz <= top and sounds(6))):  # it sounds, or a residue
         return estimate
     up = next((m * hz for m in range(2, 9) if m * hz <= FMAX and sounds(m)), None)
     if up is None:

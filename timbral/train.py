@@ -295,7 +295,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     # denormal numbers in the gradients make a CPU step up to 5x slower; torch's worker threads inherit
     # this setting when they start, so it takes full effect when training is a process's first torch work
     torch.set_flush_denormal(True)
-    _keep_freed_memory()
+    keep_freed_memory()
     rank, world, device = _setup_distributed()
     cfg, checkpoint = _settings(out, cfg, resume, world)
     store, train_rows, valid_rows = _data(data_dir, cfg, rank, world, progress)
@@ -445,7 +445,7 @@ def compile_model(model: torch.nn.Module) -> torch.nn.Module:
     return torch.compile(model)
 
 
-def _keep_freed_memory() -> None:
+def keep_freed_memory() -> None:
     """Let glibc keep the memory a step frees for the next step, not hand it back to the system and fault it
     in again: on the CPU a step's large tensors otherwise cost a tenth of its time in the kernel."""
     try:
