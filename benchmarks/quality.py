@@ -6,8 +6,9 @@ beside every score and calibration rows measured in the same run (:mod:`timbral.
 (a) A sound at its own pitch: "as recorded" (its detail: its own magnitudes over the whole band, the phase rebuilt),
     the model alone (encoder latent; also fitted for 100 steps), and the calibration rows: a perfect 16 kHz copy of
     the recording (the ceiling of any 16 kHz pipeline), and the recording low-passed at 8 kHz and at 4 kHz.
-(b) At another pitch within an octave, against the same instrument's real note there: the model, as recorded with
-    the detail moved with the harmonics or faded, and a sampler resampling the full-rate recording.
+(b) At another pitch within an octave (``--interval``: another range), against the same instrument's real note
+    there: the model; as recorded, resampled from its own pitch (the default), or decoded there with the detail
+    moved with the harmonics, or faded; and a sampler resampling the full-rate recording.
 (c) The two ends of a blend between two instruments at one pitch, against the recordings, as recorded and from the
     model; and how evenly the 11 steps of such paths are spaced (largest spectral step over the mean step).
 (d) Artefacts of "as recorded": pre-echo (level in the 45 ms before the recording's onset, dB above the recording's
@@ -18,7 +19,8 @@ those whose note is bright or noisy (a tenth of a percent or more of its energy 
 breath, bright leads); the bright and noisy notes are also reported on their own.
 ``--high-band envelope`` (or ``none``) plays the model's high band another way, the same weights (the ablation's
 arms: the bands' levels as shaped noise, or nothing above 8 kHz as a 16 kHz model would).
-Run:  .venv/bin/python benchmarks/quality.py [--model DIR] [--data data/default] [--instruments 32] [--high-band ARM] [--json]
+Run:  .venv/bin/python benchmarks/quality.py [--model DIR] [--data data/default] [--instruments 32] [--high-band ARM]
+      [--interval 1:12] [--json]
 """
 
 from __future__ import annotations
@@ -102,8 +104,13 @@ def main() -> None:
     parser.add_argument("--instruments", type=int, default=32, help="instruments of the test split (default 32)")
     parser.add_argument("--high-band", choices=("continued", "envelope", "none"), default="continued",
                         help="how the model plays the band above 8 kHz (default continued: the recipe)")
+    parser.add_argument("--interval", default="1:12", help="LO:HI semitones between a note and the pitch it is played at "
+                        "in (b) (default 1:12: within an octave)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    lo, hi = (int(v) for v in args.interval.split(":"))
+    if not 0 < lo <= hi:
+        parser.error(f"--interval must be LO:HI semitones with 0 < LO <= HI, got {args.interval!r}")
 
     from timbral.audio import load_note
     from timbral.data.nsynth import audio_path, read_examples
@@ -128,7 +135,7 @@ def main() -> None:
     fitted = own_pitch_scores(t, [(y, m["pitch"], m["velocity"]) for y, m in zip(audio, picked)], fit=100)
     pairs = []
     for v, m in zip(instruments, picked):
-        others = [o for o in v if 0 < abs(o["pitch"] - m["pitch"]) <= 12]
+        others = [o for o in v if lo <= abs(o["pitch"] - m["pitch"]) <= hi]
         if others:
             pairs.append((m, min(others, key=lambda o: abs(o["pitch"] - m["pitch"]))))
     other = other_pitch_scores(t, [(load(a["note_str"]), a["pitch"], load(b["note_str"]), b["pitch"], a["velocity"]) for a, b in pairs])
@@ -138,7 +145,8 @@ def main() -> None:
         by_pitch.setdefault(m["pitch"], []).append(m)
     blends = [(v[0], v[-1]) for _, v in sorted(by_pitch.items()) if len(v) > 1][:8]
     figures = {
-        "high_band": args.high_band, "instruments": len(picked), "bright": int(bright.sum()), "pairs": len(pairs),
+        "high_band": args.high_band, "interval": args.interval, "instruments": len(picked), "bright": int(bright.sum()),
+        "pairs": len(pairs),
         "pairs_bright": int(pair_bright.sum()), "blends": len(blends),
         **medians(own, "own_pitch_"), **medians(own, "own_pitch_bright_", bright),
         "own_pitch_model_fitted": float(np.median(fitted["model"])),
@@ -159,9 +167,10 @@ def main() -> None:
         print(f"| own pitch, {group} | {row} |")
     for group, prefix in (("all", "other_pitch_"), ("bright/noisy", "other_pitch_bright_")):
         row = " | ".join(f"{name} {f[prefix + key]:.2f} / {f[prefix + key + '_high_band_db']:.1f} dB"
-                         for name, key in (("model", "model"), ("as recorded, moved", "recorded_shift"),
-                                           ("faded", "recorded_fade"), ("resampled", "resampled")) if prefix + key in f)
-        print(f"| another pitch ({f['pairs']} pairs), {group} | {row} |")
+                         for name, key in (("model", "model"), ("as recorded, resampled", "recorded_resample"),
+                                           ("moved", "recorded_shift"),
+                                           ("faded", "recorded_fade"), ("a sampler", "resampled")) if prefix + key in f)
+        print(f"| another pitch ({f['interval']} semitones, {f['pairs']} pairs), {group} | {row} |")
     if "blend_ends_recorded" in f:
         print(f"| ends of a blend ({f['blends']} pairs) | as recorded {f['blend_ends_recorded']:.2f} | model {f['blend_ends_model']:.2f} | "
               f"largest step / mean: {f['blend_largest_step_over_mean_recorded']:.2f}, {f['blend_largest_step_over_mean_model']:.2f} |")

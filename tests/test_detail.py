@@ -5,7 +5,8 @@ import pytest
 import torch
 from conftest import tone
 
-from timbral.detail import Detail, key_of, summed, weighted
+from timbral.audio import repitched
+from timbral.detail import MOVES, Detail, anchor, key_of, summed, weighted
 from timbral.spectral import stft
 
 
@@ -49,20 +50,41 @@ def test_a_sound_with_audio_plays_as_itself_at_its_own_pitch(t):
     original = note / np.abs(note).max()
     assert spectral_convergence_db(recorded, original) < -20  # its own magnitudes, the phase rebuilt
     assert spectral_convergence_db(recorded, original) < spectral_convergence_db(model, original) - 10
-    up = t.decode(e, 64)  # at another pitch its partials move with it
-    assert spectral_convergence_db(up, tone(220 * 2 ** (7 / 12), 4)) < spectral_convergence_db(t.decode(e, 64, recorded=False),
-                                                                                                tone(220 * 2 ** (7 / 12), 4))
+    for move in MOVES[:2]:  # at another pitch its partials move with it, resampled or decoded there
+        up = t.decode(e, 64, move=move)
+        assert spectral_convergence_db(up, tone(220 * 2 ** (7 / 12), 4)) < \
+            spectral_convergence_db(t.decode(e, 64, recorded=False), tone(220 * 2 ** (7 / 12), 4))
 
 
-def test_a_detail_faded_at_another_pitch_is_not_served_from_the_moved_ones_cache(t):
+def test_each_way_of_playing_another_pitch_has_its_own_cache_entry(t):
     e = t.encode(tone(220, 4).astype(np.float32), pitch=57)
-    moved = t.decode(e, 62)
-    t.move = "fade"
-    try:
-        faded = t.decode(e, 62)
-    finally:
-        t.move = "shift"
-    assert not np.allclose(moved, faded) and np.array_equal(moved, t.decode(e, 62))
+    played = {move: t.decode(e, 62, move=move) for move in MOVES}
+    assert not np.allclose(played["resample"], played["shift"]) and not np.allclose(played["shift"], played["fade"])
+    assert all(np.array_equal(y, t.decode(e, 62, move=move)) for move, y in played.items())
+    with pytest.raises(ValueError, match="move"):
+        t.decode(e, 62, move="stretch")
+
+
+def test_a_recording_at_another_pitch_plays_as_a_sampler_plays_it(t):
+    e = t.encode(tone(220, 4, harmonics=6).astype(np.float32), pitch=57)
+    own = t.decode(e, 57)
+    for semitones in (7, -5):
+        played = t.decode(e, 57 + semitones)
+        expected = repitched(own, semitones)
+        assert np.allclose(played, expected * np.abs(played).max() / np.abs(expected).max(), atol=1e-5)
+        peak = np.argmax(np.abs(np.fft.rfft(played[: t.sr])))  # its partials moved by the pitch ratio
+        assert peak == pytest.approx(np.argmax(np.abs(np.fft.rfft(own[: t.sr]))) * 2 ** (semitones / 12), rel=0.02)
+    up = t.decode(e, 69)
+    assert np.abs(up[2 * t.sr :]).max() < 1e-3 * np.abs(up).max()  # an octave up it is twice as fast: over in 2 s
+    assert np.abs(t.decode(e, 69, move="shift")[2 * t.sr :]).max() > 0.05  # decoded there, it lasts as long as before
+
+
+def test_a_blend_is_played_from_its_heaviest_recordings_pitch():
+    a, b = Detail(partial_at(100), 60), Detail(partial_at(50), 67)
+    assert anchor(weighted([(0.4, ((1.0, a),)), (0.6, ((1.0, b),))])) == 67
+    assert anchor(weighted([(0.5, ((1.0, a),)), (0.5, ((1.0, b),))])) == 60  # the first of equals
+    assert anchor(()) is None
+    assert torch.equal(a.at(67, move="resample"), a.at(67, move="shift"))  # moved to the anchor with the harmonics
 
 
 def test_a_library_sound_and_the_ends_of_a_blend_are_the_recordings(t):

@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 from conftest import SR, tone
 
-from timbral.listening import active_part, high_band_error, is_bright, lowpass, mos, resampled, sixteen_khz_copy
+from timbral.audio import repitched
+from timbral.listening import active_part, high_band_error, is_bright, lowpass, mos, sixteen_khz_copy
 
 
 def test_visqol_scores_a_copy_above_a_muffled_one():
     note = tone(330, 4, harmonics=12)
     assert mos(note, note) > 4.6 and mos(note, 0.3 * note) > 4.6  # gain-matched: the level changes nothing
     assert mos(note, note) > mos(note, lowpass(note, 4000)) > mos(note, lowpass(note, 1000))
-    up = resampled(note, 12)
+    up = repitched(note, 12)
     assert len(up) == len(note) and np.argmax(np.abs(np.fft.rfft(up))) == pytest.approx(2 * np.argmax(np.abs(np.fft.rfft(note))), abs=2)
 
 

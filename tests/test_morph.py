@@ -24,7 +24,7 @@ def morph(t):
 def test_the_layers_are_real_steps_of_the_path(t, morph):
     assert morph.audio.shape == (5, 2, 4 * 48000) and morph.labels[0] == "A" and morph.labels[-1] == "B"
     assert morph.labels[2] == "50% A / 50% B"
-    from timbral.audio import load_note
+    from timbral.audio import load_note, repitched
     from timbral.spectral import stft
 
     def sc_db(y, reference):
@@ -37,6 +37,8 @@ def test_the_layers_are_real_steps_of_the_path(t, morph):
         recording = load_note(t.library.audio_path(sound.name), trim=False)
         assert sc_db(morph.audio[layer, 1], recording) < -15
     assert sc_db(morph.audio[2, 1], load_note(t.library.audio_path(a.name), trim=False)) > -10  # the middle is neither
+    down = repitched(load_note(t.library.audio_path(a.name), trim=False), -12)  # an octave under, as a sampler plays it
+    assert sc_db(morph.audio[0, 0, : 3 * 48000], down[: 3 * 48000]) < -15
     whole = np.array([rms_db(morph.audio[i, 1]) for i in range(5)])
     attack = np.array([rms_db(morph.audio[i, 1, :24000]) for i in range(5)])
     assert np.ptp((whole + attack) / 2) < 0.1  # every layer of a pitch at one loudness, over the note and its attack alike

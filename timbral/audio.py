@@ -193,6 +193,15 @@ def fix_length(y: np.ndarray, n: int) -> np.ndarray:
     return np.pad(y, (0, n - len(y)))
 
 
+def repitched(y: np.ndarray, semitones: float, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """``y`` played ``semitones`` higher by resampling, as a sampler plays a recording at another key (faster and
+    shorter, or slower and longer), cut or padded to its length."""
+    y = np.asarray(y)
+    if semitones == 0:
+        return y
+    return fix_length(soxr.resample(np.asarray(y, np.float64), sr * 2 ** (semitones / 12), sr), len(y)).astype(y.dtype)
+
+
 def quantised(y: np.ndarray, peak_dbfs, bits: int = 16) -> np.ndarray:
     """``y`` ``(samples,)`` or ``(n, samples)`` as a ``bits``-bit file recorded at ``peak_dbfs`` peak
     (one level per row) would hold it, brought back to ``y``'s own level: the rounding a quiet

@@ -47,10 +47,11 @@ from .audio import (
     note_onset,
     prepare_note,
     read_audio,
+    repitched,
     seconds_in_file,
 )
 from .data.nsynth import DatasetError
-from .detail import MOVES, Detail, Details, key_of, summed, weighted
+from .detail import MOVES, Detail, Details, anchor, key_of, summed, weighted
 from .library import Library
 from .model import TimbreVAE, check_fit_steps, fit_latents, load_model
 from .paths import default_library_dir
@@ -174,7 +175,7 @@ class Timbral:
     sr = SAMPLE_RATE
 
     def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD, n_iter: int = PLAY_ITERATIONS,
-                 library: str | os.PathLike | None = None, move: str = "shift"):
+                 library: str | os.PathLike | None = None, move: str = "resample"):
         if move not in MOVES:
             raise ValueError(f"move must be one of {', '.join(MOVES)}, got {move!r}")
         self.model = model.eval()
@@ -319,8 +320,10 @@ class Timbral:
         """Decode ``(n, latent_dim)`` latents at their pitches: ``(n, samples)`` audio at :attr:`sr`, peak-normalised.
 
         ``details`` (one :data:`~timbral.detail.Details` per latent) are added to what the decoder makes:
-        what the model cannot make of the recordings the sounds come from, moved to another pitch as ``move``
-        says (default: :attr:`move`). Repeated requests are served from a cache.
+        what the model cannot make of the recordings the sounds come from. At another pitch such a sound is
+        played as ``move`` says (default: :attr:`move`; :mod:`timbral.detail`): ``"resample"``d from its own
+        pitch as a sampler would, or decoded there with its detail moved. Repeated requests are served from a
+        cache (resampling one sound to many keys decodes it once).
         """
         move = self.move if move is None else move
         if move not in MOVES:
@@ -337,6 +340,12 @@ class Timbral:
         details = [()] * n if details is None else list(details)
         if len(details) != n:
             raise ValueError(f"{n} latents need {n} details (an empty tuple for a sound without)")
+        if move == "resample":  # a sound with a recording: rendered at its own pitch, then resampled as a sampler would
+            anchors = [p if a is None else a for p, a in zip(pitches, map(anchor, details))]
+            if anchors != pitches:
+                audio = self.decode_batch(latents, anchors, velocities, details, move=move)
+                return np.stack([y if a == p else normalise_peak(repitched(y, p - a, self.sr))
+                                 for y, a, p in zip(audio, anchors, pitches)])
         # a detail sounds as it is moved, so the key holds that too (a sound without one is the same either way)
         keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) + key_of(details[i])
                 + (move.encode() if details[i] else b"") for i in range(n)]

@@ -17,7 +17,9 @@ Conditions (:func:`own_pitch_scores`, :func:`other_pitch_scores`):
   phase rebuilt) and the model alone (the encoder's latent); calibration: the recording through a perfect
   16 kHz copy (the ceiling of any 16 kHz pipeline), low-passed at 8 kHz and at 4 kHz;
 - at another pitch of the same instrument (its real render the reference): the model there, "as recorded"
-  with the detail moved with the harmonics or faded, and a sampler resampling the full-rate recording.
+  played each way :data:`~timbral.detail.MOVES` names (resampled from its own pitch as a sampler would, the
+  default; decoded there with the detail moved with the harmonics, or faded), and a sampler resampling the
+  full-rate recording.
 """
 
 from __future__ import annotations
@@ -121,15 +123,6 @@ def lowpass(y: np.ndarray, hz: float, sr: int = SAMPLE_RATE) -> np.ndarray:
     return sosfiltfilt(butter(8, hz, fs=sr, output="sos"), y)
 
 
-def resampled(y: np.ndarray, semitones: float, sr: int = SAMPLE_RATE) -> np.ndarray:
-    """``y`` played ``semitones`` higher by resampling, as a sampler does (faster and shorter, or slower),
-    cut or padded to its length."""
-    import soxr
-
-    out = soxr.resample(np.asarray(y, np.float64), sr * 2 ** (semitones / 12), sr)
-    return np.pad(out, (0, max(0, len(y) - len(out))))[: len(y)]
-
-
 Scores = dict[str, list[float]]
 
 
@@ -156,7 +149,9 @@ def own_pitch_scores(t, notes: list[tuple[np.ndarray, int, int]], fit: int = 0) 
 def other_pitch_scores(t, pairs: list[tuple[np.ndarray, int, np.ndarray, int, int]]) -> Scores:
     """MOS and high-band level error per pair at another pitch: (a note, its pitch, the same instrument's note at
     another pitch, that pitch, their velocity), the second the reference for what the first becomes at its pitch.
-    Conditions: ``model``, ``recorded_shift``, ``recorded_fade``, ``resampled`` (a sampler, from the full-rate note)."""
+    Conditions: ``model``, ``recorded_resample``, ``recorded_shift``, ``recorded_fade``, ``resampled`` (a sampler,
+    from the full-rate note)."""
+    from .audio import repitched
     from .detail import MOVES
 
     scores: Scores = {}
@@ -165,7 +160,7 @@ def other_pitch_scores(t, pairs: list[tuple[np.ndarray, int, np.ndarray, int, in
         _score(scores, "model", target, t.decode(e, target_pitch, velocity, recorded=False))
         for m in MOVES:
             _score(scores, f"recorded_{m}", target, t.decode(e, target_pitch, velocity, move=m))
-        _score(scores, "resampled", target, resampled(note, target_pitch - pitch))
+        _score(scores, "resampled", target, repitched(note, target_pitch - pitch))
     return scores
 
 

@@ -92,8 +92,9 @@ def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[i
                    rate: int = SAMPLE_RATE) -> dict[str, bytes]:
     """A multi-sampled SFZ instrument of one timbre: ``{path in the archive: bytes}``.
 
-    The timbre is decoded at every pitch in ``pitches`` and every velocity layer (a sound with audio
-    "as recorded", its detail moved to each pitch, unless ``recorded`` is False); the ``.sfz`` maps each
+    The timbre is played at every pitch in ``pitches`` and every velocity layer (a sound with audio "as
+    recorded", as :meth:`~timbral.latent.Timbral.decode_batch` plays it elsewhere, unless ``recorded`` is
+    False: resampled from its own pitch by default); the ``.sfz`` maps each
     sample to the keys halfway to its neighbours (the lowest and the highest stretch to the ends of the
     keyboard) and each layer to a velocity range.
     """

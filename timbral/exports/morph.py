@@ -12,10 +12,11 @@ already have, each with the same knob on one MIDI CC:
 - **Bitwig** ``.multisample`` (a zip of stored entries): each layer a zone of the Sampler's *Select*
   parameter, crossfaded with its neighbours.
 
-The layers of one pitch start from one phase (PGHI of their mean magnitude) and are brought to one
-loudness (halfway between matching their attacks and matching them over the note), so where two overlap
-mid-crossfade they add like copies instead of cancelling, and with an equal-gain crossfade a sweep keeps its
-level. A note-off releases a note (0.3 s) in every format, and every sample ends with a fade.
+Sounds with recordings are played as a sampler plays them (:mod:`timbral.detail`): the layers are decoded at
+the first recording's pitch and resampled to the others. The layers of one pitch start from one phase (PGHI
+of their mean magnitude) and are brought to one loudness (halfway between matching their attacks and matching
+them over the note), so where two overlap mid-crossfade they add like copies instead of cancelling, and with
+an equal-gain crossfade a sweep keeps its level. A note-off releases a note (0.3 s) in every format, and every sample ends with a fade.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from ..audio import repitched
+from ..detail import anchor, weighted
 from ..latent import Encoded, Timbral, path_details
 from ..phase import pghi, reconstruct
 from ..settings import SAMPLE_RATE
@@ -110,11 +113,19 @@ def render(t: Timbral, sounds: Sequence, *, layers: int = 7, pitches: Sequence[i
         raise ValueError("a morph instrument needs at least one pitch")
     encoded = [t.resolve(s) for s in sounds]
     steps = [_step(encoded, i / (layers - 1), recorded) for i in range(layers)]
-    grid = [(step, p) for step in steps for p in pitches]  # layer by layer, each at every pitch
+    # sounds with recordings, played as a sampler plays them (t.move): every layer decoded at one pitch, the
+    # heaviest recording's (the first sound's of equals), and resampled to each of the others
+    home = anchor(weighted([(1.0, e.details) for e in encoded])) if recorded and t.move == "resample" else None
+    decoded = pitches if home is None else [home]
+    grid = [(step, p) for step in steps for p in decoded]  # layer by layer, each at every pitch decoded
     spec = t.spectrograms(np.stack([s.latent for s, _ in grid]), [p for _, p in grid], [velocity] * len(grid),
                           [s.details for s, _ in grid])
-    magnitude = t.model.magnitude_of(spec).reshape(layers, len(pitches), *spec.shape[1:])
-    audio = np.stack([_aligned(t, magnitude[:, j], aligned) for j in range(len(pitches))], axis=1)
+    magnitude = t.model.magnitude_of(spec).reshape(layers, len(decoded), *spec.shape[1:])
+    matched = [_matched(t, magnitude[:, j], aligned) for j in range(len(decoded))]
+    if home is None:
+        audio = np.stack([_finished(t, m) for m in matched], axis=1)
+    else:
+        audio = np.stack([_finished(t, np.stack([repitched(y, p - home, t.sr) for y in matched[0]])) for p in pitches], axis=1)
     names = list(labels) if labels is not None else [f"sound {i + 1}" for i in range(len(sounds))]
     layer_labels = [_label(names, i / (layers - 1)) for i in range(layers)]
     return Morph(name, audio, layer_labels, pitches, cc, curve)
@@ -141,13 +152,17 @@ def _label(names: list[str], position: float) -> str:
     return f"{round(100 * (1 - local))}% {names[k]} / {round(100 * local)}% {names[k + 1]}"
 
 
-def _aligned(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndarray:
-    """The layers of one pitch (``(layers, bins, frames)`` magnitudes) as audio from one starting phase,
-    each at one loudness, together peak-normalised: they add where they overlap."""
+def _matched(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndarray:
+    """The layers of one pitch (``(layers, bins, frames)`` magnitudes) as audio from one starting phase, each
+    at one loudness: they add where they overlap."""
     start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], t.settings)[0] if aligned else None
     audio = reconstruct(magnitude, t.settings, n_iter=t.n_iter, length=t.settings.n_samples, initial_phase=start)
     loudness = (rms_db(audio) + rms_db(audio[:, : int(ATTACK_SECONDS * t.settings.sr)])) / 2  # note and attack alike
-    audio = audio * db_to_magnitude(loudness.mean() - loudness)[:, None]
+    return audio * db_to_magnitude(loudness.mean() - loudness)[:, None]
+
+
+def _finished(t: Timbral, audio: np.ndarray) -> np.ndarray:
+    """The layers of one pitch together peak-normalised, each ending with a fade."""
     return faded_end(audio * db_to_magnitude(PEAK_DBFS) / max(np.abs(audio).max(), 1e-9), t.settings.sr)
 
 
