@@ -28,6 +28,26 @@ def test_freepats_renders_like_a_soundfont(tmp_path, capsys):
     assert "freepats@0:3" in capsys.readouterr().out  # program 3 (Honky-tonk) is not in freepats: reported
 
 
+@pytest.mark.slow
+def test_freepats_drums_render_as_a_soundfonts_kit(tmp_path):
+    out = tmp_path / "fp"
+    assert main(["render", str(FREEPATS), "--out", str(out), "--programs", "73", "--pitches", "60", "--velocities", "100",
+                 "--drums", "--workers", "2"]) == 0
+    examples = json.loads((out / "examples.json").read_text())
+    drums = {m["key"]: m for m in examples.values() if m["instrument_family_str"] == "percussion"}
+    assert set(drums) == set(range(35, 82)) and len(examples) == len(drums) + 1  # every GM drum of its one drum set
+    kick, hat = (drums[k] for k in (36, 42))
+    assert kick["instrument_str"] == "percussion_acoustic_freepats_kit000_036" and kick["pitched"] is False
+    assert kick["instrument_name"] == "Bass Drum 1 (Drum set 0)"
+
+    def bright(meta):
+        y, _ = sf.read(out / "audio" / f"{meta['note_str']}.wav", dtype="float32")
+        spectrum = np.abs(np.fft.rfft(y[:24000])) ** 2
+        return spectrum[500:].sum() / spectrum.sum()  # the share above 1 kHz (2 Hz bins)
+
+    assert bright(hat) > 0.9 > 0.2 > bright(kick)  # a hi-hat, not the kick: the drum channel plays the drum set
+
+
 def test_renders_are_deterministic_and_follow_velocity():
     synth = TimiditySynth(FREEPATS)
     loud, again, soft = synth.render(0, 60, 100), synth.render(0, 60, 100), synth.render(0, 60, 40)
@@ -42,7 +62,7 @@ def test_config_names_banks_drumsets_and_sources(tmp_path):
     cfg.write_text("# a comment\ndir /nowhere\ndrumset 0\n 35 Drum_000/035_Kick_1.pat\n"
                    "bank 0\n 0 Tone_000/000_Acoustic_Grand_Piano.pat amp=120 # loud\n 300 bad.pat\nsource more.cfg\n"
                    "bank 8\n 24 Tone_008/024_Ukulele.pat\n")
-    assert read_config(cfg) == {(0, 0): "Acoustic Grand Piano", (0, 41): "Viola", (8, 24): "Ukulele"}
+    assert read_config(cfg) == {(128, 0): "Drum set 0", (0, 0): "Acoustic Grand Piano", (0, 41): "Viola", (8, 24): "Ukulele"}
 
 
 def test_bad_configs_get_clear_errors_and_write_nothing(tmp_path, capsys, monkeypatch):

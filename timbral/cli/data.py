@@ -11,13 +11,16 @@ from .common import verb
 def cmd_render(args) -> None:
     from ..data.families import MELODIC_PROGRAMS
     from ..data.nsynth import read_examples, summary
-    from ..data.render import render_soundfonts
+    from ..data.render import render_drums, render_soundfonts
 
     report = render_soundfonts(
         args.soundfonts, args.out, programs=args.programs or MELODIC_PROGRAMS, pitches=args.pitches,
         velocities=args.velocities, pitches_per_instrument=args.pitches_per_instrument, seed=args.seed,
         workers=args.workers, gain=args.gain, audio_format=args.format,
     )
+    if args.drums:
+        report = report.merge(render_drums(args.soundfonts, args.out, velocities=args.velocities, workers=args.workers,
+                                           gain=args.gain, audio_format=args.format))
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
 
@@ -26,7 +29,7 @@ def _render_verb(sub) -> None:
     p = verb(sub, "render", "Render SoundFont presets (FluidSynth) or GUS patch sets (a TiMidity config, through TiMidity++) "
                             "into an NSynth-layout dataset.",
               "timbral render FluidR3_GM.sf2 --out data/mine --programs 0,24 --pitches 36:84:4 --velocities 50,100\n"
-              "  timbral render /etc/timidity/freepats.cfg --out data/freepats --pitches 24:96 --pitches-per-instrument 8",
+              "  timbral render /etc/timidity/freepats.cfg --out data/freepats --pitches 24:96 --pitches-per-instrument 8 --drums",
               cmd_render)
     p.add_argument("soundfonts", nargs="+", metavar="SOUNDFONT",
                    help=".sf2 files, or TiMidity configs (.cfg) listing GUS patches, e.g. Debian's freepats")
@@ -39,6 +42,9 @@ def _render_verb(sub) -> None:
                    help="each preset plays N pitches of its own, drawn (seeded) across the range of --pitches, one in each "
                         "Nth of it, instead of every pitch listed: e.g. --pitches 24:96 --pitches-per-instrument 8")
     p.add_argument("--seed", type=int, default=0, help="seed of --pitches-per-instrument (default 0)")
+    p.add_argument("--drums", action="store_true",
+                   help="also every drum of the drum kits (a SoundFont's bank 128, a TiMidity config's drum sets), each an "
+                        "instrument of the percussion family, played at its key at each of --velocities")
     p.add_argument("--format", default="wav", choices=("wav", "flac"),
                    help="how the notes are stored: NSynth's 16-bit WAV (default) or FLAC, the same samples in a third of the space")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")

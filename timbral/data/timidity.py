@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..settings import SAMPLE_RATE
+from .sf2 import PERCUSSION_BANK
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS
 
 CONFIG_SUFFIX = ".cfg"
@@ -30,9 +31,10 @@ class TimidityError(ValueError):
 
 
 def read_config(path: str | os.PathLike, _depth: int = 0) -> dict[tuple[int, int], str]:
-    """The melodic patches of a TiMidity config: ``{(bank, program): patch name}`` (drum sets left out;
-    ``source`` lines followed, later lines winning, as TiMidity++ reads them). A name is the patch
-    file's, its program number and underscores dropped: ``000_Acoustic_Grand_Piano.pat`` → "Acoustic Grand Piano"."""
+    """The patches of a TiMidity config: ``{(bank, program): patch name}``, and each drum set that has a drum as
+    ``{(128, set): "Drum set N"}``, bank 128 as a SoundFont's percussion bank (``source`` lines followed, later
+    lines winning, as TiMidity++ reads them). A name is the patch file's, its program number and underscores
+    dropped: ``000_Acoustic_Grand_Piano.pat`` → "Acoustic Grand Piano"."""
     path = Path(path)
     if _depth > MAX_INCLUDES:
         raise TimidityError(f"{path}: 'source' lines nest more than {MAX_INCLUDES} deep")
@@ -41,7 +43,7 @@ def read_config(path: str | os.PathLike, _depth: int = 0) -> dict[tuple[int, int
     except OSError as e:
         raise TimidityError(f"{path}: cannot read the TiMidity config ({e.strerror or e})") from None
     patches: dict[tuple[int, int], str] = {}
-    bank: int | None = 0  # None inside a drumset
+    bank, drums = 0, None  # drums: the drum set being read (its lines are keys), or None in a bank
     for line in text.splitlines():
         words = line.split("#", 1)[0].split()
         if not words:
@@ -49,9 +51,12 @@ def read_config(path: str | os.PathLike, _depth: int = 0) -> dict[tuple[int, int
         if words[0] == "source" and len(words) > 1:
             patches.update(read_config(path.parent / words[1], _depth + 1))
         elif words[0] in ("bank", "drumset") and len(words) > 1 and words[1].isdigit():
-            bank = int(words[1]) if words[0] == "bank" else None
-        elif bank is not None and words[0].isdigit() and len(words) > 1 and int(words[0]) < 128:
-            patches[(bank, int(words[0]))] = _patch_name(words[1])
+            bank, drums = (int(words[1]), None) if words[0] == "bank" else (bank, int(words[1]))
+        elif words[0].isdigit() and len(words) > 1 and int(words[0]) < 128:
+            if drums is None:
+                patches[(bank, int(words[0]))] = _patch_name(words[1])
+            elif drums < 128:
+                patches[(PERCUSSION_BANK, drums)] = f"Drum set {drums}"
     return patches
 
 
@@ -74,7 +79,7 @@ class TimiditySynth:
             raise TimidityError(f"{self.path}: rendering a TiMidity config needs TiMidity++ "
                                 "(Debian: apt-get install timidity; scripts/setup --test installs it)")
         self.patches = read_config(self.path)
-        if not self.patches:
+        if all(bank == PERCUSSION_BANK for bank, _ in self.patches):
             raise TimidityError(f"{self.path}: the config lists no melodic patches (lines '<program> <file>.pat' after 'bank 0')")
 
     def preset_name(self, program: int, bank: int = 0) -> str | None:
@@ -82,7 +87,8 @@ class TimiditySynth:
         return self.patches.get((bank, program))
 
     def render(self, program: int, pitch: int, velocity: int, bank: int = 0, variant: str | None = None) -> np.ndarray:
-        """Hold ``pitch`` for 3 s, release it for 1 s: 4 s of float32 mono."""
+        """Hold ``pitch`` for 3 s, release it for 1 s: 4 s of float32 mono. Bank 128 plays drum set ``program``
+        (the drum at key ``pitch``, on MIDI's drum channel)."""
         import pretty_midi
         import soundfile as sf
 
@@ -90,9 +96,10 @@ class TimiditySynth:
             raise TimidityError(f"{self.path}: variants change SoundFont generators; a TiMidity config has none")
         seconds = NOTE_ON_SECONDS + RELEASE_SECONDS
         song = pretty_midi.PrettyMIDI(initial_tempo=120.0)
-        part = pretty_midi.Instrument(program=program)
+        drums = bank == PERCUSSION_BANK
+        part = pretty_midi.Instrument(program=program, is_drum=drums)
         part.notes.append(pretty_midi.Note(velocity=velocity, pitch=pitch, start=0.0, end=NOTE_ON_SECONDS))
-        bank_select = [pretty_midi.ControlChange(number=0, value=bank, time=0.0)] if bank else []
+        bank_select = [pretty_midi.ControlChange(number=0, value=bank, time=0.0)] if bank and not drums else []
         part.control_changes = bank_select + [pretty_midi.ControlChange(number=121, value=0, time=seconds)]  # plays on to 4 s
         song.instruments.append(part)
         with tempfile.TemporaryDirectory(prefix="timbral-timidity-") as tmp:
