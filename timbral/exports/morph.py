@@ -42,7 +42,7 @@ from .files import audio_bytes, faded_end, key_ranges
 
 FORMATS = ("sfz", "dspreset", "multisample")
 # SFZ's xf_cccurve: equal gain (straight lines), right for layers that start from one phase and so add
-# like copies (benchmarks/morph.py: a sweep within 1.3 dB), or equal power (square roots), right for
+# like copies (benchmarks/morph.py: a sweep within 1.6 dB from C3 up), or equal power (square roots), right for
 # unrelated layers (phase-aligned ones swell 3 dB mid crossfade)
 CURVES = ("gain", "power")
 BLOCK = 1024  # samples sfizz renders at a time when an export is played (play_sfz)
@@ -121,11 +121,10 @@ def render(t: Timbral, sounds: Sequence, *, layers: int = 7, pitches: Sequence[i
     spec = t.spectrograms(np.stack([s.latent for s, _ in grid]), [p for _, p in grid], [velocity] * len(grid),
                           [s.details for s, _ in grid])
     magnitude = t.model.magnitude_of(spec).reshape(layers, len(decoded), *spec.shape[1:])
-    matched = [_matched(t, magnitude[:, j], aligned) for j in range(len(decoded))]
-    if home is None:
-        audio = np.stack([_finished(t, m) for m in matched], axis=1)
-    else:
-        audio = np.stack([_finished(t, np.stack([repitched(y, p - home, t.sr) for y in matched[0]])) for p in pitches], axis=1)
+    layered = [_layers(t, magnitude[:, j], aligned) for j in range(len(decoded))]
+    if home is not None:  # the layers at home, resampled to each pitch (together: they stay aligned)
+        layered = [np.stack([repitched(y, p - home, t.sr) for y in layered[0]]) for p in pitches]
+    audio = np.stack([_finished(t, layers) for layers in layered], axis=1)
     names = list(labels) if labels is not None else [f"sound {i + 1}" for i in range(len(sounds))]
     layer_labels = [_label(names, i / (layers - 1)) for i in range(layers)]
     return Morph(name, audio, layer_labels, pitches, cc, curve)
@@ -152,17 +151,17 @@ def _label(names: list[str], position: float) -> str:
     return f"{round(100 * (1 - local))}% {names[k]} / {round(100 * local)}% {names[k + 1]}"
 
 
-def _matched(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndarray:
-    """The layers of one pitch (``(layers, bins, frames)`` magnitudes) as audio from one starting phase, each
-    at one loudness: they add where they overlap."""
+def _layers(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndarray:
+    """The layers of one pitch (``(layers, bins, frames)`` magnitudes) as audio from one starting phase: they add
+    where they overlap."""
     start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], t.settings)[0] if aligned else None
-    audio = reconstruct(magnitude, t.settings, n_iter=t.n_iter, length=t.settings.n_samples, initial_phase=start)
-    loudness = (rms_db(audio) + rms_db(audio[:, : int(ATTACK_SECONDS * t.settings.sr)])) / 2  # note and attack alike
-    return audio * db_to_magnitude(loudness.mean() - loudness)[:, None]
+    return reconstruct(magnitude, t.settings, n_iter=t.n_iter, length=t.settings.n_samples, initial_phase=start)
 
 
 def _finished(t: Timbral, audio: np.ndarray) -> np.ndarray:
-    """The layers of one pitch together peak-normalised, each ending with a fade."""
+    """The layers of one pitch each at one loudness, together peak-normalised, each ending with a fade."""
+    loudness = (rms_db(audio) + rms_db(audio[:, : int(ATTACK_SECONDS * t.settings.sr)])) / 2  # note and attack alike
+    audio = audio * db_to_magnitude(loudness.mean() - loudness)[:, None]
     return faded_end(audio * db_to_magnitude(PEAK_DBFS) / max(np.abs(audio).max(), 1e-9), t.settings.sr)
 
 
