@@ -141,7 +141,7 @@ def test_docs_family_table_matches_the_code():
 def test_drum_kits_render_each_distinct_drum_as_a_percussion_instrument(tmp_path):
     from timbral.data.render import drum_kits, render_drums
 
-    assert drum_kits(TIMGM)[:2] == (0, 8) and drum_kits(FREEPATS) == ()  # a TiMidity config has no kits here
+    assert drum_kits(TIMGM)[:2] == (0, 8) and drum_kits(FREEPATS) == (0,)  # a TiMidity config: its drum set 0
     report = render_drums([TIMGM], tmp_path, velocities="100", workers=2, audio_format="flac", progress=False)
     notes = list(report.written.values())
     assert notes and all(m["instrument_family_str"] == "percussion" and m["pitch"] == 60 and m["pitched"] is False

@@ -7,9 +7,10 @@ magnitudes exactly, so the sound plays as itself. At another pitch it plays as a
 (``move="resample"``, the default): rendered at its own pitch (its :func:`anchor`), then resampled by the
 pitch ratio, faster and shorter or slower and longer (within two octaves, above the other ways on two sources
 never trained on: docs/benchmarks.md). Or, the decoder playing the new pitch, the detail moves with the
-harmonics (``"shift"``: every bin by the pitch ratio) or fades out over an octave (``"fade"``). In a blend or a mix the details weigh as the latents do; played as a sampler, the blend
-is rendered at its heaviest detail's pitch, the others moved there with the harmonics. A sound with no audio
-(a random one, a point of the map) has none: it is the model's alone, at every pitch.
+harmonics (``"shift"``: every bin by the pitch ratio) or fades out over an octave (``"fade"``). In a blend or
+a mix the details weigh as the latents do; played as a sampler, the blend is rendered at its heaviest detail's
+pitch, the others moved there with the harmonics. A sound with no audio (a random one, a point of the map) has
+none: it is the model's alone, at every pitch.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..settings import SAMPLE_RATE
-from .sf2 import PERCUSSION_BANK
 from .notes import NOTE_ON_SECONDS, RELEASE_SECONDS
+from .sf2 import PERCUSSION_BANK
 
 CONFIG_SUFFIX = ".cfg"
 MAX_INCLUDES = 8  # how deep ``source`` lines may nest
