@@ -16,7 +16,8 @@ Sounds with recordings are played as a sampler plays them (:mod:`timbral.detail`
 the first recording's pitch and resampled to the others. The layers of one pitch start from one phase (PGHI
 of their mean magnitude) and are brought to one loudness (halfway between matching their attacks and matching
 them over the note), so where two overlap mid-crossfade they add like copies instead of cancelling, and with
-an equal-gain crossfade a sweep keeps its level. A note-off releases a note (0.3 s) in every format, and every sample ends with a fade.
+an equal-gain crossfade a sweep keeps its level. A note-off releases a note (0.3 s) in every format, and every
+sample ends with a fade.
 """
 
 from __future__ import annotations
