@@ -108,9 +108,10 @@ def main() -> None:
                         "in (b) (default 1:12: within an octave)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    lo, hi = (int(v) for v in args.interval.split(":"))
-    if not 0 < lo <= hi:
+    lo, _, hi = args.interval.partition(":")
+    if not (lo.isdigit() and hi.isdigit() and 0 < int(lo) <= int(hi)):
         parser.error(f"--interval must be LO:HI semitones with 0 < LO <= HI, got {args.interval!r}")
+    lo, hi = int(lo), int(hi)
 
     from timbral.audio import load_note
     from timbral.data.nsynth import audio_path, read_examples
