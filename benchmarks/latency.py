@@ -73,8 +73,8 @@ def main() -> None:
     figures["interpolate_11_library_model_s"] = median_seconds(
         lambda i: t.interpolate(*pairs[-1 - i], steps=11, recorded=False), args.repeats)
     figures["library_note_recorded_ms"] = 1000 * median_seconds(
-        lambda i: t.decode(lib.sounds[2 * i + 1].name, lib.sounds[2 * i + 1].pitch + 5), args.repeats)  # decoded, resampled
-    figures["library_note_next_key_ms"] = 1000 * median_seconds(  # the same sound at another key: its decode is cached
+        lambda i: t.decode(lib.sounds[2 * i + 1].name, lib.sounds[2 * i + 1].pitch + 5), args.repeats)  # decoded, transposed
+    figures["library_note_next_key_ms"] = 1000 * median_seconds(  # the same sound at another key, transposed there
         lambda i: t.decode(lib.sounds[2 * i + 1].name, lib.sounds[2 * i + 1].pitch + 7), args.repeats)
     with tempfile.TemporaryDirectory() as tmp:
         files = [write_audio(Path(tmp) / f"{i}.wav", 0.5 * np.sin(2 * np.pi * (110 + 7 * i) * np.arange(4 * SAMPLE_RATE) / SAMPLE_RATE)
@@ -102,7 +102,7 @@ def main() -> None:
     print(f"11-step interpolation {figures['interpolate_11_library_s']:7.3f} s   between library sounds as recorded, their "
           f"details read from the audio (target <= 0.5 s); {figures['interpolate_11_library_model_s']:.3f} s from the model alone")
     print(f"a library note        {figures['library_note_recorded_ms']:7.1f} ms  as recorded, 5 semitones up (audio read, detail "
-          f"made, decoded at its own pitch, resampled); {figures['library_note_next_key_ms']:.1f} ms at another key after")
+          f"made, decoded at its own pitch, transposed); {figures['library_note_next_key_ms']:.1f} ms at another key after")
     print(f"                      {figures['interpolate_11_files_s']:7.3f} s   between two audio files, encoding included")
     print(f"encoding a file       {figures['encode_file_ms']:7.1f} ms  plain; {figures['encode_file_fit100_s']:.2f} s with "
           f"the latent fitted to it ({FIT_STEPS} steps)")

@@ -7,8 +7,9 @@ beside every score and calibration rows measured in the same run (:mod:`timbral.
     the model alone (encoder latent; also fitted for 100 steps), and the calibration rows: a perfect 16 kHz copy of
     the recording (the ceiling of any 16 kHz pipeline), and the recording low-passed at 8 kHz and at 4 kHz.
 (b) At another pitch within an octave (``--interval``: another range), against the same instrument's real note
-    there: the model; as recorded, resampled from its own pitch (the default), or decoded there with the detail
-    moved with the harmonics, or faded; and a sampler resampling the full-rate recording.
+    there: the model; as recorded, transposed from its own pitch with its timing kept (the default), resampled from
+    there, or decoded there with the detail moved with the harmonics, or faded; and a sampler resampling the
+    full-rate recording.
 (c) The two ends of a blend between two instruments at one pitch, against the recordings, as recorded and from the
     model; and how evenly the 11 steps of such paths are spaced (largest spectral step over the mean step).
 (d) Artefacts of "as recorded": pre-echo (level in the 45 ms before the recording's onset, dB above the recording's
@@ -168,7 +169,8 @@ def main() -> None:
         print(f"| own pitch, {group} | {row} |")
     for group, prefix in (("all", "other_pitch_"), ("bright/noisy", "other_pitch_bright_")):
         row = " | ".join(f"{name} {f[prefix + key]:.2f} / {f[prefix + key + '_high_band_db']:.1f} dB"
-                         for name, key in (("model", "model"), ("as recorded, resampled", "recorded_resample"),
+                         for name, key in (("model", "model"), ("as recorded, transposed", "recorded_transpose"),
+                                           ("resampled", "recorded_resample"),
                                            ("moved", "recorded_shift"),
                                            ("faded", "recorded_fade"), ("a sampler", "resampled")) if prefix + key in f)
         print(f"| another pitch ({f['interval']} semitones, {f['pairs']} pairs), {group} | {row} |")

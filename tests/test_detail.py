@@ -50,7 +50,7 @@ def test_a_sound_with_audio_plays_as_itself_at_its_own_pitch(t):
     original = note / np.abs(note).max()
     assert spectral_convergence_db(recorded, original) < -20  # its own magnitudes, the phase rebuilt
     assert spectral_convergence_db(recorded, original) < spectral_convergence_db(model, original) - 10
-    for move in MOVES[:2]:  # at another pitch its partials move with it, resampled or decoded there
+    for move in MOVES[:3]:  # at another pitch its partials move with it, transposed, resampled or decoded there
         up = t.decode(e, 64, move=move)
         assert spectral_convergence_db(up, tone(220 * 2 ** (7 / 12), 4)) < \
             spectral_convergence_db(t.decode(e, 64, recorded=False), tone(220 * 2 ** (7 / 12), 4))
@@ -59,23 +59,37 @@ def test_a_sound_with_audio_plays_as_itself_at_its_own_pitch(t):
 def test_each_way_of_playing_another_pitch_has_its_own_cache_entry(t):
     e = t.encode(tone(220, 4).astype(np.float32), pitch=57)
     played = {move: t.decode(e, 62, move=move) for move in MOVES}
-    assert not np.allclose(played["resample"], played["shift"]) and not np.allclose(played["shift"], played["fade"])
+    assert not any(np.allclose(played[a], played[b]) for a, b in zip(MOVES, MOVES[1:]))
     assert all(np.array_equal(y, t.decode(e, 62, move=move)) for move, y in played.items())
     with pytest.raises(ValueError, match="move"):
         t.decode(e, 62, move="stretch")
 
 
-def test_a_recording_at_another_pitch_plays_as_a_sampler_plays_it(t):
+def test_a_recording_at_another_pitch_is_transposed_its_timing_kept(t):
+    e = t.encode(tone(220, 4, harmonics=6).astype(np.float32), pitch=57)
+    own = t.decode(e, 57)
+    for semitones in (7, -5, -12):  # its partials moved by the pitch ratio, in tune (the bins moved: a semitone flat)
+        played = t.decode(e, 57 + semitones)
+        peak = np.argmax(np.abs(np.fft.rfft(played[: 2 * t.sr]))) / 2  # Hz
+        assert peak == pytest.approx(220 * 2 ** (semitones / 12), rel=0.006)  # within 10 cents
+    envelope = lambda y: np.sqrt(np.mean(y.reshape(40, -1) ** 2, axis=1))  # noqa: E731  (RMS per 100 ms)
+    up = t.decode(e, 69)  # an octave up it lasts as long as at its own pitch and swells and fades as it did
+    assert np.corrcoef(envelope(up), envelope(own))[0, 1] > 0.95
+    assert np.abs(t.decode(e, 69, move="resample")[2 * t.sr :]).max() < 1e-3 * np.abs(up).max()  # a sampler's: over in 2 s
+    for far in (0, 57 + 36, 127):  # beyond two octaves the rest is resampled: in tune, whole, at the same cost
+        y = t.decode(e, far)
+        assert y.shape == own.shape and np.isfinite(y).all() and np.abs(y).max() > 0.5
+    peak = np.argmax(np.abs(np.fft.rfft(t.decode(e, 57 + 36)[: t.sr // 2]))) * 2  # Hz
+    assert peak == pytest.approx(220 * 8, rel=0.006)
+
+
+def test_a_recording_at_another_pitch_resampled_plays_as_a_sampler_plays_it(t):
     e = t.encode(tone(220, 4, harmonics=6).astype(np.float32), pitch=57)
     own = t.decode(e, 57)
     for semitones in (7, -5):
-        played = t.decode(e, 57 + semitones)
+        played = t.decode(e, 57 + semitones, move="resample")
         expected = repitched(own, semitones)
         assert np.allclose(played, expected * np.abs(played).max() / np.abs(expected).max(), atol=1e-5)
-        peak = np.argmax(np.abs(np.fft.rfft(played[: t.sr])))  # its partials moved by the pitch ratio
-        assert peak == pytest.approx(np.argmax(np.abs(np.fft.rfft(own[: t.sr]))) * 2 ** (semitones / 12), rel=0.02)
-    up = t.decode(e, 69)
-    assert np.abs(up[2 * t.sr :]).max() < 1e-3 * np.abs(up).max()  # an octave up it is twice as fast: over in 2 s
     assert np.abs(t.decode(e, 69, move="shift")[2 * t.sr :]).max() > 0.05  # decoded there, it lasts as long as before
 
 

@@ -181,13 +181,14 @@ def test_what_a_listener_hears_is_scored_beside_calibration(tiny_model, tiny_dat
                  progress=False)
     assert m["visqol_notes"] == 1 and m["visqol_pairs"] == 1
     for key in ("own_pitch_model", "own_pitch_recorded", "own_pitch_copy_16k", "own_pitch_lowpass_8k", "own_pitch_lowpass_4k",
-                "other_pitch_model", "other_pitch_recorded_resample", "other_pitch_recorded_shift", "other_pitch_recorded_fade",
+                "other_pitch_model", "other_pitch_recorded_transpose", "other_pitch_recorded_resample",
+                "other_pitch_recorded_shift", "other_pitch_recorded_fade",
                 "other_pitch_resampled"):
         assert 1.0 <= m[f"visqol_{key}"] <= 5.0, key
         assert m[f"visqol_{key}_high_band_db"] >= 0, key
     # an untrained model makes noise; its recording's own magnitudes sound like it, and a 4 kHz low-pass lies between
     assert m["visqol_own_pitch_recorded"] > m["visqol_own_pitch_lowpass_4k"] > m["visqol_own_pitch_model"]
-    # at another pitch, as recorded is its own-pitch rendition resampled: as a sampler resampling the recording
+    # at another pitch, as recorded and resampled is its own-pitch rendition resampled: as a sampler plays the recording
     assert abs(m["visqol_other_pitch_recorded_resample"] - m["visqol_other_pitch_resampled"]) < 0.3
     folder = tmp_path / "model"
     shutil.copytree(tiny_model, folder)

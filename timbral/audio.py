@@ -187,19 +187,20 @@ def seconds_in_file(path: str | os.PathLike) -> float | None:
 
 
 def fix_length(y: np.ndarray, n: int) -> np.ndarray:
-    """Cut ``y`` to ``n`` samples or pad it with zeros."""
-    if len(y) >= n:
-        return y[:n]
-    return np.pad(y, (0, n - len(y)))
+    """Cut ``y`` (``(…, samples)``) to ``n`` samples or pad it with zeros."""
+    if y.shape[-1] >= n:
+        return y[..., :n]
+    return np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, n - y.shape[-1])])
 
 
-def repitched(y: np.ndarray, semitones: float, sr: int = SAMPLE_RATE) -> np.ndarray:
-    """``y`` played ``semitones`` higher by resampling, as a sampler plays a recording at another key (faster and
-    shorter, or slower and longer), cut or padded to its length."""
+def repitched(y: np.ndarray, semitones: float, sr: int = SAMPLE_RATE, length: int | None = None) -> np.ndarray:
+    """``y`` (``(…, samples)``) played ``semitones`` higher by resampling, as a sampler plays a recording at another
+    key (faster and shorter, or slower and longer), cut or padded to ``length`` samples (default: its own)."""
     y = np.asarray(y)
+    length = y.shape[-1] if length is None else length
     if semitones == 0:
-        return y
-    return fix_length(soxr.resample(np.asarray(y, np.float64), sr * 2 ** (semitones / 12), sr), len(y)).astype(y.dtype)
+        return fix_length(y, length)
+    return fix_length(soxr.resample(np.asarray(y, np.float64).T, sr * 2 ** (semitones / 12), sr).T, length).astype(y.dtype)
 
 
 def quantised(y: np.ndarray, peak_dbfs, bits: int = 16) -> np.ndarray:

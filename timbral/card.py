@@ -157,9 +157,10 @@ def _rebuild_rows(metrics: dict) -> list[tuple[str, str, str]]:
                          f"{m['visqol_own_pitch_bright_copy_16k_high_band_db']:.1f} dB", "as recorded ≥ 4.5, ≤ 3 dB; model ≤ 6 dB"))
     if "visqol_other_pitch_model" in metrics:
         rows.append((f"… played at another pitch within an octave against the real note there ({metrics['visqol_pairs']} pairs): "
-                     "model / as recorded: played as a sampler (the default), detail moved, detail faded / the recording "
-                     "resampled (a sampler)",
-                     f"{metrics['visqol_other_pitch_model']:.2f} / {metrics['visqol_other_pitch_recorded_resample']:.2f}, "
+                     "model / as recorded: transposed, its timing kept (the default), resampled, detail moved, detail faded "
+                     "/ the recording resampled (a sampler)",
+                     f"{metrics['visqol_other_pitch_model']:.2f} / {metrics['visqol_other_pitch_recorded_transpose']:.2f}, "
+                     f"{metrics['visqol_other_pitch_recorded_resample']:.2f}, "
                      f"{metrics['visqol_other_pitch_recorded_shift']:.2f}, {metrics['visqol_other_pitch_recorded_fade']:.2f} / "
                      f"{metrics['visqol_other_pitch_resampled']:.2f}",
                      "above resampling"))

@@ -3,14 +3,16 @@
 A sound heard from a recording (a library note, a file of yours) is the decoder's spectrogram of its
 latent plus its detail: the difference between the recording's own log-magnitude spectrogram and the
 decoder's, in the model's scaled dB. Added back at the sound's own pitch it gives the recording's
-magnitudes exactly, so the sound plays as itself. At another pitch it plays as a sampler plays a recording
-(``move="resample"``, the default): rendered at its own pitch (its :func:`anchor`), then resampled by the
-pitch ratio, faster and shorter or slower and longer (within two octaves, above the other ways on two sources
-never trained on: docs/benchmarks.md). Or, the decoder playing the new pitch, the detail moves with the
-harmonics (``"shift"``: every bin by the pitch ratio) or fades out over an octave (``"fade"``). In a blend or
-a mix the details weigh as the latents do; played as a sampler, the blend is rendered at its heaviest detail's
-pitch, the others moved there with the harmonics. A sound with no audio (a random one, a point of the map) has
-none: it is the model's alone, at every pitch.
+magnitudes exactly, so the sound plays as itself. At another pitch it is transposed (``move="transpose"``,
+the default): its spectrogram at its own pitch (its :func:`anchor`) moved by the pitch ratio, every bin,
+its timing kept, the phase rebuilt, so a note keeps its length at every key (above a sampler on two sources
+never trained on, within an octave and two: docs/benchmarks.md). Or it plays as a sampler plays a recording
+(``"resample"``): rendered at its own pitch, then resampled, faster and shorter or slower and longer. Or,
+the decoder playing the new pitch, the detail moves with the harmonics (``"shift"``: every bin by the pitch
+ratio) or fades out over an octave (``"fade"``). In a blend or a mix the details weigh as the latents do;
+transposed or resampled, the blend is rendered at its heaviest detail's pitch, the others moved there with
+the harmonics. A sound with no audio (a random one, a point of the map) has none: it is the model's alone,
+at every pitch.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import torch
 
 from .spectral import shift_bins
 
-MOVES = ("resample", "shift", "fade")  # how a sound with a recording is played at another pitch
+MOVES = ("transpose", "resample", "shift", "fade")  # how a sound with a recording is played at another pitch
 FADE_SEMITONES = 12.0  # with move="fade": the detail is gone this far from its pitch
 
 
@@ -43,7 +45,7 @@ class Detail:
 
     def at(self, pitch: float, move: str = "shift") -> torch.Tensor:
         """The detail for the sound decoded at ``pitch``: as it is at its own pitch; elsewhere moved with the
-        harmonics (``"shift"``, and ``"resample"`` for a blend's detail moved to its anchor:
+        harmonics (``"shift"``, and ``"transpose"``/``"resample"`` for a blend's detail moved to its anchor:
         :func:`~timbral.spectral.shift_bins`) or faded."""
         spec = torch.from_numpy(self.spec.astype(np.float32))
         if pitch == self.pitch:
@@ -64,7 +66,7 @@ def weighted(parts: Sequence[tuple[float, Details]]) -> Details:
 
 
 def anchor(details: Details) -> int | None:
-    """The pitch a sound with details is rendered at before it is resampled to another (``move="resample"``):
+    """The pitch a sound with details is rendered at before it is transposed or resampled to another:
     its heaviest detail's, the first of equals; ``None`` for a sound without."""
     return max(details, key=lambda part: part[0])[1].pitch if details else None
 

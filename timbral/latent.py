@@ -55,7 +55,7 @@ from .detail import MOVES, Detail, Details, anchor, key_of, summed, weighted
 from .library import Library
 from .model import TimbreVAE, check_fit_steps, fit_latents, load_model
 from .paths import default_library_dir
-from .phase import DEFAULT_METHOD, PLAY_ITERATIONS
+from .phase import DEFAULT_METHOD, PLAY_ITERATIONS, transposed
 from .pitch import PitchEstimate, find_pitch, parse_pitch
 from .spectral import db_to_magnitude, level_db, log_magnitude
 
@@ -175,7 +175,7 @@ class Timbral:
     sr = SAMPLE_RATE
 
     def __init__(self, model: TimbreVAE, *, phase: str = DEFAULT_METHOD, n_iter: int = PLAY_ITERATIONS,
-                 library: str | os.PathLike | None = None, move: str = "resample"):
+                 library: str | os.PathLike | None = None, move: str = "transpose"):
         if move not in MOVES:
             raise ValueError(f"move must be one of {', '.join(MOVES)}, got {move!r}")
         self.model = model.eval()
@@ -321,9 +321,9 @@ class Timbral:
 
         ``details`` (one :data:`~timbral.detail.Details` per latent) are added to what the decoder makes:
         what the model cannot make of the recordings the sounds come from. At another pitch such a sound is
-        played as ``move`` says (default: :attr:`move`; :mod:`timbral.detail`): ``"resample"``d from its own
-        pitch as a sampler would, or decoded there with its detail moved. Repeated requests are served from a
-        cache (resampling one sound to many keys decodes it once).
+        played as ``move`` says (default: :attr:`move`; :mod:`timbral.detail`): transposed from its own pitch,
+        its timing kept; ``"resample"``d from there as a sampler would; or decoded there with its detail moved.
+        Repeated requests are served from a cache (resampling one sound to many keys decodes it once).
         """
         move = self.move if move is None else move
         if move not in MOVES:
@@ -340,12 +340,12 @@ class Timbral:
         details = [()] * n if details is None else list(details)
         if len(details) != n:
             raise ValueError(f"{n} latents need {n} details (an empty tuple for a sound without)")
-        if move == "resample":  # a sound with a recording: rendered at its own pitch, then resampled as a sampler would
-            anchors = [p if a is None else a for p, a in zip(pitches, map(anchor, details))]
-            if anchors != pitches:
-                audio = self.decode_batch(latents, anchors, velocities, details, move=move)
-                return np.stack([y if a == p else normalise_peak(repitched(y, p - a, self.sr))
-                                 for y, a, p in zip(audio, anchors, pitches)])
+        # a sound with a recording, transposed or resampled, is decoded at its own pitch
+        anchors = [p if a is None or move not in ("transpose", "resample") else a for p, a in zip(pitches, map(anchor, details))]
+        if move == "resample" and anchors != pitches:  # then resampled as a sampler would
+            audio = self.decode_batch(latents, anchors, velocities, details, move=move)
+            return np.stack([y if a == p else normalise_peak(repitched(y, p - a, self.sr))
+                             for y, a, p in zip(audio, anchors, pitches)])
         # a detail sounds as it is moved, so the key holds that too (a sound without one is the same either way)
         keys = [latents[i].tobytes() + bytes([pitches[i], velocities[i]]) + key_of(details[i])
                 + (move.encode() if details[i] else b"") for i in range(n)]
@@ -355,9 +355,13 @@ class Timbral:
                 self._cache.move_to_end(k)
         todo = list({k: i for i, k in enumerate(keys) if k not in found}.values())
         if todo:
-            x = self.spectrograms(latents[todo], [pitches[i] for i in todo], [velocities[i] for i in todo],
-                                  [details[i] for i in todo], move)
-            audio = self.model.audio_of(x, phase=self.phase, n_iter=self.n_iter)
+            magnitude = self.model.magnitude_of(self.spectrograms(
+                latents[todo], [anchors[i] for i in todo], [velocities[i] for i in todo], [details[i] for i in todo], move))
+            shifts = np.array([pitches[i] - anchors[i] for i in todo])
+            audio = np.empty((len(todo), self.settings.n_samples), np.float32)
+            for shift in np.unique(shifts):  # the notes moved alike rebuilt together (at their own pitch: all of them)
+                audio[shifts == shift] = transposed(magnitude[shifts == shift], float(shift), self.settings,
+                                                    method=self.phase, n_iter=self.n_iter)
             if self.settings.sr != self.sr:  # a model of another rate (a 16 kHz one: nothing above 8 kHz)
                 audio = soxr.resample(audio.T, self.settings.sr, self.sr).T
             with self._lock:

@@ -17,9 +17,9 @@ Conditions (:func:`own_pitch_scores`, :func:`other_pitch_scores`):
   phase rebuilt) and the model alone (the encoder's latent); calibration: the recording through a perfect
   16 kHz copy (the ceiling of any 16 kHz pipeline), low-passed at 8 kHz and at 4 kHz;
 - at another pitch of the same instrument (its real render the reference): the model there, "as recorded"
-  played each way :data:`~timbral.detail.MOVES` names (resampled from its own pitch as a sampler would, the
-  default; decoded there with the detail moved with the harmonics, or faded), and a sampler resampling the
-  full-rate recording.
+  played each way :data:`~timbral.detail.MOVES` names (transposed from its own pitch, its timing kept, the
+  default; resampled from there as a sampler would; decoded there with the detail moved with the harmonics, or
+  faded), and a sampler resampling the full-rate recording.
 """
 
 from __future__ import annotations
@@ -149,8 +149,8 @@ def own_pitch_scores(t, notes: list[tuple[np.ndarray, int, int]], fit: int = 0) 
 def other_pitch_scores(t, pairs: list[tuple[np.ndarray, int, np.ndarray, int, int]]) -> Scores:
     """MOS and high-band level error per pair at another pitch: (a note, its pitch, the same instrument's note at
     another pitch, that pitch, their velocity), the second the reference for what the first becomes at its pitch.
-    Conditions: ``model``, ``recorded_resample``, ``recorded_shift``, ``recorded_fade``, ``resampled`` (a sampler,
-    from the full-rate note)."""
+    Conditions: ``model``, ``recorded_transpose``, ``recorded_resample``, ``recorded_shift``, ``recorded_fade``,
+    ``resampled`` (a sampler, from the full-rate note)."""
     from .audio import repitched
     from .detail import MOVES
 

@@ -36,6 +36,7 @@ N_ITER = 32  # reconstruct's default: a rebuild measured for itself (resynth, be
 PLAY_ITERATIONS = 4  # what Timbral plays with (studio, API, exports, live): as good as 8 to a listener, 40 ms sooner
 MOMENTUM = 0.99
 FGLA_CHUNK = 4  # notes per fast Griffin-Lim batch: larger batches fall out of the CPU caches and run slower per note
+MOST_STRETCHED = 24.0  # semitones a transposed note keeps its timing over (its rebuild then spans 4x as long)
 TOL_DB = -60.0  # coefficients quieter than this (relative to the loudest) get no integrated phase
 
 
@@ -93,6 +94,33 @@ def reconstruct(
                    for i in range(0, len(mag), FGLA_CHUNK)])
     y = y.numpy().astype(np.float32, copy=False)
     return y[0] if single else y
+
+
+def transposed(magnitude: np.ndarray, semitones: float, settings: SpectralSettings = SpectralSettings(), *,
+               aligned: bool = False, **kwargs) -> np.ndarray:
+    """Audio ``(batch, settings.n_samples)`` of magnitudes ``(batch, n_bins, n_frames)`` played ``semitones`` higher,
+    their timing kept, as a phase vocoder transposes: stretched in time by the pitch ratio (frame ``j`` reads what
+    lay at ``j / ratio``, its level interpolated in dB), the phase rebuilt (:func:`reconstruct` with ``kwargs``;
+    ``aligned``: every row from one starting phase, PGHI of their mean magnitude, so that they add where they
+    overlap), then resampled by the ratio. Beyond :data:`MOST_STRETCHED` semitones the rest is resampled as a
+    sampler would (faster going up, slower going down), so a far key costs at most four notes' rebuilding.
+    Moving the bins instead would widen or narrow each partial's peak, whose shape is where PGHI reads its
+    frequency from: a note moved five semitones down came out a semitone flat."""
+    from .audio import repitched
+
+    magnitude = np.asarray(magnitude, np.float32)
+    stretch = 2.0 ** (float(np.clip(semitones, -MOST_STRETCHED, MOST_STRETCHED)) / 12)
+    length = round(settings.n_samples * stretch)
+    if stretch != 1:
+        frames = magnitude.shape[-1]
+        position = np.minimum(np.arange(1 + length // settings.hop_length) / stretch, frames - 1)
+        low = np.minimum(position.astype(int), frames - 2)
+        frac = (position - low).astype(np.float32)
+        log = np.log(np.maximum(magnitude, 1e-12))
+        magnitude = np.exp(log[..., low] * (1 - frac) + log[..., low + 1] * frac)
+    start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], settings)[0] if aligned else None
+    audio = reconstruct(magnitude, settings, length=length, initial_phase=start, **kwargs)
+    return repitched(audio, semitones, settings.sr, length=settings.n_samples)
 
 
 def pghi(magnitude: np.ndarray, settings: SpectralSettings = SpectralSettings(), tol_db: float = TOL_DB) -> np.ndarray:

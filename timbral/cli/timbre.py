@@ -233,8 +233,9 @@ def cmd_export_sfz(args) -> None:
 
 def _export_sfz_verb(sub) -> None:
     p = verb(sub, "export-sfz", "Export a timbre as a multi-sampled SFZ instrument (ZIP of WAVs + .sfz) for any sampler. A sound "
-                               "with a recording (a file, a library sound) is played as recorded at its own pitch and resampled "
-                               "to the others, as a sampler plays a recording, in each velocity layer the model makes.",
+                               "with a recording (a file, a library sound) is played as recorded at its own pitch and transposed "
+                               "to the others, keeping its length (not shortened going up as a sampler would), in each "
+                               "velocity layer the model makes.",
              "timbral export-sfz cello.wav --out cello.zip --pitches 24:96:3 --velocities 50,100", cmd_export_sfz)
     p.add_argument("source", metavar="SOUND", help=SOUND)
     p.add_argument("--out", required=True, type=Path, help="instrument.zip")
@@ -288,7 +289,7 @@ def _export_morph_verb(sub) -> None:
     p.add_argument("--velocity", type=int, default=100, help="the velocity the layers are decoded at (default 100)")
     p.add_argument("--from-model", action="store_true",
                    help="the model's sounds alone, decoded at every pitch (by default a sound with a recording is played as "
-                        "recorded: the layers decoded at the first recording's pitch and resampled to the others)")
+                        "recorded: the layers decoded at the first recording's pitch and transposed to the others, keeping their length)")
     p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
                    help="sample rate of the samples: 48000 (default, the whole band) or 44100")
     _model_flags(p)

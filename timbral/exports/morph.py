@@ -12,11 +12,12 @@ already have, each with the same knob on one MIDI CC:
 - **Bitwig** ``.multisample`` (a zip of stored entries): each layer a zone of the Sampler's *Select*
   parameter, crossfaded with its neighbours.
 
-Sounds with recordings are played as a sampler plays them (:mod:`timbral.detail`): the layers are decoded at
-the first recording's pitch and resampled to the others. The layers of one pitch start from one phase (PGHI
-of their mean magnitude) and are brought to one loudness (halfway between matching their attacks and matching
-them over the note), so where two overlap mid-crossfade they add like copies instead of cancelling, and with
-an equal-gain crossfade a sweep keeps its level. A note-off releases a note (0.3 s) in every format, and every
+Sounds with recordings are played at other keys as Timbral plays them (:mod:`timbral.detail`): every layer is
+decoded at the heaviest recording's pitch (the first sound's of equals) and transposed from there to the others,
+its timing kept (with ``move="resample"``: resampled, as a sampler would). The layers of one pitch start from
+one phase (PGHI of their mean magnitude) and are brought to one loudness (halfway between matching their attacks
+and matching them over the note), so where two overlap mid-crossfade they add like copies instead of cancelling,
+and with an equal-gain crossfade a sweep keeps its level. A note-off releases a note (0.3 s) in every format, and every
 sample ends with a fade.
 """
 
@@ -36,7 +37,7 @@ import numpy as np
 from ..audio import repitched
 from ..detail import anchor, weighted
 from ..latent import Encoded, Timbral, path_details
-from ..phase import pghi, reconstruct
+from ..phase import transposed
 from ..settings import SAMPLE_RATE
 from ..spectral import db_to_magnitude, power_to_db
 from .files import audio_bytes, faded_end, key_ranges
@@ -114,17 +115,20 @@ def render(t: Timbral, sounds: Sequence, *, layers: int = 7, pitches: Sequence[i
         raise ValueError("a morph instrument needs at least one pitch")
     encoded = [t.resolve(s) for s in sounds]
     steps = [_step(encoded, i / (layers - 1), recorded) for i in range(layers)]
-    # sounds with recordings, played as a sampler plays them (t.move): every layer decoded at one pitch, the
-    # heaviest recording's (the first sound's of equals), and resampled to each of the others
-    home = anchor(weighted([(1.0, e.details) for e in encoded])) if recorded and t.move == "resample" else None
+    # sounds with recordings, transposed or resampled (t.move): every layer decoded at one pitch, the heaviest
+    # recording's (the first sound's of equals), and moved from there to each of the others
+    home = anchor(weighted([(1.0, e.details) for e in encoded])) if recorded and t.move in ("transpose", "resample") else None
     decoded = pitches if home is None else [home]
     grid = [(step, p) for step in steps for p in decoded]  # layer by layer, each at every pitch decoded
     spec = t.spectrograms(np.stack([s.latent for s, _ in grid]), [p for _, p in grid], [velocity] * len(grid),
                           [s.details for s, _ in grid])
     magnitude = t.model.magnitude_of(spec).reshape(layers, len(decoded), *spec.shape[1:])
-    layered = [_layers(t, magnitude[:, j], aligned) for j in range(len(decoded))]
-    if home is not None:  # the layers at home, resampled to each pitch (together: they stay aligned)
-        layered = [np.stack([repitched(y, p - home, t.sr) for y in layered[0]]) for p in pitches]
+    if home is None:
+        layered = [_layers(t, magnitude[:, j], aligned) for j in range(len(decoded))]
+    elif t.move == "transpose":
+        layered = [_layers(t, magnitude[:, 0], aligned, p - home) for p in pitches]
+    else:  # the layers at home, resampled to each pitch (together: they stay aligned)
+        layered = [repitched(_layers(t, magnitude[:, 0], aligned), p - home, t.sr) for p in pitches]
     audio = np.stack([_finished(t, layers) for layers in layered], axis=1)
     names = list(labels) if labels is not None else [f"sound {i + 1}" for i in range(len(sounds))]
     layer_labels = [_label(names, i / (layers - 1)) for i in range(layers)]
@@ -152,11 +156,10 @@ def _label(names: list[str], position: float) -> str:
     return f"{round(100 * (1 - local))}% {names[k]} / {round(100 * local)}% {names[k + 1]}"
 
 
-def _layers(t: Timbral, magnitude: np.ndarray, aligned: bool = True) -> np.ndarray:
-    """The layers of one pitch (``(layers, bins, frames)`` magnitudes) as audio from one starting phase: they add
-    where they overlap."""
-    start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], t.settings)[0] if aligned else None
-    return reconstruct(magnitude, t.settings, n_iter=t.n_iter, length=t.settings.n_samples, initial_phase=start)
+def _layers(t: Timbral, magnitude: np.ndarray, aligned: bool = True, semitones: float = 0.0) -> np.ndarray:
+    """The layers of one pitch (``(layers, bins, frames)`` magnitudes, transposed by ``semitones``) as audio from one
+    starting phase: they add where they overlap."""
+    return transposed(magnitude, semitones, t.settings, aligned=aligned, n_iter=t.n_iter)
 
 
 def _finished(t: Timbral, audio: np.ndarray) -> np.ndarray:
