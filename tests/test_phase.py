@@ -133,3 +133,17 @@ def test_resynth_cli_bad_input_writes_nothing(tmp_path, capsys):
     sf.write(good, SIGNALS["harmonic"], SR)
     assert main(["resynth", str(good), str(bad), "--out", str(tmp_path / "out")]) == 2
     assert "bad.wav" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("semitones", [7, -5, -12, 19])
+def test_a_transposed_note_is_in_tune_at_its_level_and_keeps_its_timing(semitones):
+    from timbral.phase import transposed
+
+    y = harmonic(220.0)
+    moved = transposed(mag(y)[None], semitones, n_iter=4)[0]
+    assert moved.shape == y.shape
+    peak_hz = np.argmax(np.abs(np.fft.rfft(moved[: 2 * SR]))) / 2  # the fundamental, at 0.5 Hz
+    assert 1200 * abs(np.log2(peak_hz / (220 * 2 ** (semitones / 12)))) < 5  # cents
+    rms = lambda v: np.sqrt(np.mean(v.reshape(40, -1) ** 2, axis=1))  # noqa: E731  (per 100 ms)
+    assert np.corrcoef(rms(moved), rms(y))[0, 1] > 0.99  # it decays as the original did, not faster or slower
+    assert abs(20 * np.log10(rms(moved)[5:20].mean() / rms(y)[5:20].mean())) < 1.5  # at its level (dB)

@@ -4,9 +4,10 @@ A sound heard from a recording (a library note, a file of yours) is the decoder'
 latent plus its detail: the difference between the recording's own log-magnitude spectrogram and the
 decoder's, in the model's scaled dB. Added back at the sound's own pitch it gives the recording's
 magnitudes exactly, so the sound plays as itself. At another pitch it is transposed (``move="transpose"``,
-the default): its spectrogram at its own pitch (its :func:`anchor`) moved by the pitch ratio, every bin,
-its timing kept, the phase rebuilt, so a note keeps its length at every key (above a sampler on two sources
-never trained on, within an octave and two: docs/benchmarks.md). Or it plays as a sampler plays a recording
+the default): its spectrogram at its own pitch (its :func:`anchor`) rebuilt through an STFT whose window is
+the pitch ratio shorter (:func:`~timbral.phase.transposed`), so its partials move by the ratio and the note keeps
+its length and envelope at every key (within an octave, above a sampler on two sources never trained on:
+docs/benchmarks.md). Or it plays as a sampler plays a recording
 (``"resample"``): rendered at its own pitch, then resampled, faster and shorter or slower and longer. Or,
 the decoder playing the new pitch, the detail moves with the harmonics (``"shift"``: every bin by the pitch
 ratio) or fades out over an octave (``"fade"``). In a blend or a mix the details weigh as the latents do;

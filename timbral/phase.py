@@ -21,6 +21,7 @@ and return float32 audio of shape ``(n,)`` or ``(batch, n)``.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numba
 import numpy as np
@@ -36,7 +37,7 @@ N_ITER = 32  # reconstruct's default: a rebuild measured for itself (resynth, be
 PLAY_ITERATIONS = 4  # what Timbral plays with (studio, API, exports, live): as good as 8 to a listener, 40 ms sooner
 MOMENTUM = 0.99
 FGLA_CHUNK = 4  # notes per fast Griffin-Lim batch: larger batches fall out of the CPU caches and run slower per note
-MOST_STRETCHED = 24.0  # semitones a transposed note keeps its timing over (its rebuild then spans 4x as long)
+MOST_TRANSPOSED = 24.0  # semitones a note is transposed over, its timing kept (further, resampled the rest of the way)
 TOL_DB = -60.0  # coefficients quieter than this (relative to the loudest) get no integrated phase
 
 
@@ -99,28 +100,35 @@ def reconstruct(
 def transposed(magnitude: np.ndarray, semitones: float, settings: SpectralSettings = SpectralSettings(), *,
                aligned: bool = False, **kwargs) -> np.ndarray:
     """Audio ``(batch, settings.n_samples)`` of magnitudes ``(batch, n_bins, n_frames)`` played ``semitones`` higher,
-    their timing kept, as a phase vocoder transposes: stretched in time by the pitch ratio (frame ``j`` reads what
-    lay at ``j / ratio``, its level interpolated in dB), the phase rebuilt (:func:`reconstruct` with ``kwargs``;
-    ``aligned``: every row from one starting phase, PGHI of their mean magnitude, so that they add where they
-    overlap), then resampled by the ratio. Beyond :data:`MOST_STRETCHED` semitones the rest is resampled as a
-    sampler would (faster going up, slower going down), so a far key costs at most four notes' rebuilding.
-    Moving the bins instead would widen or narrow each partial's peak, whose shape is where PGHI reads its
-    frequency from: a note moved five semitones down came out a semitone flat."""
+    their timing kept, as a phase vocoder transposes. Rebuilt (:func:`reconstruct` with ``kwargs``; ``aligned``:
+    every row from one starting phase, PGHI of their mean magnitude, so that they add where they overlap) with
+    an STFT whose window and hop are the pitch ratio shorter: there bin ``k`` lies at the ratio times bin ``k``'s
+    frequency, so the bins are read as they are, each frame from the note's moment it stands for (its level
+    interpolated in dB), at the cost of one note at any key. The window's length rounds to a multiple of 4
+    samples; what that leaves of the ratio, and what lies beyond :data:`MOST_TRANSPOSED` semitones, is resampled
+    as a sampler would (faster and shorter going up). Moving the bins instead would widen or narrow each
+    partial's peak, whose shape is where PGHI reads its frequency from: a note moved five semitones down came
+    out a semitone flat."""
     from .audio import repitched
 
     magnitude = np.asarray(magnitude, np.float32)
-    stretch = 2.0 ** (float(np.clip(semitones, -MOST_STRETCHED, MOST_STRETCHED)) / 12)
-    length = round(settings.n_samples * stretch)
-    if stretch != 1:
-        frames = magnitude.shape[-1]
-        position = np.minimum(np.arange(1 + length // settings.hop_length) / stretch, frames - 1)
-        low = np.minimum(position.astype(int), frames - 2)
-        frac = (position - low).astype(np.float32)
-        log = np.log(np.maximum(magnitude, 1e-12))
+    if semitones == 0:
+        moved, window = settings, settings.n_fft
+    else:
+        ratio = 2.0 ** (float(np.clip(semitones, -MOST_TRANSPOSED, MOST_TRANSPOSED)) / 12)
+        window = 4 * round(settings.n_fft / ratio / 4)
+        hop = min(window // 4, max(1, round(settings.hop_length * window / settings.n_fft)))
+        moved = replace(settings, n_fft=window, hop_length=hop)
+        bins = np.arange(moved.n_bins)
+        at = np.minimum(np.arange(1 + settings.n_samples // hop) * hop / settings.hop_length, magnitude.shape[-1] - 1)
+        low = np.minimum(at.astype(int), magnitude.shape[-1] - 2)
+        frac = (at - low).astype(np.float32)
+        log = np.log(np.maximum(magnitude[..., np.minimum(bins, settings.n_bins - 1), :], 1e-12))
         magnitude = np.exp(log[..., low] * (1 - frac) + log[..., low + 1] * frac)
-    start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], settings)[0] if aligned else None
-    audio = reconstruct(magnitude, settings, length=length, initial_phase=start, **kwargs)
-    return repitched(audio, semitones, settings.sr, length=settings.n_samples)
+        magnitude *= (bins < settings.n_bins)[:, None] * window / settings.n_fft  # a partial's peak scales with the window
+    start = pghi(np.sqrt(np.mean(magnitude**2, axis=0))[None], moved)[0] if aligned else None
+    audio = reconstruct(magnitude, moved, length=settings.n_samples, initial_phase=start, **kwargs)
+    return repitched(audio, semitones - 12 * np.log2(settings.n_fft / window), settings.sr)
 
 
 def pghi(magnitude: np.ndarray, settings: SpectralSettings = SpectralSettings(), tol_db: float = TOL_DB) -> np.ndarray:
