@@ -1,19 +1,18 @@
 """What the model cannot make of a sound that has audio: its *detail*.
 
-A sound heard from a recording (a library note, a file of yours) is the decoder's spectrogram of its
-latent plus its detail: the difference between the recording's own log-magnitude spectrogram and the
-decoder's, in the model's scaled dB. Added back at the sound's own pitch it gives the recording's
-magnitudes exactly, so the sound plays as itself. At another pitch it is transposed (``move="transpose"``,
-the default): its spectrogram at its own pitch (its :func:`anchor`) rebuilt through an STFT whose window is
-the pitch ratio shorter (:func:`~timbral.phase.transposed`), so its partials move by the ratio and the note keeps
-its length and envelope at every key (within an octave, above a sampler on two sources never trained on:
-docs/benchmarks.md). Or it plays as a sampler plays a recording
-(``"resample"``): rendered at its own pitch, then resampled, faster and shorter or slower and longer. Or,
-the decoder playing the new pitch, the detail moves with the harmonics (``"shift"``: every bin by the pitch
-ratio) or fades out over an octave (``"fade"``). In a blend or a mix the details weigh as the latents do;
-transposed or resampled, the blend is rendered at its heaviest detail's pitch, the others moved there with
-the harmonics. A sound with no audio (a random one, a point of the map) has none: it is the model's alone,
-at every pitch.
+A sound heard from a recording (a library note, a file of yours) is the decoder's spectrogram of its latent
+plus its detail: the difference between the recording's own log-magnitude spectrogram and the decoder's, in
+the model's scaled dB. Added back at the sound's own pitch it gives the recording's magnitudes exactly, so the
+sound plays as itself. At another pitch it is transposed (``move="transpose"``, the default): its spectrogram
+at its own pitch (its :func:`anchor`) rebuilt through an STFT whose window is the pitch ratio shorter
+(:func:`~timbral.phase.transposed`), so its partials move by the ratio and the note keeps its length and
+envelope at every key (within an octave, above a sampler on two sources never trained on: docs/benchmarks.md).
+Or it plays as a sampler plays a recording (``"resample"``): rendered at its own pitch, then resampled, faster
+and shorter or slower and longer. Or, the decoder playing the new pitch, the detail moves with the harmonics
+(``"shift"``: every bin by the pitch ratio) or fades out over an octave (``"fade"``). In a blend or a mix the
+details weigh as the latents do; transposed or resampled, the blend is rendered at its heaviest detail's
+pitch, the others moved there with the harmonics. A sound with no audio (a random one, a point of the map) has
+none: it is the model's alone, at every pitch.
 """
 
 from __future__ import annotations

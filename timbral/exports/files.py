@@ -94,7 +94,7 @@ def sfz_instrument(timbral, sound, *, name: str = "timbral", pitches: Sequence[i
 
     The timbre is played at every pitch in ``pitches`` and every velocity layer (a sound with audio "as
     recorded", as :meth:`~timbral.latent.Timbral.decode_batch` plays it elsewhere, unless ``recorded`` is
-    False: resampled from its own pitch by default); the ``.sfz`` maps each
+    False: transposed from its own pitch by default, its timing kept); the ``.sfz`` maps each
     sample to the keys halfway to its neighbours (the lowest and the highest stretch to the ends of the
     keyboard) and each layer to a velocity range.
     """

@@ -17,8 +17,8 @@ decoded at the heaviest recording's pitch (the first sound's of equals) and tran
 its timing kept (with ``move="resample"``: resampled, as a sampler would). The layers of one pitch start from
 one phase (PGHI of their mean magnitude) and are brought to one loudness (halfway between matching their attacks
 and matching them over the note), so where two overlap mid-crossfade they add like copies instead of cancelling,
-and with an equal-gain crossfade a sweep keeps its level. A note-off releases a note (0.3 s) in every format, and every
-sample ends with a fade.
+and with an equal-gain crossfade a sweep keeps its level. A note-off releases a note (0.3 s) in every format, and
+every sample ends with a fade.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from .files import audio_bytes, faded_end, key_ranges
 
 FORMATS = ("sfz", "dspreset", "multisample")
 # SFZ's xf_cccurve: equal gain (straight lines), right for layers that start from one phase and so add
-# like copies (benchmarks/morph.py: a sweep within 1.6 dB from C3 up), or equal power (square roots), right for
+# like copies (benchmarks/morph.py: a sweep within 1.0 dB at every pitch), or equal power (square roots), right for
 # unrelated layers (phase-aligned ones swell 3 dB mid crossfade)
 CURVES = ("gain", "power")
 BLOCK = 1024  # samples sfizz renders at a time when an export is played (play_sfz)
@@ -127,8 +127,9 @@ def render(t: Timbral, sounds: Sequence, *, layers: int = 7, pitches: Sequence[i
         layered = [_layers(t, magnitude[:, j], aligned) for j in range(len(decoded))]
     elif t.move == "transpose":
         layered = [_layers(t, magnitude[:, 0], aligned, p - home) for p in pitches]
-    else:  # the layers at home, resampled to each pitch (together: they stay aligned)
-        layered = [repitched(_layers(t, magnitude[:, 0], aligned), p - home, t.sr) for p in pitches]
+    else:  # the layers at home, rebuilt once and resampled to each pitch (together: they stay aligned)
+        at_home = _layers(t, magnitude[:, 0], aligned)
+        layered = [repitched(at_home, p - home, t.sr) for p in pitches]
     audio = np.stack([_finished(t, layers) for layers in layered], axis=1)
     names = list(labels) if labels is not None else [f"sound {i + 1}" for i in range(len(sounds))]
     layer_labels = [_label(names, i / (layers - 1)) for i in range(layers)]
