@@ -96,3 +96,21 @@ def test_every_sample_ends_faded_and_an_archive_holds_what_was_given(tmp_path):
         assert sorted(z.namelist()) == sorted(files) and z.read("notes/b.txt") == b"hello"
     path = write_zip(tmp_path / "out.zip", files)
     assert zipfile.is_zipfile(path) and list(tmp_path.iterdir()) == [path]  # written whole, nothing left behind
+
+
+@pytest.mark.parametrize("rate", [48000, 44100])
+def test_a_transposed_recording_plays_in_tune_and_whole_in_sfizz(t, tmp_path, rate):
+    """An SFZ of a recording (an A3 of 6 harmonics) transposed to A4, as sfizz plays it at the file's rate: at the
+    sample's key and a fourth under (sfizz resampling it), in tune, and lasting as long as the recording."""
+    from timbral.exports.morph import play_sfz
+
+    files = sfz_instrument(t, t.encode(tone(220, 4, harmonics=6), pitch=57), name="a", pitches=(57, 69),
+                           velocities=(100,), rate=rate)
+    for path, data in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    for key in (69, 64):
+        y = play_sfz(tmp_path / "a.sfz", key, seconds=4.0, rate=rate)
+        peak_hz = np.argmax(np.abs(np.fft.rfft(y[: 2 * rate]))) / 2
+        assert 1200 * abs(np.log2(peak_hz / (440 * 2 ** ((key - 69) / 12)))) < 10, (key, peak_hz)  # cents
+        assert np.abs(y[int(2.5 * rate) : 3 * rate]).max() > 0.05 * np.abs(y).max()  # a sampler's A4: over by 2 s
