@@ -11,7 +11,7 @@ Level invariance: the relative latent change between -1 dBFS and
 -30 dBFS copies of each one-shot written as 24-bit and as 16-bit WAV, with the input level
 normalisation (now) and without it (baseline), for the shipped model or ``--model DIR``; and
 between each chosen dataset note and a quiet 16-bit take of it (-30 dBFS peak, rounded to 16 bits).
-Run:  .venv/bin/python benchmarks/own_sounds.py [--level-only] [--model DIR] [--json]
+Run:  .venv/bin/python benchmarks/own_sounds.py [--level-only | --pitch-only] [--model DIR] [--json]
 """
 
 from __future__ import annotations
@@ -117,12 +117,13 @@ def level_invariance(kit: dict, t: Timbral) -> dict:
     return out
 
 
-def take_change(notes: list[tuple[np.ndarray, int]], t: Timbral) -> dict:
+def take_change(notes: list[tuple[np.ndarray, int | None]], t: Timbral) -> dict:
     """Relative latent change between each note and its quiet 16-bit take (-30 dBFS peak), median and max."""
     from timbral.audio import quantised
+    from timbral.pitch import NOMINAL_PITCH
 
     y = np.stack([note for note, _ in notes])
-    pitches = [p for _, p in notes]
+    pitches = [NOMINAL_PITCH if p is None else p for _, p in notes]  # a drum is heard where it plays
     a, b = (encoder_means(t, v, pitches) for v in (y, quantised(y, np.full(len(y), -30.0))))
     return {**change_summary(np.linalg.norm(a - b, axis=1) / np.linalg.norm(a, axis=1)), "notes": len(notes)}
 
@@ -132,6 +133,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "default")
     parser.add_argument("--every", type=int, default=37, help="take every Nth note of the dataset (default 37)")
     parser.add_argument("--level-only", action="store_true", help="only the level invariance (for a new model)")
+    parser.add_argument("--pitch-only", action="store_true", help="only the pitch detection (for a new detector)")
     parser.add_argument("--model", type=Path, help="model folder for the level invariance (default: the shipped model)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -146,13 +148,17 @@ def main() -> None:
     kit = {kind: make() for kind, (make, _) in KINDS.items()}
     examples = read_examples(args.data)
     chosen = sorted(examples.items())[:: args.every]
-    dataset = [(load_note(audio_path(args.data, k), trim=False), m["pitch"]) for k, m in chosen]
+    dataset = [(load_note(audio_path(args.data, k), trim=False), m["pitch"] if m.get("pitched", True) else None)
+               for k, m in chosen]  # a drum is unpitched: it should stay so
+    one_shots = [(prepare_note(kit[kind], SAMPLE_RATE), expected) for kind, (_, expected) in KINDS.items()]
+    if args.pitch_only:
+        print(json.dumps({"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots)}, indent=1))
+        return
     t = Timbral.load(args.model)  # one model for both level figures
     takes = {"dataset_notes_vs_quiet_16_bit_takes": take_change(dataset, t)}
     if args.level_only:
         print(json.dumps({"latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, t), **takes}, indent=1))
         return
-    one_shots = [(prepare_note(kit[kind], SAMPLE_RATE), expected) for kind, (_, expected) in KINDS.items()]
     figures = {"rendered_notes": detect_all(dataset), "one_shots": detect_all(one_shots),
                "latent_change_minus1_vs_minus30_dbfs": level_invariance(kit, t), **takes}
     if args.json:

@@ -39,7 +39,9 @@ class PitchError(ValueError):
 
 @dataclass(frozen=True)
 class PitchEstimate:
-    """The pitch decided for a sound, and how: ``given``, ``name``, ``pyin``, ``harmonic``, ``harmonic series`` or ``none``."""
+    """The pitch decided for a sound, and how: ``given``, ``name``, ``pyin``, ``harmonic``, ``harmonic series`` or ``none``
+    (then ``, its fundamental``, ``, missing fundamental`` or ``, lowest partial`` where a step of :func:`detect_pitch`
+    moved it)."""
 
     pitch: int
     pitched: bool
@@ -143,6 +145,8 @@ def detect_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> PitchEstimate:
     spectrum = _spectrum(y, sr)
     partials, levels, coverage = _partials(*spectrum)
     series = _lowest_series(partials, levels, coverage, spectrum[0][1])
+    if series is not None:
+        series = _down_to_its_fundamental(series, partials, spectrum[0][1], missing=True)
     if series is not None and _octaves_below(estimate, series) and _sounds(partials, estimate.hz):
         return replace(estimate, confidence=max(estimate.confidence, series.confidence))  # its fundamental sounds
     if series is not None and (estimate.confidence < MIN_CONFIDENCE or _octaves_below(estimate, series)):
@@ -155,7 +159,7 @@ def detect_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> PitchEstimate:
             estimate = replace(estimate, confidence=round(min(1.0, estimate.confidence + max(0.0, harmonic.confidence)), 3))
     if estimate.confidence < MIN_CONFIDENCE:
         return PitchEstimate(NOMINAL_PITCH, False, round(estimate.confidence, 3), "none")
-    return _up_to_the_lowest_partial(estimate, *spectrum)
+    return _up_to_the_lowest_partial(_down_to_its_fundamental(estimate, partials, spectrum[0][1]), partials, *spectrum)
 
 
 def find_pitch(y: np.ndarray, sr: int = SAMPLE_RATE, *, given=None, name: str | None = None) -> PitchEstimate:
@@ -290,19 +294,42 @@ def _sounds_at(hz: float, freqs: np.ndarray, power: np.ndarray) -> bool:
     return bool(band.any() and power[band].max() >= power.max() * 10 ** (-ABSENT_DB / 10))
 
 
-def _up_to_the_lowest_partial(estimate: PitchEstimate, freqs: np.ndarray, power: np.ndarray) -> PitchEstimate:
+def _harmonics_sound(hz: float, partials: np.ndarray, resolution: float, first: int = 2) -> bool:
+    """Whether a partial sounds (within 1 %) at every harmonic of ``hz`` from the ``first`` to the 8th."""
+    harmonics = np.arange(first, 9) * hz
+    if hz < FMIN or harmonics[-1] > TOP_HZ or not len(partials):
+        return False
+    tolerance = np.maximum(SERIES_TOLERANCE, 1.5 * resolution / harmonics)
+    return bool((np.abs(partials[None, :] / harmonics[:, None] - 1).min(axis=1) < tolerance).all())
+
+
+def _down_to_its_fundamental(estimate: PitchEstimate, partials: np.ndarray, resolution: float, *,
+                             missing: bool = False) -> PitchEstimate:
+    """The estimate moved down to the fundamental it is a harmonic of where every harmonic of that up to the 8th
+    sounds: an octave down where the fundamental sounds too (a note whose 2nd harmonic is its loudest, which pYIN
+    takes for its period); with ``missing``, a 3rd or 2nd harmonic down to a fundamental too weak to count (a low
+    piano note). A chord's common period leaves gaps there."""
+    for k in (3, 2) if missing else (2,):
+        if _harmonics_sound(estimate.hz / k, partials, resolution, first=2 if missing else 1):
+            how = "missing fundamental" if missing else "its fundamental"
+            return replace(estimate, pitch=_midi(estimate.hz / k), method=f"{estimate.method}, {how}", hz=round(estimate.hz / k, 2))
+    return estimate
+
+
+def _up_to_the_lowest_partial(estimate: PitchEstimate, partials: np.ndarray, freqs: np.ndarray, power: np.ndarray) -> PitchEstimate:
     """The estimate moved up to the lowest partial at a whole multiple of it (up to 8) where nothing sounds at it:
     the common period of a chord or a glass's inharmonic partials lies under any note in it, and a listener names
     its lowest note. Not where its 2nd and 3rd harmonics sound but the 6th does not (the 2nd starts no series of
     its own, as a power chord's root does): that is a residue pitch, heard at the missing fundamental (a tubular
-    bell's strike tone over its partials in 2:3:4)."""
+    bell's strike tone over its partials in 2:3:4); nor where every harmonic from the 2nd to the 8th sounds (a low
+    piano note's fundamental, too weak to count)."""
     hz, top = estimate.hz, freqs[-1]
 
     def sounds(*multiples: int) -> bool:
         return all(_sounds_at(m * hz, freqs, power) for m in multiples)
 
-    if sounds(1) or (3 * hz <= top and sounds(2, 3) and not (6 * hz <= top and sounds(6))):  # it sounds, or a residue
-        return estimate
+    if sounds(1) or (3 * hz <= top and sounds(2, 3) and not (6 * hz <= top and sounds(6))) or _harmonics_sound(hz, partials, freqs[1]):
+        return estimate  # it sounds, a residue pitch, or a missing fundamental
     up = next((m * hz for m in range(2, 9) if m * hz <= FMAX and sounds(m)), None)
     if up is None:
         return estimate
