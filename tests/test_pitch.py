@@ -85,21 +85,26 @@ def test_a_chord_is_named_by_its_lowest_note_not_by_its_common_period():
     assert detect_pitch(tone(root, 2.5)).method == "pyin"  # a note that sounds at its pitch stays as found
 
 
-def test_a_low_note_whose_fundamental_is_too_weak_to_count_is_named_by_it_not_an_octave_up():
-    """A low piano's fundamental lies far under its 2nd harmonic: a listener hears the period of its whole series.
-    Every harmonic from the 2nd to the 8th sounds there, where a chord's common period leaves gaps (test above)."""
+def fluid_r3(program: int, key: int) -> np.ndarray:
+    """A note of FluidR3_GM's ``program`` at ``key``, from its onset (as an upload is heard)."""
     from timbral.data.default import FLUID_R3
     from timbral.data.render import SoundFontSynth
 
+    synth = SoundFontSynth(FLUID_R3)
+    try:
+        note = synth.render(program, key, 105)
+    finally:
+        synth.close()
+    return note[note_onset(note, SR):]
+
+
+def test_a_low_note_whose_fundamental_is_too_weak_to_count_is_named_by_it_not_an_octave_up():
+    """A low piano's fundamental lies far under its 2nd harmonic: a listener hears the period of its whole series.
+    Every harmonic from the 2nd to the 8th sounds there, where a chord's common period leaves gaps (test above)."""
     hz, t = 38.89, np.arange(int(2.5 * SR)) / SR  # D#1, harmonics 2 to 14 only
     y = sum(np.sin(2 * np.pi * hz * k * t) / k for k in range(2, 15)) * np.exp(-t)
     assert detect_pitch(0.3 * y / np.abs(y).max()).pitch == 27
-    synth = SoundFontSynth(FLUID_R3)  # its bright piano at D#1: pYIN's period, but nothing sounds there
-    try:
-        note = synth.render(1, 27, 105)
-    finally:
-        synth.close()
-    estimate = detect_pitch(note[note_onset(note, SR):])
+    estimate = detect_pitch(fluid_r3(1, 27))  # its bright piano at D#1: pYIN's period, but nothing sounds there
     assert estimate.pitched and estimate.pitch == 27, estimate
 
 
@@ -107,15 +112,7 @@ def test_a_low_note_whose_fundamental_is_too_weak_to_count_is_named_by_it_not_an
 def test_a_low_guitar_note_whose_2nd_harmonic_is_loudest_is_named_by_its_fundamental(key):
     """FluidR3's nylon guitar from C2 to E2: its 2nd harmonic is the loudest, its fundamental 20 dB under it, and pYIN
     takes the 2nd for the period. Every harmonic of the key from the 1st to the 8th sounds: that is the note."""
-    from timbral.data.default import FLUID_R3
-    from timbral.data.render import SoundFontSynth
-
-    synth = SoundFontSynth(FLUID_R3)
-    try:
-        note = synth.render(24, key, 105)
-    finally:
-        synth.close()
-    estimate = detect_pitch(note[note_onset(note, SR):])
+    estimate = detect_pitch(fluid_r3(24, key))
     assert estimate.pitched and estimate.pitch == key and estimate.method.endswith("its fundamental"), estimate
 
 

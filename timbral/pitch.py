@@ -144,9 +144,10 @@ def detect_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> PitchEstimate:
     estimate = _pyin(y, sr)
     spectrum = _spectrum(y, sr)
     partials, levels, coverage = _partials(*spectrum)
-    series = _lowest_series(partials, levels, coverage, spectrum[0][1])
+    resolution = spectrum[0][1]  # Hz between bins
+    series = _lowest_series(partials, levels, coverage, resolution)
     if series is not None:
-        series = _down_to_its_fundamental(series, partials, spectrum[0][1], missing=True)
+        series = _down_to_its_fundamental(series, partials, resolution, missing=True)
     if series is not None and _octaves_below(estimate, series) and _sounds(partials, estimate.hz):
         return replace(estimate, confidence=max(estimate.confidence, series.confidence))  # its fundamental sounds
     if series is not None and (estimate.confidence < MIN_CONFIDENCE or _octaves_below(estimate, series)):
@@ -159,7 +160,7 @@ def detect_pitch(y: np.ndarray, sr: int = SAMPLE_RATE) -> PitchEstimate:
             estimate = replace(estimate, confidence=round(min(1.0, estimate.confidence + max(0.0, harmonic.confidence)), 3))
     if estimate.confidence < MIN_CONFIDENCE:
         return PitchEstimate(NOMINAL_PITCH, False, round(estimate.confidence, 3), "none")
-    return _up_to_the_lowest_partial(_down_to_its_fundamental(estimate, partials, spectrum[0][1]), partials, *spectrum)
+    return _up_to_the_lowest_partial(_down_to_its_fundamental(estimate, partials, resolution), partials, *spectrum)
 
 
 def find_pitch(y: np.ndarray, sr: int = SAMPLE_RATE, *, given=None, name: str | None = None) -> PitchEstimate:
@@ -267,8 +268,7 @@ def _lowest_series(partials: np.ndarray, levels: np.ndarray, coverage: float, re
         overtones = np.arange(2, 7)[np.arange(2, 7) * f <= TOP_HZ]
         if len(overtones) < 4:
             break
-        tolerance = np.maximum(SERIES_TOLERANCE, 1.5 * resolution / (overtones * f))
-        present = np.abs(partials[None, :] / (overtones[:, None] * f) - 1).min(axis=1) < tolerance
+        present = _present(partials, overtones * f, resolution)
         if present[:3].all() and present.mean() >= needed:
             confidence = float(present.mean() * (1 - coverage))
             return PitchEstimate(_midi(f), True, round(confidence, 3), "harmonic series", round(float(f), 2))
@@ -294,13 +294,18 @@ def _sounds_at(hz: float, freqs: np.ndarray, power: np.ndarray) -> bool:
     return bool(band.any() and power[band].max() >= power.max() * 10 ** (-ABSENT_DB / 10))
 
 
+def _present(partials: np.ndarray, frequencies: np.ndarray, resolution: float) -> np.ndarray:
+    """Whether a partial lies within :data:`SERIES_TOLERANCE` (or 1.5 bins of ``resolution`` Hz) of each frequency."""
+    tolerance = np.maximum(SERIES_TOLERANCE, 1.5 * resolution / frequencies)
+    return np.abs(partials[None, :] / frequencies[:, None] - 1).min(axis=1) < tolerance
+
+
 def _harmonics_sound(hz: float, partials: np.ndarray, resolution: float, first: int = 2) -> bool:
-    """Whether a partial sounds (within 1 %) at every harmonic of ``hz`` from the ``first`` to the 8th."""
+    """Whether a partial sounds (:func:`_present`) at every harmonic of ``hz`` from the ``first`` to the 8th."""
     harmonics = np.arange(first, 9) * hz
     if hz < FMIN or harmonics[-1] > TOP_HZ or not len(partials):
         return False
-    tolerance = np.maximum(SERIES_TOLERANCE, 1.5 * resolution / harmonics)
-    return bool((np.abs(partials[None, :] / harmonics[:, None] - 1).min(axis=1) < tolerance).all())
+    return bool(_present(partials, harmonics, resolution).all())
 
 
 def _down_to_its_fundamental(estimate: PitchEstimate, partials: np.ndarray, resolution: float, *,
