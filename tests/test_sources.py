@@ -1,14 +1,19 @@
 """Many sources in one dataset: distinct SoundFont presets, audible variants, splits that know where a note comes from."""
 
 import json
+import shutil
+import struct
+import subprocess
+from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import FLUID_R3, TIMGM
 
 from timbral.cli import main
 from timbral.data.nsynth import read_examples
 from timbral.data.render import VARIANT_MIN_DB, PresetChoice, SoundFontSynth, _difference_db, render_presets
-from timbral.data.sf2 import distinct_presets, read_presets
+from timbral.data.sf2 import _chunks, distinct_presets, read_presets
 from timbral.data.split import make_split
 from timbral.data.synth import render_synth
 
@@ -32,6 +37,43 @@ def test_a_file_that_is_not_a_soundfont_is_refused(tmp_path):
     bad.write_bytes(b"RIFF\0\0\0\0WAVEjunk")
     with pytest.raises(ValueError, match="not a SoundFont 2"):
         read_presets(bad)
+
+
+def _partition(presets) -> set[frozenset]:
+    """Which presets play the same samples: sets of (bank, program)."""
+    groups: dict[frozenset, set] = {}
+    for p in presets:
+        groups.setdefault(p.samples, set()).add((p.bank, p.program))
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_an_sf3_file_is_read_and_played_as_its_sf2(tmp_path):
+    """FluidR3_GS compressed by MuseScore's sf3convert (what scripts/gpu pack sends a GPU machine): the same presets
+    playing the same sample sets, the same distinct ones, and FluidSynth plays its notes close to the SF2's."""
+    sf2 = Path("/usr/share/sounds/sf2/FluidR3_GS.sf2")
+    sf3 = tmp_path / "FluidR3_GS.sf3"
+    subprocess.run(["sf3convert", "-z", "-q", "0.4", str(sf2), str(sf3)], check=True, capture_output=True)
+    assert sf3.stat().st_size < sf2.stat().st_size / 3
+    plain, compressed = read_presets(sf2), read_presets(sf3)
+    assert [(p.bank, p.program, p.name) for p in compressed] == [(p.bank, p.program, p.name) for p in plain]
+    assert _partition(compressed) == _partition(plain) and len(_partition(plain)) > 20
+    copy = tmp_path / "copy" / "FluidR3_GS.sf3"  # the same recordings compressed again count once across files
+    copy.parent.mkdir()
+    shutil.copy(sf3, copy)
+    assert distinct_presets([sf3, copy]) == distinct_presets([sf3])
+    bank, program = next((p.bank, p.program) for p in plain if p.samples)
+    a, b = SoundFontSynth(sf2).render(program, 60, 100, bank), SoundFontSynth(sf3).render(program, 60, 100, bank)
+    assert np.abs(b).max() > 0.5 * np.abs(a).max() and _difference_db(a, b) < VARIANT_MIN_DB  # closer than a variant is
+
+
+def test_an_odd_sized_chunk_is_read_with_or_without_its_pad_byte():
+    def chunk(tag: bytes, body: bytes, pad: bool) -> bytes:
+        return tag + struct.pack("<I", len(body)) + body + (b"\0" if pad and len(body) % 2 else b"")
+
+    for pad in (True, False):  # the RIFF rule pads, sf3convert does not
+        data = chunk(b"odd ", b"abc", pad) + chunk(b"next", b"wxyz", pad)
+        found = _chunks(data, 0, len(data))
+        assert found["next"] == (len(data) - 4, 4) and found["odd "] == (8, 3)
 
 
 def test_variants_sound_different_and_stay_with_their_preset(tmp_path):

@@ -1,4 +1,4 @@
-"""Read a SoundFont 2 file's presets and the samples each one plays, to tell real instruments apart.
+"""Read a SoundFont's presets and the samples each one plays, to tell real instruments apart.
 
 Many presets reuse another's samples (a GS variation with a new envelope, a bank that repeats
 the General MIDI set); counted as instruments they would flood a dataset with near-copies.
@@ -6,12 +6,15 @@ the General MIDI set); counted as instruments they would flood a dataset with ne
 comparing the sample data itself (so two files that ship the same recording agree).
 
 The format (RIFF ``sfbk``; presets -> zones -> instruments -> zones -> samples) is that of the
-SoundFont 2.04 specification; only the parts needed here are read.
+SoundFont 2.04 specification; only the parts needed here are read. SF3 files (SoundFonts whose samples
+MuseScore's ``sf3convert`` compressed to Ogg Vorbis, which FluidSynth plays) are read too: there a compressed
+sample's start and end count bytes of the sample data, not 16-bit frames.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import struct
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from pathlib import Path
 PERCUSSION_BANK = 128
 GEN_INSTRUMENT = 41
 GEN_SAMPLE_ID = 53
+COMPRESSED_SAMPLE = 0x10  # an SF3 sample type bit: Ogg Vorbis data
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,9 @@ class Preset:
 
 
 def _chunks(data: bytes, start: int, end: int) -> dict[str, tuple[int, int]]:
-    """The sub-chunks between ``start`` and ``end`` (LIST chunks by their list type): name -> (offset, size)."""
+    """The sub-chunks between ``start`` and ``end`` (LIST chunks by their list type): name -> (offset, size).
+
+    A chunk of odd size is followed by a zero pad byte, except where its writer left it out (``sf3convert`` does)."""
     found = {}
     pos = start
     while pos + 8 <= end:
@@ -44,7 +50,9 @@ def _chunks(data: bytes, start: int, end: int) -> dict[str, tuple[int, int]]:
             found[data[body:body + 4].decode("latin-1")] = (body + 4, size - 4)
         else:
             found[tag] = (body, size)
-        pos = body + size + (size & 1)
+        pos = body + size
+        if size & 1 and data[pos:pos + 1] == b"\0":
+            pos += 1
     return found
 
 
@@ -54,8 +62,18 @@ def _records(data: bytes, chunk: tuple[int, int], fmt: str) -> list[tuple]:
     return [struct.unpack_from(fmt, data, offset + i * width) for i in range(size // width)]
 
 
+def _decoded(ogg: bytes) -> bytes:
+    """An SF3 sample's Ogg Vorbis stream decoded to 16-bit frames (empty where it does not decode)."""
+    import soundfile as sf
+
+    try:
+        return sf.read(io.BytesIO(ogg), dtype="int16")[0].tobytes()
+    except (sf.LibsndfileError, RuntimeError):
+        return b""
+
+
 def read_presets(path: str | os.PathLike) -> list[Preset]:
-    """Every melodic preset (not bank 128) of a SoundFont 2 file, with its sample fingerprints."""
+    """Every melodic preset (not bank 128) of a SoundFont 2 (or SF3) file, with its sample fingerprints."""
     path = Path(path)
     data = path.read_bytes()
     if data[:4] != b"RIFF" or data[8:12] != b"sfbk":
@@ -72,8 +90,12 @@ def read_presets(path: str | os.PathLike) -> list[Preset]:
     shdr = _records(data, pdta["shdr"], "<20sIIIIIBbHH")
 
     def sample_hash(i: int) -> str:
-        start, end = shdr[i][1], shdr[i][2]
-        return hashlib.blake2b(data[smpl + 2 * start: smpl + 2 * end], digest_size=12).hexdigest()
+        start, end, kind = shdr[i][1], shdr[i][2], shdr[i][9]
+        if kind & COMPRESSED_SAMPLE:  # decoded: the same recording compressed in two files agrees
+            pcm = _decoded(data[smpl + start: smpl + end])
+        else:
+            pcm = data[smpl + 2 * start: smpl + 2 * end]
+        return hashlib.blake2b(pcm, digest_size=12).hexdigest()
 
     def generators(bags, gens, first_bag, last_bag, oper):
         for b in range(first_bag, last_bag):
