@@ -54,3 +54,31 @@ def test_a_wrong_number_of_synth_instruments_is_refused_before_anything_is_writt
         main(["data", "default", "--out", str(out), "--synth-instruments", count])
     assert e.value.code == 2 and "is not a number of instruments from 1 to 100000" in capsys.readouterr().err
     assert not out.exists()
+
+
+def _linked(folder, names):
+    folder.mkdir()
+    for path in default_soundfonts():
+        if path.name in names:
+            (folder / path.name).symlink_to(path)
+    return folder
+
+
+def test_the_soundfonts_can_come_from_a_folder_sf3_or_not_the_held_out_one_optional(tmp_path):
+    """What scripts/gpu pack sends a GPU machine: the SoundFonts training hears, compressed or not, in one folder."""
+    names = ["FluidR3_GM.sf2", "FluidR3_GS.sf2", "TimGM6mb.sf2", "sf_GMbank.sf2"]
+    folder = _linked(tmp_path / "fonts", names[:2] + names[3:])
+    (folder / "TimGM6mb.sf3").symlink_to(default_soundfonts(["TimGM6mb.sf2"])[0])  # any file of that name will do here
+    assert [p.name for p in default_soundfonts(folder=folder)] == ["FluidR3_GM.sf2", "FluidR3_GS.sf2", "TimGM6mb.sf3",
+                                                                   "sf_GMbank.sf2"]
+    (folder / "OPL-3_FM_128M.sf2").symlink_to(default_soundfonts(["OPL-3_FM_128M.sf2"])[0])
+    assert [p.name for p in default_soundfonts(folder=folder)][-1] == "OPL-3_FM_128M.sf2"
+
+
+def test_a_folder_without_a_soundfont_training_needs_is_refused_before_anything_is_written(tmp_path, capsys):
+    folder = _linked(tmp_path / "fonts", ["FluidR3_GS.sf2", "OPL-3_FM_128M.sf2"])
+    out = tmp_path / "default"
+    missing = "missing from " + str(folder) + ": FluidR3_GM.sf2 (or .sf3), TimGM6mb.sf2 (or .sf3), sf_GMbank.sf2 (or .sf3)"
+    for fonts, said in ((folder, missing), (tmp_path / "nowhere", "nowhere: no such folder of SoundFonts")):
+        assert main(["data", "default", "--out", str(out), "--soundfonts", str(fonts)]) == 2
+        assert said in capsys.readouterr().err and not out.exists()

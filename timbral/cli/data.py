@@ -77,7 +77,7 @@ def cmd_data_default(args) -> None:
     from ..data.split import read_split
 
     report = build_default_dataset(args.out, velocities=args.velocities, synth_instruments=args.synth_instruments or SYNTH_INSTRUMENTS,
-                                   voices=args.voices, workers=args.workers)
+                                   voices=args.voices, soundfonts=args.soundfonts, workers=args.workers)
     print("\n".join(report.lines()))
     print(summary(read_examples(args.out)))
     split = read_split(args.out)
@@ -117,6 +117,9 @@ def _data_default_action(dsub) -> None:
     p.add_argument("--synth-instruments", type=_synth_count, metavar="N",
                    help="instruments of Timbral's own synth engine, 1-100000 (default 1,000, what the default model was trained "
                    "on; each plays 8 pitches: fewer build faster, more give the synth families more variety)")
+    p.add_argument("--soundfonts", type=Path, metavar="FOLDER",
+                   help="read the SoundFonts from FOLDER, each as NAME.sf2 or compressed as NAME.sf3 (what scripts/gpu pack "
+                   "carries to a GPU machine); OPL-3_FM_128M may be left out, and then the split has no test part")
     p.add_argument("--workers", type=int, help="parallel processes (default: all cores)")
 
 

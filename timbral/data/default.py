@@ -47,6 +47,8 @@ HELD_OUT_SOURCE = "OPL-3_FM_128M.sf2"  # the test split: a whole source no defau
 # SoundFont file -> the Debian package that installs it (TimGM6mb comes with pretty_midi)
 DEBIAN_SOUNDFONTS = {"FluidR3_GM.sf2": "fluid-soundfont-gm", "FluidR3_GS.sf2": "fluid-soundfont-gs",
                      "sf_GMbank.sf2": "csound-soundfont", "OPL-3_FM_128M.sf2": "opl3-soundfont"}
+TIMGM = "TimGM6mb.sf2"  # inside the PyPI package pretty_midi
+SOUNDFONT_NAMES = ("FluidR3_GM.sf2", "FluidR3_GS.sf2", TIMGM, "sf_GMbank.sf2", "OPL-3_FM_128M.sf2")  # the order they render in
 FLUID_R3 = SF2_DIR / "FluidR3_GM.sf2"
 PITCH_RANGE = "24:96"  # a SoundFont preset's pitches are drawn from C1-C7
 PITCHES_PER_INSTRUMENT = 8
@@ -59,39 +61,56 @@ SEED = 0
 VOICE_SOURCE = "voices"
 
 
-def default_soundfonts(names: Sequence[str] | None = None) -> list[Path]:
+def default_soundfonts(names: Sequence[str] | None = None, folder: str | os.PathLike | None = None) -> list[Path]:
     """Paths of the default SoundFonts (or of those ``names``), in order; a clear error names each
-    package that is missing."""
+    package that is missing.
+
+    With ``folder``, each is read from there instead, as ``NAME.sf2`` or compressed as ``NAME.sf3`` (``sf3convert``,
+    as ``scripts/gpu pack`` does); the held-out source may be absent there, the others may not."""
+    chosen = [name for name in SOUNDFONT_NAMES if names is None or name in names]
+    if folder is not None:
+        return _soundfonts_in(Path(folder), chosen)
     import pretty_midi
 
-    tim = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
-    paths = [SF2_DIR / name for name in DEBIAN_SOUNDFONTS]
-    paths.insert(2, tim)
-    paths = [p for p in paths if names is None or p.name in names]
+    tim = Path(pretty_midi.__file__).parent / TIMGM
+    paths = [tim if name == TIMGM else SF2_DIR / name for name in chosen]
     missing = [f"{p} (install Debian's {DEBIAN_SOUNDFONTS[p.name]}; scripts/setup does it)"
                for p in paths if p != tim and not p.is_file()]
-    if not tim.is_file():
+    if tim in paths and not tim.is_file():
         missing.append(f"{tim} (reinstall the PyPI package pretty_midi)")
     if missing:
         raise FileNotFoundError("default SoundFonts missing: " + "; ".join(missing))
     return paths
 
 
-def default_presets() -> list[PresetChoice]:
-    """Every distinct melodic preset of the default SoundFonts, then one variant of each (alternating)."""
-    presets = distinct_presets(default_soundfonts(), set(MELODIC_PROGRAMS))
+def _soundfonts_in(folder: Path, names: list[str]) -> list[Path]:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder of SoundFonts")
+    found = {name: next((p for p in (folder / name, (folder / name).with_suffix(".sf3")) if p.is_file()), None) for name in names}
+    missing = [f"{name} (or .sf3)" for name, path in found.items() if path is None and name != HELD_OUT_SOURCE]
+    if missing:
+        raise FileNotFoundError(f"default SoundFonts missing from {folder}: " + ", ".join(missing))
+    return [path for path in found.values() if path is not None]
+
+
+def default_presets(soundfonts: Sequence[Path] | None = None) -> list[PresetChoice]:
+    """Every distinct melodic preset of the default SoundFonts (or of ``soundfonts``), then one variant of each
+    (alternating)."""
+    presets = distinct_presets(soundfonts or default_soundfonts(), set(MELODIC_PROGRAMS))
     chosen = [PresetChoice(p.soundfont, p.bank, p.program) for p in presets]
     variants = list(VARIANTS)
     return chosen + [PresetChoice(c.soundfont, c.bank, c.program, variants[i % len(variants)]) for i, c in enumerate(chosen)]
 
 
-def default_sources(synth_instruments: int = SYNTH_INSTRUMENTS, voices: bool = False) -> dict[str, Source]:
+def default_sources(synth_instruments: int = SYNTH_INSTRUMENTS, voices: bool = False,
+                    soundfonts: Sequence[Path] | None = None) -> dict[str, Source]:
     """The default dataset's sources by name, in the order they render (a new source is one entry here); with
-    ``voices``, Festival's singing voices too."""
+    ``voices``, Festival's singing voices too; ``soundfonts`` in place of :func:`default_soundfonts`."""
+    soundfonts = soundfonts or default_soundfonts()
     sources: dict[str, Source] = {
-        "SoundFont presets": partial(render_presets, default_presets(), pitches=PITCH_RANGE,
+        "SoundFont presets": partial(render_presets, default_presets(soundfonts), pitches=PITCH_RANGE,
                                      pitches_per_instrument=PITCHES_PER_INSTRUMENT, seed=SEED),
-        "SoundFont drum kits": partial(render_drums, default_soundfonts()),
+        "SoundFont drum kits": partial(render_drums, soundfonts),
         "procedural instruments": partial(render_synth, count=synth_instruments, seed=SEED,
                                           pitches_per_instrument=PITCHES_PER_INSTRUMENT),
     }
@@ -106,15 +125,20 @@ def has_voices(examples: dict[str, dict]) -> bool:
 
 
 def build_default_dataset(out: str | os.PathLike, *, velocities: str = VELOCITIES, synth_instruments: int = SYNTH_INSTRUMENTS,
-                          voices: bool = False, workers: int | None = None, progress: bool = True) -> RenderReport:
+                          voices: bool = False, soundfonts: str | os.PathLike | None = None, workers: int | None = None,
+                          progress: bool = True) -> RenderReport:
     """Render the default dataset (at ``velocities``: :data:`LIBRARY_VELOCITIES` and ``voices`` make the studio's
-    library; with ``synth_instruments`` of the synth engine) into ``out``, write its seeded split and ``build.json``
-    (what it took)."""
+    library; with ``synth_instruments`` of the synth engine; the SoundFonts read from the folder ``soundfonts``
+    where given) into ``out``, write its seeded split and ``build.json`` (what it took).
+
+    Without the held-out source (a folder may leave it out: a training machine needs none), the split has no test part."""
     start = time.monotonic()
+    fonts = default_soundfonts(folder=soundfonts) if soundfonts is not None else default_soundfonts()
+    held_out = next((p.name for p in fonts if p.stem == Path(HELD_OUT_SOURCE).stem), None)
     report = RenderReport()
-    for source in default_sources(synth_instruments, voices).values():
+    for source in default_sources(synth_instruments, voices, fonts).values():
         report.merge(source(out, velocities=velocities, workers=workers, audio_format=AUDIO_FORMAT, progress=progress))
-    write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=HELD_OUT_SOURCE,
+    write_split(out, make_split(read_examples(out), seed=SEED, hold_out_source=held_out, test=0.1 if held_out else 0.0,
                                 hold_out_pitches=HELD_OUT_PITCHES))
     write_json(Path(out) / BUILD_FILE, {"seconds": round(time.monotonic() - start, 1), "cpus": os.cpu_count(),
                                         "notes_written": len(report.written)})
