@@ -79,7 +79,7 @@ class FeatureStore:
         bounds = bounds or self.bounds
         meta = [self.index[r] for r in rows]
         return {
-            "spec": bounds.scale(torch.from_numpy(self.read(rows))).clamp(0.0, 1.0).to(device),
+            "spec": bounds.scale(torch.from_numpy(self.read(rows)).to(device)).clamp(0.0, 1.0),  # scaled where it is used
             "pitch": torch.tensor([m["pitch"] for m in meta], device=device),
             "velocity": torch.tensor([m["velocity"] for m in meta], device=device),
             "family": torch.tensor([m.get("instrument_family", -1) for m in meta], device=device),
