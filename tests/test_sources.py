@@ -64,6 +64,10 @@ def test_an_sf3_file_is_read_and_played_as_its_sf2(tmp_path):
     bank, program = next((p.bank, p.program) for p in plain if p.samples)
     a, b = SoundFontSynth(sf2).render(program, 60, 100, bank), SoundFontSynth(sf3).render(program, 60, 100, bank)
     assert np.abs(b).max() > 0.5 * np.abs(a).max() and _difference_db(a, b) < VARIANT_MIN_DB  # closer than a variant is
+    broken = tmp_path / "broken.sf3"  # its samples' Ogg streams lose their capture pattern
+    broken.write_bytes(sf3.read_bytes().replace(b"OggS", b"Junk"))
+    with pytest.raises(ValueError, match="broken.sf3: a compressed sample does not decode"):
+        read_presets(broken)
 
 
 def test_an_odd_sized_chunk_is_read_with_or_without_its_pad_byte():

@@ -62,14 +62,14 @@ def _records(data: bytes, chunk: tuple[int, int], fmt: str) -> list[tuple]:
     return [struct.unpack_from(fmt, data, offset + i * width) for i in range(size // width)]
 
 
-def _decoded(ogg: bytes) -> bytes:
-    """An SF3 sample's Ogg Vorbis stream decoded to 16-bit frames (empty where it does not decode)."""
+def _decoded(ogg: bytes, path: Path) -> bytes:
+    """An SF3 sample's Ogg Vorbis stream decoded to 16-bit frames."""
     import soundfile as sf
 
     try:
         return sf.read(io.BytesIO(ogg), dtype="int16")[0].tobytes()
-    except (sf.LibsndfileError, RuntimeError):
-        return b""
+    except (sf.LibsndfileError, RuntimeError) as e:
+        raise ValueError(f"{path}: a compressed sample does not decode ({e})") from None
 
 
 def read_presets(path: str | os.PathLike) -> list[Preset]:
@@ -92,7 +92,7 @@ def read_presets(path: str | os.PathLike) -> list[Preset]:
     def sample_hash(i: int) -> str:
         start, end, kind = shdr[i][1], shdr[i][2], shdr[i][9]
         if kind & COMPRESSED_SAMPLE:  # decoded: the same recording compressed in two files agrees
-            pcm = _decoded(data[smpl + start: smpl + end])
+            pcm = _decoded(data[smpl + start: smpl + end], path)
         else:
             pcm = data[smpl + 2 * start: smpl + 2 * end]
         return hashlib.blake2b(pcm, digest_size=12).hexdigest()
