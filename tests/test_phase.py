@@ -59,7 +59,10 @@ def test_batches_match_single_items_and_are_deterministic():
     S = np.stack([mag(SIGNALS["harmonic"]), mag(SIGNALS["chord"])])
     batch = reconstruct(S)
     assert batch.shape == (2, 4 * SR)
-    assert np.allclose(batch[1], reconstruct(S[1]), atol=1e-4)
+    single = reconstruct(S[1])
+    # the same to rounding: a batched FFT rounds differently from a single one on some CPUs, and 32 passes of fast
+    # Griffin-Lim (momentum 0.99) carry that to -73 dB; a batch that mixed its notes would be at 0 dB
+    assert np.linalg.norm(batch[1] - single) < 1e-3 * np.linalg.norm(single)
     a, b = reconstruct(S, method="griffinlim", seed=3, n_iter=4), reconstruct(S, method="griffinlim", seed=3, n_iter=4)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, reconstruct(S, method="griffinlim", seed=4, n_iter=4))
