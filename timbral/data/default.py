@@ -133,7 +133,7 @@ def build_default_dataset(out: str | os.PathLike, *, velocities: str = VELOCITIE
 
     Without the held-out source (a folder may leave it out: a training machine needs none), the split has no test part."""
     start = time.monotonic()
-    fonts = default_soundfonts(folder=soundfonts) if soundfonts is not None else default_soundfonts()
+    fonts = default_soundfonts(folder=soundfonts)
     held_out = next((p.name for p in fonts if p.stem == Path(HELD_OUT_SOURCE).stem), None)
     report = RenderReport()
     for source in default_sources(synth_instruments, voices, fonts).values():
