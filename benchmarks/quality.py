@@ -90,7 +90,7 @@ def chosen_instruments(test: list[dict], load, count: int) -> list[list[dict]]:
             loud.setdefault(m["instrument_str"], []).append(m)
     bright = [n for n, v in loud.items() if is_bright(load(v[len(v) // 2]["note_str"]))]
     others = [n for n in loud if n not in set(bright)]
-    wanted = min(len(bright), max(8, count // 4))
+    wanted = min(len(bright), count, max(8, count // 4))
 
     def spread(names, k):
         return [names[i] for i in np.unique(np.linspace(0, len(names) - 1, k).round().astype(int))] if k and names else []
