@@ -147,12 +147,16 @@ def multires_distance(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def peak_normalised(audio: np.ndarray) -> np.ndarray:
-    return audio / np.maximum(np.abs(audio).max(axis=-1, keepdims=True), 1e-6) * 0.5
+    """Each note with its peak at half of full scale, as both arms' training and hearing take it."""
+    from timbral.latent import normalise_peak
+
+    return normalise_peak(audio, 20 * math.log10(0.5))
 
 
 def train_full_rate(data: Path, names: list[str], meta: dict, minutes: float, batch: int, out: Path) -> FullRateVAE:
     """Design (b) trained for ``minutes`` on the notes ``names``; saved to ``out``/weights.pt (reused if there)."""
     from timbral.data.features import note_audio
+    from timbral.losses import kl_per_dim
     from timbral.progress import Bar
     from timbral.settings import SpectralSettings
 
@@ -178,7 +182,7 @@ def train_full_rate(data: Path, names: list[str], meta: dict, minutes: float, ba
         first = 0 if rng.random() < 0.5 else int(rng.integers(0, s.n_frames - CROP_FRAMES))
         y_hat = model.render(params, pitch, first, CROP_FRAMES)
         y = audio[:, first * s.hop_length : (first + CROP_FRAMES) * s.hop_length]
-        kl = 0.5 * (mu**2 + logvar.exp() - 1 - logvar).clamp(min=0.05).sum(-1).mean()
+        kl = kl_per_dim(mu, logvar).clamp(min=0.05).sum(-1).mean()
         beta = 3e-4 * min(1.0, elapsed / (minutes * 20))  # warm-up over the first third
         loss = multires_distance(y_hat, y) + beta * kl
         optimiser.zero_grad()
