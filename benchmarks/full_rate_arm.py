@@ -16,7 +16,8 @@ fits in them, its KL warm-up a third of them; or ``--recipe MODEL`` is design (a
 are then heard on the same notes, as ``quality.py`` picks them: at their own pitch, the model alone (the
 encoder's latent), ViSQOL at 48 kHz against the full-rate note (:mod:`timbral.listening`), with the high band's
 level error; on ``--instruments`` of the test split (OPL3, never trained on; a quarter of them bright or noisy,
-also reported apart) and on as many training instruments (how well each arm fits what it heard). Calibration
+also reported apart), on as many training instruments (how well each arm fits what it heard) and on as many
+test notes at the pitches training never heard (the default split's ``HELD_OUT_PITCHES``). Calibration
 rows in the same run: the 16 kHz copy and the shipped model. Beside them each arm's placement: the family vote
 of the 5 nearest training notes for every test note.
 
@@ -42,6 +43,9 @@ from torch import nn
 N_MELS, MEL_FFT, HARMONICS, NOISE_BANDS, LATENT, CHANNELS = 128, 2048, 96, 64, 32, 256
 CROP_FRAMES = 48  # a training crop: 48 hops of 768 samples, 0.77 s
 LOSS_FFTS = (4096, 2048, 1024, 512, 256)
+PEAK_LR = 1e-3
+PARTS = {"test": "the test split (OPL3, never trained on)", "train": "training notes",
+         "unheard": "the test split at the pitches training never heard"}
 RECIPE_EXAMPLES_PER_SECOND = 130.0  # the recipe's pace on this CPU today (its steps stop at --minutes if slower)
 
 
@@ -77,6 +81,8 @@ class FullRateVAE(nn.Module):
             nn.ConvTranspose1d(c, c, 4, stride=2, padding=1), nn.GELU(), nn.Conv1d(c, c, 3, padding=1), nn.GELU(),
             nn.ConvTranspose1d(c, c, 4, stride=4), nn.GELU())
         self.out = nn.Conv1d(c, 1 + HARMONICS + NOISE_BANDS, 1)
+        with torch.no_grad():  # the noise starts near silence, as DDSP's filtered noise does (its bias -5)
+            self.out.bias[1 + HARMONICS :] -= 5.0
 
     def log_mel(self, audio: torch.Tensor) -> torch.Tensor:
         """``(batch, samples)`` → dB mel spectrogram under the note's loudest, scaled to 0..1 over 80 dB."""
@@ -129,7 +135,10 @@ class FullRateVAE(nn.Module):
             cos, sin = (f(2 * math.pi * cycles).to(p.dtype) for f in (torch.cos, torch.sin))
         real = torch.einsum("xkb,xkt->xbt", lobe, amplitude * cos)
         imag = torch.einsum("xkb,xkt->xbt", lobe, amplitude * sin)
-        magnitude = (n_fft / 2) * torch.einsum("fb,xbt->xft", self.noise_bins, noise)  # (batch, bins, count + 1)
+        # a band's value is its noise's standard deviation: random phases make a frame's inverse FFT noise of
+        # variance magnitude² / n_fft, which the overlap-add (windowed again, over the squared windows' sum of 1.5
+        # at 4 hops) divides by 1.5
+        magnitude = math.sqrt(1.5 * n_fft) * torch.einsum("fb,xbt->xft", self.noise_bins, noise)
         phase = torch.rand_like(magnitude) * (2 * math.pi)
         spectrum = torch.complex(real + magnitude * torch.cos(phase), imag + magnitude * torch.sin(phase))
         return torch.istft(spectrum, n_fft, hop, window=torch.hann_window(n_fft, device=p.device), length=count * hop)
@@ -168,10 +177,12 @@ def train_full_rate(data: Path, names: list[str], meta: dict, minutes: float, ba
         return model.eval()
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimiser = torch.optim.Adam(model.parameters(), lr=PEAK_LR)
     began, step, log = time.perf_counter(), 0, []
     bar = Bar(total=int(minutes * 60), desc="training design (b)", unit="s")
     while (elapsed := time.perf_counter() - began) < minutes * 60:
+        for group in optimiser.param_groups:
+            group["lr"] = learning_rate(elapsed / (minutes * 60))
         chosen = [names[i] for i in rng.integers(0, len(names), batch)]
         audio = torch.from_numpy(peak_normalised(note_audio(data, chosen, s)))
         pitch = torch.tensor([float(meta[n]["pitch"]) for n in chosen])
@@ -192,10 +203,18 @@ def train_full_rate(data: Path, names: list[str], meta: dict, minutes: float, ba
         step += 1
         log.append((step, round(elapsed, 1), float(loss)))
         bar.update(int(time.perf_counter() - began) - bar.n)
+        if step % 100 == 0:  # to watch a long run
+            (out / "log.json").write_text(json.dumps({"steps": step, "batch": batch, "log": log[::10]}))
     bar.close()
     torch.save(model.state_dict(), weights)
     (out / "log.json").write_text(json.dumps({"steps": step, "batch": batch, "log": log[::10]}))
     return model.eval()
+
+
+def learning_rate(fraction: float) -> float:
+    """Design (b)'s learning rate at ``fraction`` of its time: a linear warm-up over the first 2 %, then a cosine
+    decay to 5 % of :data:`PEAK_LR` (the recipe's shape; a constant rate let the 60-min run fall silent)."""
+    return PEAK_LR * min(1.0, fraction / 0.02) * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(fraction, 1.0))))
 
 
 def train_recipe(data: Path, minutes: float, out: Path) -> Path:
@@ -285,6 +304,7 @@ def main() -> None:
     torch.manual_seed(0)
 
     from timbral.audio import load_note
+    from timbral.data.default import HELD_OUT_PITCHES
     from timbral.data.nsynth import audio_path, read_examples
     from timbral.data.split import notes_in_split, read_split
     from timbral.latent import Timbral
@@ -307,8 +327,12 @@ def main() -> None:
     play = {"copy_16k": lambda y, pitch, velocity: sixteen_khz_copy(y), "shipped": model_alone(shipped),
             "design_a": model_alone(recipe), "design_b": lambda y, pitch, velocity: full_rate_rendition(full_rate, y, pitch, velocity)}
     figures = {"minutes": args.minutes, "design_b_steps": json.loads((args.runs / "b" / "log.json").read_text())["steps"]}
-    for part in ("test", "train"):
-        names = notes_in_split(examples, split, part)
+    test_names = notes_in_split(examples, split, "test")
+    parts = {"test": test_names, "train": train_names,
+             "unheard": [n for n in test_names if int(examples[n]["pitch"]) in HELD_OUT_PITCHES]}
+    for part, names in parts.items():
+        if not names:
+            continue
         instruments = chosen_instruments([examples[k] for k in names], load, args.instruments)
         picked = [v[len(v) // 2] for v in instruments]
         notes = [(load(m["note_str"]), int(m["pitch"]), int(m["velocity"])) for m in picked]
@@ -320,9 +344,11 @@ def main() -> None:
         return
     print(f"the model alone at its own pitch, ViSQOL at 48 kHz / high band's level error, each arm {args.minutes:g} min "
           f"(design (b): {figures['design_b_steps']} steps of {args.batch})")
-    for part in ("test", "train"):
+    for part, what in PARTS.items():
+        if part not in figures:
+            continue
         f = figures[part]
-        print(f"{part}: {f['notes']} notes ({f['bright']} bright)")
+        print(f"{what}: {f['notes']} notes ({f['bright']} bright)")
         for name in play:
             r = f[name]
             print(f"  {name:10s} {r['visqol']:.2f} / {r['high_band_db']:.1f} dB   bright {r['visqol_bright'] or float('nan'):.2f} / "

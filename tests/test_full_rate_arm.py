@@ -1,6 +1,7 @@
 """benchmarks/full_rate_arm.py, issue 42's design (b): its synthesis renders what it says (a harmonic is a cosine of
-the note's pitch, continuous from crop to crop; nothing above Nyquist), its loss sees a difference, and the script
-refuses settings it cannot run. (Its training and the figures are measured in docs/benchmarks.md.)"""
+the note's pitch, continuous from crop to crop; nothing above Nyquist; a noise band is noise of its own level), its
+loss sees a difference, and the script refuses settings it cannot run. (Its training and the figures are measured
+in docs/benchmarks.md.)"""
 
 import subprocess
 import sys
@@ -57,3 +58,15 @@ def test_it_refuses_settings_it_cannot_run(flag):
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "full_rate_arm.py"), flag, "--data", "/nonexistent"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "must be positive" in done.stderr
+
+
+def test_a_noise_band_is_noise_of_its_own_level_and_the_noise_starts_near_silence(model):
+    """Each band's value is its noise's standard deviation (the noise was once 23 times too loud for its value, and
+    training shut it off); an untrained model's noise starts 90 dB down, as DDSP's does."""
+    params = torch.zeros(1, 1 + HARMONICS + NOISE_BANDS, model.frames)
+    params[:, 1 + HARMONICS :] = 0.1
+    noise = model.render(params, torch.tensor([60.0]), 0, 200)[0].numpy()[4 * model.hop : -4 * model.hop]
+    assert 0.09 < noise.std() < 0.11
+    with torch.no_grad():
+        untrained = model.parameters_of(torch.zeros(1, 32), torch.tensor([60.0]), torch.tensor([100]))
+    assert float(untrained[:, 1 + HARMONICS :].max()) < 1e-3 < float(untrained[:, 0].min())
