@@ -179,6 +179,10 @@ def train_full_rate(data: Path, names: list[str], meta: dict, minutes: float, ba
     rng = np.random.default_rng(0)
     optimiser = torch.optim.Adam(model.parameters(), lr=PEAK_LR)
     began, step, log = time.perf_counter(), 0, []
+
+    def write_log() -> None:
+        (out / "log.json").write_text(json.dumps({"steps": step, "batch": batch, "log": log[::10]}))
+
     bar = Bar(total=int(minutes * 60), desc="training design (b)", unit="s")
     while (elapsed := time.perf_counter() - began) < minutes * 60:
         for group in optimiser.param_groups:
@@ -204,16 +208,16 @@ def train_full_rate(data: Path, names: list[str], meta: dict, minutes: float, ba
         log.append((step, round(elapsed, 1), float(loss)))
         bar.update(int(time.perf_counter() - began) - bar.n)
         if step % 100 == 0:  # to watch a long run
-            (out / "log.json").write_text(json.dumps({"steps": step, "batch": batch, "log": log[::10]}))
+            write_log()
     bar.close()
     torch.save(model.state_dict(), weights)
-    (out / "log.json").write_text(json.dumps({"steps": step, "batch": batch, "log": log[::10]}))
+    write_log()
     return model.eval()
 
 
 def learning_rate(fraction: float) -> float:
     """Design (b)'s learning rate at ``fraction`` of its time: a linear warm-up over the first 2 %, then a cosine
-    decay to 5 % of :data:`PEAK_LR` (the recipe's shape; a constant rate let the 60-min run fall silent)."""
+    decay to 5 % of :data:`PEAK_LR` (the recipe's shape; a constant rate drove the 60-min run into saturation)."""
     return PEAK_LR * min(1.0, fraction / 0.02) * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(fraction, 1.0))))
 
 
@@ -256,6 +260,9 @@ def placements(recipe, full_rate: FullRateVAE, shipped, data: Path, meta: dict) 
     for arm, latents in (("shipped", lambda part: encode_rows(shipped.model, store, rows[part])[0]),
                          ("design_a", lambda part: encode_rows(recipe.model, store, rows[part])[0]),
                          ("design_b", lambda part: full_rate_latents(full_rate, data, names[part], meta))):
+        if arm == "design_a" and recipe is shipped:
+            figures[arm] = figures["shipped"]
+            continue
         figures[arm] = placement_accuracy(latents("test"), families["test"], latents("train"), families["train"], shuffles=0)[0]
     return figures
 
@@ -273,8 +280,12 @@ def heard(notes: list[tuple[np.ndarray, int, int]], bright: np.ndarray, play: di
     """ViSQOL and high-band error medians (all, bright) of each way of playing ``notes``."""
     from timbral.listening import high_band_error, mos
 
-    figures = {}
+    figures, heard_by = {}, {}  # one render heard once, under every name it has
     for name, render in play.items():
+        if render in heard_by:
+            figures[name] = figures[heard_by[render]]
+            continue
+        heard_by[render] = name
         scores, errors = [], []
         for y, pitch, velocity in notes:
             out = render(y, pitch, velocity)
@@ -310,22 +321,28 @@ def main() -> None:
     from timbral.latent import Timbral
     from timbral.listening import is_bright, sixteen_khz_copy
     from timbral.model import load_model
+    from timbral.model_folder import default_model_path
 
     examples = read_examples(args.data)
     split = read_split(args.data)
     if not split or not split.get("test"):
         raise SystemExit(f"{args.data} has no test split: hold a source out (timbral data split --hold-out-source NAME)")
     train_names = notes_in_split(examples, split, "train")
-    recipe = Timbral(load_model(args.recipe or train_recipe(args.data, args.minutes, args.runs / "a")))
-    full_rate = train_full_rate(args.data, train_names, examples, args.minutes, args.batch, args.runs / "b")
     shipped = Timbral(load_model())
+    if args.recipe is not None and args.recipe.resolve() == default_model_path().resolve():
+        recipe = shipped  # heard and encoded once
+    else:
+        recipe = Timbral(load_model(args.recipe or train_recipe(args.data, args.minutes, args.runs / "a")))
+    full_rate = train_full_rate(args.data, train_names, examples, args.minutes, args.batch, args.runs / "b")
     load = lambda name: load_note(audio_path(args.data, name), sr=shipped.settings.sr, trim=False)  # noqa: E731
 
     def model_alone(t):
         return lambda y, pitch, velocity: t.decode(t.hear(y, pitch, velocity), pitch, velocity, recorded=False)
 
-    play = {"copy_16k": lambda y, pitch, velocity: sixteen_khz_copy(y), "shipped": model_alone(shipped),
-            "design_a": model_alone(recipe), "design_b": lambda y, pitch, velocity: full_rate_rendition(full_rate, y, pitch, velocity)}
+    shipped_alone = model_alone(shipped)
+    play = {"copy_16k": lambda y, pitch, velocity: sixteen_khz_copy(y), "shipped": shipped_alone,
+            "design_a": shipped_alone if recipe is shipped else model_alone(recipe),
+            "design_b": lambda y, pitch, velocity: full_rate_rendition(full_rate, y, pitch, velocity)}
     figures = {"minutes": args.minutes, "design_b_steps": json.loads((args.runs / "b" / "log.json").read_text())["steps"]}
     test_names = notes_in_split(examples, split, "test")
     parts = {"test": test_names, "train": train_names,
