@@ -40,18 +40,15 @@ import torch
 from quality import chosen_instruments
 from torch import nn
 
-N_MELS, MEL_FFT, HARMONICS, NOISE_BANDS, LATENT, CHANNELS = 128, 2048, 96, 64, 32, 256
-CROP_FRAMES = 48  # a training crop: 48 hops of 768 samples, 0.77 s
-LOSS_FFTS = (4096, 2048, 1024, 512, 256)
+from timbral import synthesis
+from timbral.losses import audio_distance
+from timbral.synthesis import CROP_FRAMES, HARMONICS, NOISE_BANDS, NOISE_START, noise_bands, scaled_sigmoid
+
+N_MELS, MEL_FFT, LATENT, CHANNELS = 128, 2048, 32, 256
 PEAK_LR = 1e-3
 PARTS = {"test": "the test split (OPL3, never trained on)", "train": "training notes",
          "unheard": "the test split at the pitches training never heard"}
 RECIPE_EXAMPLES_PER_SECOND = 130.0  # the recipe's pace on this CPU today (its steps stop at --minutes if slower)
-
-
-def scaled_sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """DDSP's positive output: 2·sigmoid(x)^ln 10 + 1e-7, smooth over many decades."""
-    return 2.0 * torch.sigmoid(x) ** math.log(10.0) + 1e-7
 
 
 class FullRateVAE(nn.Module):
@@ -63,9 +60,7 @@ class FullRateVAE(nn.Module):
 
         self.sr, self.hop, self.frames = sr, hop, frames
         self.register_buffer("mel", torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=MEL_FFT, n_mels=N_MELS, fmin=20.0)))
-        # noise bands: triangular mel-spaced bands spread over the bins of the noise STFT (n_fft 4 hops)
-        self.register_buffer("noise_bins", torch.from_numpy(
-            librosa.filters.mel(sr=sr, n_fft=4 * hop, n_mels=NOISE_BANDS, fmin=20.0, norm=None)).T.contiguous())
+        self.register_buffer("noise_bins", noise_bands(sr, 4 * hop))
         c = CHANNELS
         self.encoder = nn.Sequential(
             nn.Conv1d(N_MELS, c, 8, stride=4, padding=2), nn.GELU(),
@@ -81,8 +76,8 @@ class FullRateVAE(nn.Module):
             nn.ConvTranspose1d(c, c, 4, stride=2, padding=1), nn.GELU(), nn.Conv1d(c, c, 3, padding=1), nn.GELU(),
             nn.ConvTranspose1d(c, c, 4, stride=4), nn.GELU())
         self.out = nn.Conv1d(c, 1 + HARMONICS + NOISE_BANDS, 1)
-        with torch.no_grad():  # the noise starts near silence, as DDSP's filtered noise does (its bias -5)
-            self.out.bias[1 + HARMONICS :] -= 5.0
+        with torch.no_grad():  # the noise starts near silence, as DDSP's filtered noise does
+            self.out.bias[1 + HARMONICS :] = NOISE_START
 
     def log_mel(self, audio: torch.Tensor) -> torch.Tensor:
         """``(batch, samples)`` → dB mel spectrogram under the note's loudest, scaled to 0..1 over 80 dB."""
@@ -108,51 +103,9 @@ class FullRateVAE(nn.Module):
         return scaled_sigmoid(self.out(self.up(h))[..., : self.frames])
 
     def render(self, params: torch.Tensor, pitch: torch.Tensor, first: int, count: int) -> torch.Tensor:
-        """Audio of frames ``first``..``first + count`` (``count`` hops) from the frame parameters, by one inverse
-        STFT (n_fft 4 hops, Hann): each harmonic is its window's lobe at k·f0 with the phase a cosine of constant
-        pitch, at phase 0 when the note starts, has at the frame's centre (an oscillator bank's output, frame by
-        frame, to -59 dB); the noise bands' magnitudes carry random phases."""
-        from timbral.model import pitch_hz
-
-        hop, n_fft = self.hop, 4 * self.hop
-        p = params[..., first : first + count + 1]
-        if p.shape[-1] < count + 1:
-            p = torch.cat([p, p[..., -1:].expand(*p.shape[:-1], count + 1 - p.shape[-1])], dim=-1)
-        level, shares, noise = p[:, :1], p[:, 1 : 1 + HARMONICS], p[:, 1 + HARMONICS :]
-        f0 = pitch_hz(pitch).double()
-        k = torch.arange(1, HARMONICS + 1, device=p.device, dtype=torch.float64)
-        audible = (k[None] * f0[:, None] < self.sr / 2).to(p.dtype)[..., None]  # (batch, harmonics, 1)
-        shares = shares * audible
-        amplitude = level * shares / shares.sum(1, keepdim=True).clamp(min=1e-7)
-        with torch.no_grad():
-            offset = torch.arange(n_fft // 2 + 1, device=p.device, dtype=torch.float64)[None, None] - (
-                k[None, :, None] * f0[:, None, None] * n_fft / self.sr)  # bins from each harmonic
-            lobe = n_fft * (0.5 * torch.sinc(offset) + 0.25 * torch.sinc(offset - 1) + 0.25 * torch.sinc(offset + 1))
-            sign = 1.0 - 2.0 * (torch.arange(n_fft // 2 + 1, device=p.device) % 2)  # frame start vs centre
-            lobe = (0.5 * lobe * (offset.abs() < 4) * sign).to(p.dtype)  # (batch, harmonics, bins)
-            centres = torch.arange(first, first + count + 1, device=p.device, dtype=torch.float64) * hop
-            cycles = torch.remainder(k[None, :, None] * torch.remainder(f0[:, None, None] * centres / self.sr, 1.0), 1.0)
-            cos, sin = (f(2 * math.pi * cycles).to(p.dtype) for f in (torch.cos, torch.sin))
-        real = torch.einsum("xkb,xkt->xbt", lobe, amplitude * cos)
-        imag = torch.einsum("xkb,xkt->xbt", lobe, amplitude * sin)
-        # a band's value is its noise's standard deviation: random phases make a frame's inverse FFT noise of
-        # variance magnitude² / n_fft, which the overlap-add (windowed again, over the squared windows' sum of 1.5
-        # at 4 hops) divides by 1.5
-        magnitude = math.sqrt(1.5 * n_fft) * torch.einsum("fb,xbt->xft", self.noise_bins, noise)
-        phase = torch.rand_like(magnitude) * (2 * math.pi)
-        spectrum = torch.complex(real + magnitude * torch.cos(phase), imag + magnitude * torch.sin(phase))
-        return torch.istft(spectrum, n_fft, hop, window=torch.hann_window(n_fft, device=p.device), length=count * hop)
-
-
-def multires_distance(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Spectral convergence plus L1 of log magnitudes, summed over :data:`LOSS_FFTS`."""
-    total = y.new_zeros(())
-    for n_fft in LOSS_FFTS:
-        window = torch.hann_window(n_fft, device=y.device)
-        s, s_hat = (torch.stft(v, n_fft, n_fft // 4, window=window, return_complex=True).abs() for v in (y, y_hat))
-        total = total + torch.linalg.norm(s - s_hat) / torch.linalg.norm(s).clamp(min=1e-7)
-        total = total + (torch.log(s + 1e-5) - torch.log(s_hat + 1e-5)).abs().mean()
-    return total
+        """Audio of frames ``first``..``first + count`` (:func:`timbral.synthesis.render`, the noise's phases random)."""
+        phases = torch.rand(len(params), self.noise_bins.shape[0], count + 1) * (2 * math.pi)
+        return synthesis.render(params, pitch, self.noise_bins, phases, self.sr, self.hop, first, count)
 
 
 def peak_normalised(audio: np.ndarray) -> np.ndarray:
@@ -199,7 +152,7 @@ def train_full_rate(data: Path, names: list[str], meta: dict, minutes: float, ba
         y = audio[:, first * s.hop_length : (first + CROP_FRAMES) * s.hop_length]
         kl = kl_per_dim(mu, logvar).clamp(min=0.05).sum(-1).mean()
         beta = 3e-4 * min(1.0, elapsed / (minutes * 20))  # warm-up over the first third
-        loss = multires_distance(y_hat, y) + beta * kl
+        loss = audio_distance(y_hat, y) + beta * kl
         optimiser.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)

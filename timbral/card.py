@@ -179,12 +179,15 @@ def plot_losses(log: Path, png: Path) -> None:
 
     with log.open() as f:
         rows = list(csv.DictReader(f))
-    keys = ("l1", "sc", "kl", "high") if any(r.get("high") for r in rows) else ("l1", "sc", "kl")
-    titles = ("L1 on scaled dB", "spectral convergence (linear)", "KL (nats)", "high band: L1 on band levels (8-24 kHz)")
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.7 * len(keys), 4))
-    for ax, key, title in zip(axes, keys, titles):
+    titles = {"l1": "L1 on scaled dB", "sc": "spectral convergence (linear)", "audio": "multi-resolution STFT distance (audio)",
+              "kl": "KL (nats)", "high": "high band: L1 on band levels (8-24 kHz)"}
+    # a part is drawn where it was measured: a model that renders audio trains on "audio", is validated on the rest
+    keys = [k for k in titles if any(float(r.get(k) or 0) or r.get("valid_" + k) for r in rows)]
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.7 * len(keys), 4), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        title = titles[key]
         for prefix, style in (("", "-"), ("valid_", "o-")):
-            points = [(int(r["step"]), float(r[prefix + key])) for r in rows if r.get(prefix + key)]
+            points = [(int(r["step"]), float(r[prefix + key])) for r in rows if r.get(prefix + key) and float(r[prefix + key])]
             if points:
                 ax.plot(*zip(*points), style, label="valid" if prefix else "train", markersize=3)
         ax.set_title(title)

@@ -355,13 +355,23 @@ class Timbral:
                 self._cache.move_to_end(k)
         todo = list({k: i for i, k in enumerate(keys) if k not in found}.values())
         if todo:
-            magnitude = self.model.magnitude_of(self.spectrograms(
-                latents[todo], [anchors[i] for i in todo], [velocities[i] for i in todo], [details[i] for i in todo], move))
-            shifts = np.array([pitches[i] - anchors[i] for i in todo])
             audio = np.empty((len(todo), self.settings.n_samples), np.float32)
-            for shift in np.unique(shifts):  # the notes moved alike rebuilt together (at their own pitch: all of them)
-                audio[shifts == shift] = transposed(magnitude[shifts == shift], float(shift), self.settings,
-                                                    method=self.phase, n_iter=self.n_iter)
+            # a model that renders audio plays a sound with nothing added to its spectrogram as it renders it
+            own = np.array([self.model.config.synthesis == "audio" and not details[i] for i in todo], bool)
+            if own.any():
+                chosen = [todo[i] for i in np.flatnonzero(own)]
+                with self._lock:
+                    audio[own] = self.model.rendered(torch.from_numpy(latents[chosen]), torch.tensor([pitches[i] for i in chosen]),
+                                                     torch.tensor([velocities[i] for i in chosen]))
+            rest = np.flatnonzero(~own)  # the others: their spectrograms, with their details, the phase rebuilt
+            chosen = [todo[i] for i in rest]
+            if chosen:
+                magnitude = self.model.magnitude_of(self.spectrograms(
+                    latents[chosen], [anchors[i] for i in chosen], [velocities[i] for i in chosen], [details[i] for i in chosen], move))
+                shifts = np.array([pitches[i] - anchors[i] for i in chosen])
+                for shift in np.unique(shifts):  # the notes moved alike rebuilt together (at their own pitch: all of them)
+                    audio[rest[shifts == shift]] = transposed(magnitude[shifts == shift], float(shift), self.settings,
+                                                              method=self.phase, n_iter=self.n_iter)
             if self.settings.sr != self.sr:  # a model of another rate (a 16 kHz one: nothing above 8 kHz)
                 audio = soxr.resample(audio.T, self.settings.sr, self.sr).T
             with self._lock:

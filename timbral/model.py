@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import synthesis
 from .losses import reconstruction_losses
 from .model_folder import CONFIG_FILE, ModelError, default_model_path, read_folder, write_folder
 from .phase import DEFAULT_METHOD, N_ITER, reconstruct
@@ -33,6 +34,7 @@ from .spectral import (
     DB_TO_LOG,
     Bounds,
     SpectralSettings,
+    band_means,
     band_spread,
     db_to_magnitude,
     heard_db,
@@ -50,6 +52,7 @@ MAX_FIT_STEPS = 2000
 # it placed them 0.03 better and found their notes at other pitches 0.05 more often (docs/history/, 16 kHz era)
 ENCODE_SHIFTS = (-2.0, 0.0, 2.0)
 HIGH_BANDS = ("continued", "envelope", "none")  # ModelConfig.high_band
+SYNTHESES = ("spectrogram", "audio")  # ModelConfig.synthesis
 
 
 @dataclass
@@ -79,6 +82,10 @@ class ModelConfig:
     # how the decoder plays the band above the core (no weights depend on it): "continued" (each band's level, the core's
     # harmonics and texture continued on it), "envelope" (each band's level alone: shaped noise) or "none" (nothing)
     high_band: str = "continued"
+    # how the decoder makes a note: "spectrogram" (its magnitudes, the core and the high band's levels, the phase
+    # rebuilt when played) or "audio" (harmonics and noise over the whole band rendered to audio, :mod:`~timbral.synthesis`,
+    # its spectrogram that audio's; then harmonic_template, harmonic_noise and high_band are unused)
+    synthesis: str = "spectrogram"
     # a note's latent is the encoder's mean over the note resampled by each of these semitones (its pitch moved along)
     encode_shifts: tuple[float, ...] = ENCODE_SHIFTS
 
@@ -89,6 +96,8 @@ class ModelConfig:
         self.encode_shifts = tuple(float(s) for s in shifts)
         if self.high_band not in HIGH_BANDS:
             raise ValueError(f"high_band must be one of {', '.join(HIGH_BANDS)}, got {self.high_band!r}")
+        if self.synthesis not in SYNTHESES:
+            raise ValueError(f"synthesis must be one of {', '.join(SYNTHESES)}, got {self.synthesis!r}")
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -282,38 +291,48 @@ class Decoder(nn.Module):
             nn.Sequential(nn.Conv1d(c, c, 3, padding=2**i, dilation=2**i), nn.GELU(), nn.Conv1d(c, c, 1))
             for i in range(config.decoder_blocks))
         self.up3 = nn.ConvTranspose1d(c, c, 4, stride=4)
-        if config.harmonic_noise:
+        self.renders_audio, self.hop, self.note_hops = config.synthesis == "audio", s.hop_length, s.n_frames - 1
+        self.floor_power = 10.0 ** (s.floor_db / 10.0)
+        if self.renders_audio:
+            self.out = nn.Conv1d(c, 1 + synthesis.HARMONICS + synthesis.NOISE_BANDS, 1)
+            with torch.no_grad():
+                self.out.bias[1 + synthesis.HARMONICS :] = synthesis.NOISE_START
+            self.register_buffer("bands", synthesis.noise_bands(s.sr, s.n_fft), persistent=False)
+        elif config.harmonic_noise:
             self.out = nn.Conv1d(c, s.core_bins + HARMONICS + NOISE_BANDS, 1)
             self.register_buffer("bands", band_interpolation(NOISE_BANDS, s.core_bins), persistent=False)
         else:
             self.out = nn.Conv1d(c, (2 if config.harmonic_template else 1) * s.core_bins, 1)
             self.register_buffer("bands", torch.zeros(0, 0), persistent=False)
         # the high band: a level per band and frame, spread over its bins, with the core's fine structure on top
-        self.high = nn.Conv1d(c, s.n_high_bands, 1) if s.n_high_bands else nn.Identity()
+        self.high = nn.Conv1d(c, s.n_high_bands, 1) if s.n_high_bands and not self.renders_audio else nn.Identity()
         self.register_buffer("spread", torch.from_numpy(band_spread(s)) if s.n_high_bands else torch.zeros(0, 0),
                              persistent=False)
         self.register_buffer("high_bins", torch.arange(s.core_bins, s.n_bins, dtype=torch.float32), persistent=False)
+        # what an audio-rendering decoder hears of its audio above the core (the bands' mean power), and the noise's
+        # phases when it plays: drawn once, so a sound plays the same every time
+        self.register_buffer("band_means", torch.from_numpy(band_means(s)) if s.n_high_bands else torch.zeros(0, 0),
+                             persistent=False)
+        phases = torch.rand(s.n_bins, s.n_frames, generator=torch.Generator().manual_seed(0)) * (2 * math.pi)
+        self.register_buffer("phases", phases if self.renders_audio else torch.zeros(0, 0), persistent=False)
 
     def forward(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
         """The whole scaled spectrogram ``(batch, n_bins, frames)``: the core, then the high band at every bin."""
+        if self.renders_audio:
+            return self.scaled_db(self.power_of(self.audio(z, pitch, velocity, 0, self.note_hops)))
         return self.full(self.heard(z, pitch, velocity), pitch)
 
     @torch.jit.export
     def heard(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
         """What the model hears of the note it makes ``(batch, heard_rows, frames)``: the core's bins, then the
         high band's band levels (what training compares with a note's own)."""
-        if self.pitch_conditioning:
-            cond = torch.cat([z, pitch_features(pitch, self.n_pitch_features), velocity.float().unsqueeze(-1) / 127.0], dim=-1)
-        else:
-            cond = z
-        h = F.gelu(self.start(cond).view(z.shape[0], self.channels, self.steps))
-        s1, b1, s2, b2 = self.film(cond).unsqueeze(-1).chunk(4, dim=1)
-        h = F.gelu(self.up1(h) * (1 + s1) + b1)
-        h = F.gelu(self.up2(h) * (1 + s2) + b2)
-        h = F.gelu(self.mix(h)) + h
-        for block in self.blocks:
-            h = h + block(h)
-        h = F.gelu(self.up3(h))[..., : self.n_frames]
+        if self.renders_audio:
+            power = self.power_of(self.audio(z, pitch, velocity, 0, self.note_hops))
+            if self.n_high_bands == 0:
+                return self.scaled_db(power)
+            bands = torch.einsum("bk,nkt->nbt", self.band_means, power[:, self.n_bins :])
+            return self.scaled_db(torch.cat([power[:, : self.n_bins], bands], dim=1))
+        h = self.trunk(z, pitch, velocity)
         out = self.out(h)
         if self.harmonic_noise:
             core = self.harmonics_and_noise(out, pitch)
@@ -325,6 +344,43 @@ class Decoder(nn.Module):
         if self.n_high_bands == 0:
             return core
         return torch.cat([core, torch.sigmoid(self.high(h))], dim=1)
+
+    @torch.jit.export
+    def audio(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor, first: int, count: int) -> torch.Tensor:
+        """With ``synthesis="audio"``: the audio ``(batch, count·hop)`` of frames ``first``..``first + count`` of the
+        notes it makes (:func:`~timbral.synthesis.render`; the noise's phases random in training, fixed otherwise)."""
+        params = synthesis.scaled_sigmoid(self.out(self.trunk(z, pitch, velocity)))
+        if self.training:
+            phases = torch.rand(z.shape[0], self.full_bins, count + 1, device=z.device) * (2 * math.pi)
+        else:
+            phases = self.phases[None, :, first : first + count + 1]
+        return synthesis.render(params, pitch, self.bands, phases, self.sr, self.hop, first, count)
+
+    def power_of(self, audio: torch.Tensor) -> torch.Tensor:
+        """The power spectrogram ``(batch, n_bins, frames)`` of ``audio`` (:func:`~timbral.spectral.stft`'s conventions)."""
+        window = torch.hann_window(self.n_fft, device=audio.device)
+        spec = torch.stft(audio, self.n_fft, self.hop, window=window, center=True, pad_mode="constant", return_complex=True)
+        return spec.real * spec.real + spec.imag * spec.imag
+
+    def scaled_db(self, power: torch.Tensor) -> torch.Tensor:
+        """Power → dB over the floor, scaled by the bounds to [0, 1]."""
+        db = 10.0 * torch.log10(power.clamp(min=self.floor_power))
+        return ((db - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+
+    def trunk(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
+        """Latent, pitch and velocity → ``(batch, channels, frames)``: the features every output is read from."""
+        if self.pitch_conditioning:
+            cond = torch.cat([z, pitch_features(pitch, self.n_pitch_features), velocity.float().unsqueeze(-1) / 127.0], dim=-1)
+        else:
+            cond = z
+        h = F.gelu(self.start(cond).view(z.shape[0], self.channels, self.steps))
+        s1, b1, s2, b2 = self.film(cond).unsqueeze(-1).chunk(4, dim=1)
+        h = F.gelu(self.up1(h) * (1 + s1) + b1)
+        h = F.gelu(self.up2(h) * (1 + s2) + b2)
+        h = F.gelu(self.mix(h)) + h
+        for block in self.blocks:
+            h = h + block(h)
+        return F.gelu(self.up3(h))[..., : self.n_frames]
 
     @torch.jit.export
     def full(self, heard: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
@@ -373,13 +429,17 @@ class TimbreVAE(nn.Module):
         self.decoder = Decoder(config)
         self.family_head = nn.Linear(config.latent_dim, config.n_families) if config.n_families else None
 
-    def forward(self, spec, pitch, velocity, source: torch.Tensor | None = None):
+    def forward(self, spec, pitch, velocity, source: torch.Tensor | None = None, first: int | None = None):
         """Rebuild what the model hears of each note (``(batch, heard_rows, frames)``) from a latent sample (μ in
         eval mode); with ``source``, note ``i`` is rebuilt from the latent of note ``source[i]`` (another note of
-        its instrument, in training)."""
+        its instrument, in training). With ``first`` (``synthesis="audio"``), the audio of the
+        :data:`~timbral.synthesis.CROP_FRAMES` hops from frame ``first`` instead."""
         mu, logvar = self.encoder(spec, pitch)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
-        return self.decoder.heard(z if source is None else z[source], pitch, velocity), mu, logvar
+        z = z if source is None else z[source]
+        if first is not None:
+            return self.decoder.audio(z, pitch, velocity, first, synthesis.CROP_FRAMES), mu, logvar
+        return self.decoder.heard(z, pitch, velocity), mu, logvar
 
     def encode(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The latent (μ, log σ²) of heard spectrograms ``(batch, heard_rows, frames)`` at ``pitch`` as Timbral
@@ -420,6 +480,12 @@ class TimbreVAE(nn.Module):
         magnitudes, with the phase rebuilt by ``phase`` (:func:`~timbral.phase.reconstruct`)."""
         settings = self.config.spectral_settings
         return reconstruct(self.magnitude_of(output), settings, method=phase, n_iter=n_iter, length=settings.n_samples)
+
+    def rendered(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> np.ndarray:
+        """With ``synthesis="audio"``: the audio ``(n, samples)`` the decoder renders of latents ``z`` (no phase to
+        rebuild; its spectrogram is what :meth:`decode` gives)."""
+        with torch.no_grad():
+            return self.decoder.audio(z, pitch, velocity, 0, self.config.spectral_settings.n_frames - 1).numpy()
 
     def fingerprint(self) -> str:
         """16 hex digits that change whenever the weights or the way a note is heard do: which model a stored

@@ -28,25 +28,27 @@ import torch.distributed as dist
 from .atomic import atomic_path, write_json
 from .augment import pitch_shifted, recoloured, with_noise_floor
 from .card import plot_losses, training_card
-from .data.features import FeatureStore, feature_store
+from .data.features import FeatureStore, feature_store, note_audio
 from .losses import training_losses
-from .model import ModelConfig, TimbreVAE, save_model
+from .model import SYNTHESES, ModelConfig, TimbreVAE, save_model
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
+from .synthesis import CROP_FRAMES
 
 COMPILE_FROM_STEPS = 1000  # torch.compile takes half a minute to a minute to start: longer runs win it back
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.csv"
-LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "kl", "family",
+LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "audio", "kl", "family",
               "contrastive", "high", "valid_l1", "valid_sc", "valid_kl", "valid_high")
 
 
-def setting(default, help: str, *, kind: str = "", model: bool = False):
+def setting(default, help: str, *, kind: str = "", model: bool = False, choices: tuple[str, ...] = ()):
     """One training setting, declared once: its default, its ``--help`` text, its ``kind`` (what
-    :meth:`TrainConfig.from_dict` accepts: see :data:`KINDS`; bools and free ints need none) and
-    whether the model keeps it (``model``: :class:`~timbral.model.ModelConfig`'s field of the same name)."""
-    return field(default=default, metadata={"help": help, "kind": kind, "model": model})
+    :meth:`TrainConfig.from_dict` accepts: see :data:`KINDS`; bools and free ints need none; a word takes one of
+    its ``choices``) and whether the model keeps it (``model``: :class:`~timbral.model.ModelConfig`'s field of the
+    same name)."""
+    return field(default=default, metadata={"help": help, "kind": kind, "model": model, "choices": choices})
 
 
 # kind: (lowest, highest, what a bad value is told); a bound of None is open
@@ -112,6 +114,13 @@ class TrainConfig:
                                             "timbre, more keeps softer detail", kind="window_db", model=True)
     encoder_pitch: bool = setting(True, "tell the encoder the note's pitch, so it can take out what pitch alone explains",
                                   model=True)
+    synthesis: str = setting("spectrogram", "how the decoder makes a note: 'spectrogram' (its magnitudes to 8 kHz and the "
+                                            "high band's levels, the phase rebuilt when played) or 'audio' (harmonics and "
+                                            "noise over the whole band rendered straight to audio, trained on each note's "
+                                            "own audio by a multi-resolution STFT distance; an experiment: it fits its "
+                                            "training notes far better and keeps the band above 8 kHz closer, but places "
+                                            "unheard sounds a little worse, docs/benchmarks.md; a step of 16 takes about "
+                                            "0.45 s on 2 CPU cores)", model=True, choices=SYNTHESES)
     encoder_relative: bool = setting(False, "the encoder also hears the spectrum on a log-frequency axis that starts at "
                                             "the note's pitch, where an instrument's harmonics sit at the same place "
                                             "whatever it plays", model=True)
@@ -127,7 +136,15 @@ class TrainConfig:
             problem = _problem(f, getattr(cfg, f.name))
             if problem:
                 raise ValueError(f"{f.name} {problem}, got {getattr(cfg, f.name)!r}")
+        if cfg.renders_audio and (cfg.pitch_shift or cfg.colour or cfg.noise_floor):
+            raise ValueError("pitch_shift, colour and noise_floor change the spectrograms a note is heard by, not its "
+                             "audio: leave them off with synthesis 'audio'")
         return cfg
+
+    @property
+    def renders_audio(self) -> bool:
+        """The model renders audio, and trains on the notes' own audio."""
+        return self.synthesis == "audio"
 
     @property
     def paired(self) -> bool:
@@ -143,6 +160,8 @@ def _problem(f, value) -> str | None:
     """What is wrong with ``value`` for the setting ``f`` (None: nothing)."""
     if f.type in (bool, "bool"):
         return None if isinstance(value, bool) else "must be true or false"
+    if f.metadata["choices"]:
+        return None if value in f.metadata["choices"] else f"must be one of {', '.join(f.metadata['choices'])}"
     whole = f.type in (int, "int")
     if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not np.isfinite(value):
         return "must be a whole number" if whole else "must be a finite number"
@@ -231,11 +250,11 @@ class Partners:
         return np.array(partners)
 
 
-def paired_batch(store: FeatureStore, anchors: np.ndarray, partners: np.ndarray, bounds, device, share: float) -> dict:
-    """Anchors then their partners; a ``share`` of the notes (drawn with torch's generator) is rebuilt
+def paired_batch(store: FeatureStore, rows: np.ndarray, bounds, device, share: float) -> dict:
+    """``rows``: anchors, then their partners; a ``share`` of the notes (drawn with torch's generator) is rebuilt
     from its partner's latent."""
-    batch = store.load_batch(np.concatenate([anchors, partners]), bounds, device)
-    m = len(anchors)
+    batch = store.load_batch(rows, bounds, device)
+    m = len(rows) // 2
     own = torch.arange(2 * m, device=device)
     swapped = torch.cat([own[m:], own[:m]])
     batch["source"] = torch.where(torch.rand(2 * m, device=device) < share, swapped, own)
@@ -250,17 +269,30 @@ def step_batch(store: FeatureStore, rows: np.ndarray, partners: Partners | None,
     ``cfg.colour`` part of its instruments are recoloured, with ``cfg.noise_floor`` what the encoder
     hears of it (``heard``) has noise floors added (:mod:`~timbral.augment`)."""
     if partners is None:
-        batch = store.load_batch(batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world), store.bounds, device)
+        chosen = batch_rows(rows, step, cfg.batch_size, cfg.seed, rank, world)
+        batch = store.load_batch(chosen, store.bounds, device)
     else:
         anchors = batch_rows(rows, step, cfg.batch_size // 2, cfg.seed, rank, world)
-        batch = paired_batch(store, anchors, partners.pick(anchors, cfg.seed, step), store.bounds, device, cfg.cross_pitch)
+        chosen = np.concatenate([anchors, partners.pick(anchors, cfg.seed, step)])
+        batch = paired_batch(store, chosen, store.bounds, device, cfg.cross_pitch)
     if cfg.pitch_shift:
         batch["spec"], batch["pitch"] = pitch_shifted(batch["spec"], batch["pitch"], cfg.pitch_shift)
     if cfg.colour:
         batch["spec"] = recoloured(batch["spec"], store.bounds, store.settings, cfg.colour, batch.get("pairs", 0))
     if cfg.noise_floor:
         batch["heard"] = with_noise_floor(batch["spec"], store.bounds, cfg.noise_floor)
+    if cfg.renders_audio:
+        with_audio(batch, store, chosen, cfg.seed, step)
     return batch
+
+
+def with_audio(batch: dict, store: FeatureStore, rows: np.ndarray, seed: int, step: int) -> None:
+    """Add the notes' own audio (``audio``, ``(batch, samples)``) and where the crop the model renders begins
+    (``first``, a frame drawn with ``(seed, step)``: half the time the note's start, where its attack is)."""
+    names = [store.index[r]["note_str"] for r in rows.tolist()]
+    batch["audio"] = torch.from_numpy(note_audio(store.dataset, names, store.settings)).to(batch["spec"].device)
+    rng = np.random.default_rng([seed, step, 2])
+    batch["first"] = 0 if rng.random() < 0.5 else int(rng.integers(0, store.settings.n_frames - CROP_FRAMES))
 
 
 # --- one step --------------------------------------------------------------------------------
@@ -304,7 +336,8 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
         _trim_log(out / LOG, start)
-    compiled = compile and device.type == "cpu" and world == 1 and cfg.steps - start >= COMPILE_FROM_STEPS
+    # an audio-rendering model is not compiled: each crop's start would compile the model again
+    compiled = compile and device.type == "cpu" and world == 1 and cfg.steps - start >= COMPILE_FROM_STEPS and not cfg.renders_audio
     run = _Run(cfg, out, store, train_rows, valid_rows, model, optimizer, rank, world, device, compiled)
     step, seconds = _loop(run, start, elapsed, progress)
     _barrier()

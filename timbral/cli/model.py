@@ -58,6 +58,8 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         if f.type in (bool, "bool"):
             p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
                            help=f"{help} (default {'on' if f.default else 'off'})")
+        elif f.metadata["choices"]:
+            p.add_argument(flag, dest=f.name, choices=f.metadata["choices"], help=f"{help} (default {f.default})")
         else:
             kind = int if f.type in (int, "int") else float
             p.add_argument(flag, dest=f.name, type=kind, metavar="N", help=f"{help} (default {f.default:g})")
