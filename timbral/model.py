@@ -313,8 +313,9 @@ class Decoder(nn.Module):
         # phases when it plays: drawn once, so a sound plays the same every time
         self.register_buffer("band_means", torch.from_numpy(band_means(s)) if s.n_high_bands else torch.zeros(0, 0),
                              persistent=False)
-        phases = torch.rand(s.n_bins, s.n_frames, generator=torch.Generator().manual_seed(0)) * (2 * math.pi)
-        self.register_buffer("phases", phases if self.renders_audio else torch.zeros(0, 0), persistent=False)
+        phases = (torch.rand(s.n_bins, s.n_frames, generator=torch.Generator().manual_seed(0)) * (2 * math.pi)
+                  if self.renders_audio else torch.zeros(0, 0))
+        self.register_buffer("phases", phases, persistent=False)
 
     def forward(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
         """The whole scaled spectrogram ``(batch, n_bins, frames)``: the core, then the high band at every bin."""
@@ -485,7 +486,7 @@ class TimbreVAE(nn.Module):
         """With ``synthesis="audio"``: the audio ``(n, samples)`` the decoder renders of latents ``z`` (no phase to
         rebuild; its spectrogram is what :meth:`decode` gives)."""
         with torch.no_grad():
-            return self.decoder.audio(z, pitch, velocity, 0, self.config.spectral_settings.n_frames - 1).numpy()
+            return self.decoder.audio(z, pitch, velocity, 0, self.decoder.note_hops).numpy()
 
     def fingerprint(self) -> str:
         """16 hex digits that change whenever the weights or the way a note is heard do: which model a stored
