@@ -320,7 +320,7 @@ class Decoder(nn.Module):
     def forward(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
         """The whole scaled spectrogram ``(batch, n_bins, frames)``: the core, then the high band at every bin."""
         if self.renders_audio:
-            return self.scaled_db(self.power_of(self.audio(z, pitch, velocity, 0, self.note_hops)))
+            return self.scaled_db(self.note_power(z, pitch, velocity))
         return self.full(self.heard(z, pitch, velocity), pitch)
 
     @torch.jit.export
@@ -328,7 +328,7 @@ class Decoder(nn.Module):
         """What the model hears of the note it makes ``(batch, heard_rows, frames)``: the core's bins, then the
         high band's band levels (what training compares with a note's own)."""
         if self.renders_audio:
-            power = self.power_of(self.audio(z, pitch, velocity, 0, self.note_hops))
+            power = self.note_power(z, pitch, velocity)
             if self.n_high_bands == 0:
                 return self.scaled_db(power)
             bands = torch.einsum("bk,nkt->nbt", self.band_means, power[:, self.n_bins :])
@@ -357,8 +357,10 @@ class Decoder(nn.Module):
             phases = self.phases[None, :, first : first + count + 1]
         return synthesis.render(params, pitch, self.bands, phases, self.sr, self.hop, first, count)
 
-    def power_of(self, audio: torch.Tensor) -> torch.Tensor:
-        """The power spectrogram ``(batch, n_bins, frames)`` of ``audio`` (:func:`~timbral.spectral.stft`'s conventions)."""
+    def note_power(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
+        """The power spectrogram ``(batch, n_bins, frames)`` of the whole notes it renders (:func:`~timbral.spectral.stft`'s
+        conventions)."""
+        audio = self.audio(z, pitch, velocity, 0, self.note_hops)
         window = torch.hann_window(self.n_fft, device=audio.device)
         spec = torch.stft(audio, self.n_fft, self.hop, window=window, center=True, pad_mode="constant", return_complex=True)
         return spec.real * spec.real + spec.imag * spec.imag
