@@ -350,3 +350,46 @@ def test_the_high_band_can_be_played_as_its_envelope_alone_or_not_at_all():
     assert not torch.equal(played["envelope"][CORE:], played["continued"][CORE:])
     with pytest.raises(ValueError, match="high_band"):
         ModelConfig(high_band="sparkle")
+
+
+@torch.no_grad()
+def test_an_encoder_on_the_mel_axis_hears_a_tone_in_its_band_and_a_flat_spectrum_flat(tmp_path):
+    from timbral.spectral import mel_means
+
+    weights = mel_means(S, 96)
+    assert weights.shape == (96, CORE) and np.allclose(weights.sum(axis=1), 1.0) and (weights > 0).sum(axis=1).min() >= 2
+    model = TimbreVAE(ModelConfig(**TINY, encoder_mel=96, level_normalise=True, encoder_pitch=True)).eval()
+    assert model.encoder.convs[0].in_channels == 96 + S.n_high_bands
+    flat = model.encoder.on_mel(torch.full((1, CORE, 3), 0.4))
+    assert flat.shape == (1, 96, 3) and torch.allclose(flat, torch.tensor(0.4), atol=1e-5)  # a band is its bins' mean power
+    tone = heard(np.sin(2 * np.pi * 1000.0 * seconds().numpy()).astype(np.float32) * 0.5, model.config.scale)
+    bands = model.encoder.on_mel(tone[None, :CORE])[0, :, 100]
+    centre = np.argmax(weights @ (np.arange(CORE) * S.bin_hz == 1000.0))  # the band weighing the 1 kHz bin most
+    assert abs(int(bands.argmax()) - int(centre)) <= 1 and bands.max() - bands[[0, -1]].max() > 0.3
+    x, p = torch.rand(2, HEARD, FRAMES), torch.tensor([40, 71])
+    save_model(model, tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    assert again.config.encoder_mel == 96 and torch.allclose(again.encoder(x, p)[0], model.encoder(x, p)[0], atol=1e-6)
+    loud = heard(np.sin(2 * np.pi * 440.0 * seconds().numpy()).astype(np.float32) * 0.5, model.config.scale)[None]
+    quiet = heard(np.sin(2 * np.pi * 440.0 * seconds().numpy()).astype(np.float32) * 0.05, model.config.scale)[None]
+    mu_loud, mu_quiet = model.encoder(loud, p[:1])[0], model.encoder(quiet, p[:1])[0]
+    assert (mu_loud - mu_quiet).norm() < 0.05 * mu_loud.norm()  # 20 dB quieter: the floor's bins move a band a little
+
+
+@pytest.mark.parametrize("bad", [-1, 129, True, 2.5, "96"])
+def test_mel_bands_out_of_range_are_refused(bad):
+    from timbral.train import TrainConfig
+
+    with pytest.raises(ValueError, match="encoder_mel"):
+        ModelConfig(**TINY, encoder_mel=bad)
+    with pytest.raises(ValueError, match="encoder_mel"):
+        TrainConfig.from_dict({"encoder_mel": bad})
+
+
+def test_the_mel_axis_and_the_pitch_relative_axis_are_not_mixed():
+    from timbral.train import TrainConfig
+
+    with pytest.raises(ValueError, match="leave it off with encoder_mel"):
+        ModelConfig(**TINY, encoder_mel=96, encoder_relative=True)
+    with pytest.raises(ValueError, match="leave it off with encoder_mel"):
+        TrainConfig.from_dict({"encoder_mel": 96, "encoder_relative": True})

@@ -39,6 +39,7 @@ from .spectral import (
     db_to_magnitude,
     heard_db,
     log_magnitude,
+    mel_means,
     read_bins,
     shift_heard,
 )
@@ -53,6 +54,7 @@ MAX_FIT_STEPS = 2000
 ENCODE_SHIFTS = (-2.0, 0.0, 2.0)
 HIGH_BANDS = ("continued", "envelope", "none")  # ModelConfig.high_band
 SYNTHESES = ("spectrogram", "audio")  # ModelConfig.synthesis
+MAX_MEL_BANDS = 128  # ModelConfig.encoder_mel: more would leave the lowest bands narrower than a bin
 
 
 @dataclass
@@ -77,6 +79,7 @@ class ModelConfig:
     level_ramp: bool = False  # with level_normalise: each bin as its height above the window's bottom (no step there)
     encoder_pitch: bool = False  # the encoder is given the note's pitch
     encoder_relative: bool = False  # the encoder also hears the spectrum on a log-frequency axis starting at the pitch
+    encoder_mel: int = 0  # > 0: the encoder hears the core as this many mel bands (then the high band's), not its bins
     harmonic_noise: bool = False  # the decoder's output stage adds harmonics and filtered noise (DDSP-style) to a free head
     decoder_blocks: int = 0  # residual dilated convolutions where the decoder shapes a note's course (its middle rate)
     # how the decoder plays the band above the core (no weights depend on it): "continued" (each band's level, the core's
@@ -98,6 +101,10 @@ class ModelConfig:
             raise ValueError(f"high_band must be one of {', '.join(HIGH_BANDS)}, got {self.high_band!r}")
         if self.synthesis not in SYNTHESES:
             raise ValueError(f"synthesis must be one of {', '.join(SYNTHESES)}, got {self.synthesis!r}")
+        if isinstance(self.encoder_mel, bool) or not isinstance(self.encoder_mel, int) or not 0 <= self.encoder_mel <= MAX_MEL_BANDS:
+            raise ValueError(f"encoder_mel must be 0 (the core's bins) or up to {MAX_MEL_BANDS} mel bands, got {self.encoder_mel!r}")
+        if self.encoder_mel and self.encoder_relative:
+            raise ValueError("encoder_relative reads the core's bins: leave it off with encoder_mel")
 
     @property
     def spectral_settings(self) -> SpectralSettings:
@@ -223,13 +230,17 @@ def pitch_relative(spec: torch.Tensor, pitch: torch.Tensor, settings: SpectralSe
 
 class Encoder(nn.Module):
     """What the model hears of a note (the core's bins and the high band's bands, scaled) and its pitch →
-    the mean and log-variance of its timbre latent."""
+    the mean and log-variance of its timbre latent. With ``encoder_mel`` it reads the core on a mel axis: a
+    note's broad shape, not where its pitch puts each partial."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         s, channels = config.spectral_settings, config.channels
         self.config, self.settings = config, s
-        rows = s.heard_rows + (relative_bins() if config.encoder_relative else 0)
+        mel = torch.from_numpy(mel_means(s, config.encoder_mel)) if config.encoder_mel else torch.zeros(0, 0)
+        self.register_buffer("mel", mel, persistent=False)
+        self.core_rows = config.encoder_mel or s.core_bins
+        rows = self.core_rows + s.n_high_bands + (relative_bins() if config.encoder_relative else 0)
         self.convs = nn.Sequential(
             nn.Conv1d(rows, channels, 8, stride=4, padding=2), nn.GELU(),
             nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
@@ -243,9 +254,11 @@ class Encoder(nn.Module):
     def forward(self, spec: torch.Tensor, pitch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         cfg = self.config
         core = self.settings.core_bins
+        if cfg.encoder_mel:
+            spec = torch.cat([self.on_mel(spec[:, :core]), spec[:, core:]], dim=1)
         if cfg.level_normalise:
-            spec = (level_ramp(spec, cfg.scale, cfg.encoder_range_db, core) if cfg.level_ramp
-                    else normalise_level(spec, cfg.input_level_db, cfg.scale, cfg.encoder_range_db, core))
+            spec = (level_ramp(spec, cfg.scale, cfg.encoder_range_db, self.core_rows) if cfg.level_ramp
+                    else normalise_level(spec, cfg.input_level_db, cfg.scale, cfg.encoder_range_db, self.core_rows))
         if cfg.encoder_relative:
             spec = torch.cat([spec, pitch_relative(spec[:, :core], pitch, self.settings)], dim=1)
         h = self.convs(spec).flatten(1)
@@ -253,6 +266,13 @@ class Encoder(nn.Module):
             h = torch.cat([h, pitch_features(pitch, cfg.pitch_features)], dim=-1)
         mu, logvar = self.to_latent(h).chunk(2, dim=-1)
         return mu, logvar.clamp(-12.0, 8.0)
+
+    def on_mel(self, core: torch.Tensor) -> torch.Tensor:
+        """The core's scaled bins ``(batch, core_bins, frames)`` → its mel bands, scaled alike."""
+        scale = self.config.scale
+        power = torch.exp(scale.unscale(core) * (2 * DB_TO_LOG))
+        db = 10.0 * torch.log10(torch.einsum("mk,bkt->bmt", self.mel, power))
+        return scale.scale(db).clamp(0.0, 1.0)
 
 
 # the high band's harmonics and texture continue the core's top (spectral band replication): every bin above

@@ -122,6 +122,16 @@ def read_bins(spec: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
     return torch.where(inside[..., None], below + frac * (above - below), torch.zeros_like(below))
 
 
+def mel_means(settings: SpectralSettings, bands: int) -> np.ndarray:
+    """``(bands, core_bins)``: the core on a mel axis from 20 Hz (Slaney's triangles, librosa's), each band the
+    weighted mean power of its bins, so a band reads in dB as its bins do."""
+    import librosa
+
+    weights = librosa.filters.mel(sr=settings.sr, n_fft=settings.n_fft, n_mels=bands, fmin=20.0,
+                                  fmax=settings.core_bins * settings.bin_hz, norm=None)[:, : settings.core_bins]
+    return (weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+
 # --- the high band as a few bands -----------------------------------------------------------------
 
 def band_edges(settings: SpectralSettings) -> np.ndarray:

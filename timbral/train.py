@@ -30,7 +30,7 @@ from .augment import pitch_shifted, recoloured, with_noise_floor
 from .card import plot_losses, training_card
 from .data.features import FeatureStore, feature_store, note_audio
 from .losses import training_losses
-from .model import SYNTHESES, ModelConfig, TimbreVAE, save_model
+from .model import MAX_MEL_BANDS, SYNTHESES, ModelConfig, TimbreVAE, save_model
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 from .synthesis import CROP_FRAMES
@@ -59,6 +59,7 @@ KINDS = {
     "share": (0, 1, "is a share of the batch, at most 1"),
     "window_db": (20, 120, "must be 20-120 dB"),
     "semitones": (0, 12, "must be 0-12 semitones"),
+    "mel_bands": (0, MAX_MEL_BANDS, f"must be 0 (the bins) or up to {MAX_MEL_BANDS} mel bands"),
 }
 
 
@@ -124,6 +125,9 @@ class TrainConfig:
     encoder_relative: bool = setting(False, "the encoder also hears the spectrum on a log-frequency axis that starts at "
                                             "the note's pitch, where an instrument's harmonics sit at the same place "
                                             "whatever it plays", model=True)
+    encoder_mel: int = setting(0, "the encoder hears the band to 8 kHz as this many mel bands (0: its 513 bins), a "
+                                  "note's broad shape rather than where its pitch puts each partial", kind="mel_bands",
+                               model=True)
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -136,6 +140,8 @@ class TrainConfig:
             problem = _problem(f, getattr(cfg, f.name))
             if problem:
                 raise ValueError(f"{f.name} {problem}, got {getattr(cfg, f.name)!r}")
+        if cfg.encoder_mel and cfg.encoder_relative:
+            raise ValueError("encoder_relative reads the spectrum's bins: leave it off with encoder_mel")
         if cfg.renders_audio and (cfg.pitch_shift or cfg.colour or cfg.noise_floor):
             raise ValueError("pitch_shift, colour and noise_floor change the spectrograms a note is heard by, not its "
                              "audio: leave them off with synthesis 'audio'")
