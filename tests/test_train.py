@@ -45,6 +45,16 @@ def test_training_writes_log_curves_checkpoint_and_a_loadable_model(tiny_dataset
     assert "model written to" in capsys.readouterr().out
 
 
+def test_a_model_whose_encoder_hears_mel_bands_trains_and_says_so(tiny_dataset, tmp_path):
+    run = tmp_path / "mel"
+    assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "20", "--encoder-mel", "48", *TINY]) == 0
+    rows = list(csv.DictReader((run / "log.csv").open()))
+    assert float(rows[-1]["l1"]) < float(rows[0]["l1"])
+    model = load_model(run / "model")
+    assert model.config.encoder_mel == 48 and model.encoder.convs[0].in_channels == 48 + model.config.spectral_settings.n_high_bands
+    assert "| encoder_mel | 48 |" in (run / "model" / "card.md").read_text()
+
+
 def test_a_run_out_of_time_before_its_first_log_row_still_logs_and_exports(tiny_dataset, tmp_path):
     run = tmp_path / "hasty"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "30", "--max-minutes", "1e-9", *TINY]) == 0
@@ -178,6 +188,8 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--colour", "-0.5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-range-db", "5"]) == 2
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--batch-size", "3"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-mel", "500"]) == 2
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r3"), "--encoder-mel", "64", "--encoder-relative"]) == 2
     bad_config = tmp_path / "cfg.json"
     bad_config.write_text('{"stepz": 3}')
     assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "r4"), "--config", str(bad_config)]) == 2
@@ -186,7 +198,8 @@ def test_bad_training_input(tiny_dataset, tmp_path, capsys):
     err = capsys.readouterr().err
     for message in ("not an NSynth-layout folder", "fewer than one batch", "nothing to resume", "lr must be", "unknown training settings",
                     "JSON object", "cross_pitch is a share", "noise_floor is a share", "colour must be",
-                    "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs"):
+                    "encoder_range_db must be 20-120 dB", "must divide among 1 processes in pairs",
+                    "encoder_mel must be 0 (the bins) or up to 128 mel bands", "leave it off with encoder_mel"):
         assert message in err, message
     run = tmp_path / "twice"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "2", *TINY]) == 0
