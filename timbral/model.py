@@ -37,9 +37,11 @@ from .spectral import (
     band_means,
     band_spread,
     db_to_magnitude,
+    db_to_power,
     heard_db,
     log_magnitude,
     mel_means,
+    power_to_db,
     read_bins,
     shift_heard,
 )
@@ -270,9 +272,8 @@ class Encoder(nn.Module):
     def on_mel(self, core: torch.Tensor) -> torch.Tensor:
         """The core's scaled bins ``(batch, core_bins, frames)`` → its mel bands, scaled alike."""
         scale = self.config.scale
-        power = torch.exp(scale.unscale(core) * (2 * DB_TO_LOG))
-        db = 10.0 * torch.log10(torch.einsum("mk,bkt->bmt", self.mel, power))
-        return scale.scale(db).clamp(0.0, 1.0)
+        power = db_to_power(scale.unscale(core))
+        return scale.scale(power_to_db(torch.einsum("mk,bkt->bmt", self.mel, power))).clamp(0.0, 1.0)
 
 
 # the high band's harmonics and texture continue the core's top (spectral band replication): every bin above

@@ -140,8 +140,7 @@ class TrainConfig:
             problem = _problem(f, getattr(cfg, f.name))
             if problem:
                 raise ValueError(f"{f.name} {problem}, got {getattr(cfg, f.name)!r}")
-        if cfg.encoder_mel and cfg.encoder_relative:
-            raise ValueError("encoder_relative reads the spectrum's bins: leave it off with encoder_mel")
+        ModelConfig(**cfg.model_settings())  # what the model refuses of its settings together, said before any work
         if cfg.renders_audio and (cfg.pitch_shift or cfg.colour or cfg.noise_floor):
             raise ValueError("pitch_shift, colour and noise_floor change the spectrograms a note is heard by, not its "
                              "audio: leave them off with synthesis 'audio'")
