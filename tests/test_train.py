@@ -55,6 +55,42 @@ def test_a_model_whose_encoder_hears_mel_bands_trains_and_says_so(tiny_dataset, 
     assert "| encoder_mel | 48 |" in (run / "model" / "card.md").read_text()
 
 
+def test_a_decoder_trained_on_a_kept_encoder_leaves_every_sound_where_it_was(tiny_dataset, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["train", str(tiny_dataset), "--out", str(first), "--steps", "10", *TINY]) == 0
+    assert main(["train", str(tiny_dataset), "--out", str(second), "--steps", "20", "--encoder-from", str(first / "model"),
+                 "--lr", "3e-3", "--family-weight", "0", "--contrastive-weight", "0", *TINY]) == 0
+    old, new = load_model(first / "model"), load_model(second / "model")
+    for name, tensor in old.encoder.state_dict().items():
+        assert torch.equal(tensor, new.encoder.state_dict()[name]), name
+    assert not torch.equal(old.decoder.out.weight, new.decoder.out.weight)  # the voice is new
+    assert new.config.input_level_db == old.config.input_level_db and new.family_head is None
+    store = feature_store(tiny_dataset, progress=False)
+    batch = store.load_batch(np.array(store.positions("test"))[:4], old.config.scale)
+    with torch.no_grad():
+        assert torch.equal(old.encode(batch["spec"], batch["pitch"])[0], new.encode(batch["spec"], batch["pitch"])[0])
+    rows = list(csv.DictReader((second / "log.csv").open()))
+    assert float(rows[-1]["l1"]) < float(rows[0]["l1"])  # the decoder learns on what the kept encoder hears
+    assert f"| encoder_from | {first / 'model'} |" in (second / "model" / "card.md").read_text()
+
+
+def test_a_kept_encoder_that_hears_otherwise_is_refused_before_training(tiny_dataset, tiny_model, tmp_path, capsys):
+    first = tmp_path / "first"
+    assert main(["train", str(tiny_dataset), "--out", str(first), "--steps", "5", *TINY]) == 0
+    capsys.readouterr()
+    args = ["train", str(tiny_dataset), "--steps", "5"]
+    assert main([*args, "--out", str(tmp_path / "a"), "--encoder-from", str(tmp_path / "nowhere"), *TINY]) == 2
+    assert "no such model folder" in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "b"), "--encoder-from", str(first / "model"), *TINY[2:]]) == 2
+    assert "latent_dim (8 there, 32 here)" in capsys.readouterr().err  # a latent of another size
+    assert main([*args, "--out", str(tmp_path / "c"), "--encoder-from", str(tiny_model), *TINY]) == 2
+    assert "encoder_range_db (75.0 there, 55.0 here)" in capsys.readouterr().err  # a wider window: other notes heard
+    (tmp_path / "cfg.json").write_text('{"encoder_from": 3}')
+    assert main([*args, "--out", str(tmp_path / "d"), "--config", str(tmp_path / "cfg.json")]) == 2
+    assert "encoder_from must be text" in capsys.readouterr().err
+    assert not any((tmp_path / d / "checkpoint.pt").exists() for d in "abcd")
+
+
 def test_a_run_out_of_time_before_its_first_log_row_still_logs_and_exports(tiny_dataset, tmp_path):
     run = tmp_path / "hasty"
     assert main(["train", str(tiny_dataset), "--out", str(run), "--steps", "30", "--max-minutes", "1e-9", *TINY]) == 0

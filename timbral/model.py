@@ -56,6 +56,9 @@ MAX_FIT_STEPS = 2000
 ENCODE_SHIFTS = (-2.0, 0.0, 2.0)
 HIGH_BANDS = ("continued", "envelope", "none")  # ModelConfig.high_band
 SYNTHESES = ("spectrogram", "audio")  # ModelConfig.synthesis
+# the ModelConfig fields that make the encoder what it is: what a note is heard as, and where it lands
+ENCODER_SETTINGS = ("latent_dim", "channels", "pitch_features", "spectral", "bounds", "input_level_db", "level_normalise",
+                    "encoder_range_db", "level_ramp", "encoder_pitch", "encoder_relative", "encoder_mel", "encode_shifts")
 MAX_MEL_BANDS = 128  # ModelConfig.encoder_mel: more would leave the lowest bands narrower than a bin
 
 

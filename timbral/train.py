@@ -18,7 +18,7 @@ import ctypes
 import os
 import time
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from .augment import pitch_shifted, recoloured, with_noise_floor
 from .card import plot_losses, training_card
 from .data.features import FeatureStore, feature_store, note_audio
 from .losses import training_losses
-from .model import MAX_MEL_BANDS, SYNTHESES, ModelConfig, TimbreVAE, save_model
+from .model import ENCODER_SETTINGS, MAX_MEL_BANDS, SYNTHESES, ModelConfig, TimbreVAE, load_model, save_model
 from .progress import Bar
 from .spectral import SpectralSettings, level_db
 from .synthesis import CROP_FRAMES
@@ -128,6 +128,9 @@ class TrainConfig:
     encoder_mel: int = setting(0, "the encoder hears the band to 8 kHz as this many mel bands (0: its 513 bins), a "
                                   "note's broad shape rather than where its pitch puts each partial", kind="mel_bands",
                                model=True)
+    encoder_from: str = setting("", "a model folder whose encoder this run keeps as it is, training only the decoder: "
+                                    "a new voice for the same timbre space, where every sound, map point and blend "
+                                    "stays where it was (its hearing settings are taken over; '': a new encoder)")
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -165,6 +168,8 @@ def _problem(f, value) -> str | None:
     """What is wrong with ``value`` for the setting ``f`` (None: nothing)."""
     if f.type in (bool, "bool"):
         return None if isinstance(value, bool) else "must be true or false"
+    if f.type in (str, "str") and not f.metadata["choices"]:
+        return None if isinstance(value, str) else "must be text"
     if f.metadata["choices"]:
         return None if value in f.metadata["choices"] else f"must be one of {', '.join(f.metadata['choices'])}"
     whole = f.type in (int, "int")
@@ -335,8 +340,9 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     keep_freed_memory()
     rank, world, device = _setup_distributed()
     cfg, checkpoint = _settings(out, cfg, resume, world)
+    kept = load_model(cfg.encoder_from) if cfg.encoder_from else None  # a wrong folder is told before any work
     store, train_rows, valid_rows = _data(data_dir, cfg, rank, world, progress)
-    model, optimizer, start, elapsed = _model(cfg, store, train_rows, checkpoint, device)
+    model, optimizer, start, elapsed = _model(cfg, store, train_rows, checkpoint, device, kept)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
@@ -392,21 +398,40 @@ def _data(data_dir, cfg: TrainConfig, rank: int, world: int, progress: bool) -> 
     return held, train_rows, valid_rows
 
 
-def _model(cfg: TrainConfig, store: FeatureStore, train_rows: np.ndarray, checkpoint: dict | None, device):
-    """A new model and its optimiser (the checkpoint's, when resuming), with the step and seconds done."""
+def _model(cfg: TrainConfig, store: FeatureStore, train_rows: np.ndarray, checkpoint: dict | None, device,
+           kept: TimbreVAE | None = None):
+    """A new model and its optimiser (the checkpoint's, when resuming), with the step and seconds done; with
+    ``kept``, the model whose encoder it keeps fixed (``encoder_from``)."""
     model_cfg = ModelConfig(
         **cfg.model_settings(), spectral=store.settings.to_dict(), bounds=vars(store.bounds),
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
         input_level_db=input_level(store, train_rows),
     )
+    if kept is not None:
+        model_cfg = _hearing_of(kept, model_cfg, cfg.encoder_from)
     torch.manual_seed(cfg.seed)
     model = TimbreVAE(model_cfg).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    if kept is not None:
+        model.encoder.load_state_dict(kept.encoder.state_dict())
+        model.encoder.requires_grad_(False)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, weight_decay=1e-4)
     if checkpoint is None:
         return model, optimizer, 0, 0.0
     model.load_state_dict(checkpoint["model"])
     optimizer.load_state_dict(checkpoint["optimizer"])
     return model, optimizer, int(checkpoint["step"]), float(checkpoint["elapsed"])
+
+
+def _hearing_of(kept: TimbreVAE, model_cfg: ModelConfig, path: str) -> ModelConfig:
+    """``model_cfg`` with the kept encoder's settings (:data:`~timbral.model.ENCODER_SETTINGS`); a ValueError where
+    this run's settings or data would have it hear notes otherwise (another rate, other bounds, another latent)."""
+    theirs = kept.config
+    chosen = set(TrainConfig().model_settings()) | {"spectral", "bounds"}  # set by this run's flags and data
+    differ = [f"{k} ({getattr(theirs, k)!r} there, {getattr(model_cfg, k)!r} here)"
+              for k in ENCODER_SETTINGS if k in chosen and getattr(theirs, k) != getattr(model_cfg, k)]
+    if differ:
+        raise ValueError(f"{path}: its encoder heard notes otherwise than this run would: {'; '.join(differ)}")
+    return replace(model_cfg, **{k: getattr(theirs, k) for k in ENCODER_SETTINGS})
 
 
 @dataclass
