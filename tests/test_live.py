@@ -162,6 +162,19 @@ def test_wild_signals_play_safe_numbers(live):
     assert np.isfinite(y).all() and np.abs(y).max() > 0
 
 
+def test_a_model_that_renders_audio_plays_its_own_audio(timbres, tmp_path):
+    from timbral.model import ModelConfig, TimbreVAE
+
+    torch.manual_seed(0)
+    voice = TimbreVAE(ModelConfig(latent_dim=LATENT, channels=32, synthesis="audio")).eval()
+    live = torch.jit.load(str(export_live(voice, tmp_path / "voice.ts", timbres)))
+    live.set_sample_rate(48000)
+    played = perform(live, signals(8192, pitch=57.0, velocity=90.0, gate=[(0, 8192)]), 2048)[0]
+    own = voice.rendered(timbres[:1], torch.tensor([57.0]), torch.tensor([90.0]))[0, :8192] * 10.0 ** (GAIN_DB / 20.0)
+    assert np.abs(own).max() > 1e-3  # a note, not silence
+    np.testing.assert_allclose(played, own, atol=1e-5)  # the decoder's audio itself, no phase rebuilt
+
+
 def test_export_refuses_what_nn_tilde_could_not_play(model, tmp_path):
     with pytest.raises(ValueError, match=r"\.ts"):
         export_live(model, tmp_path / "x.pt", torch.zeros(1, LATENT))

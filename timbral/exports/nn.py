@@ -18,7 +18,8 @@ default) until told otherwise: by the attribute ``rate`` (``set rate 44100`` in 
 ``decode`` (and ``forward``, which nn~ calls when no method is named) hears pitch, velocity, a gate and
 the latent's offsets from the chosen timbre, one signal each. A gate rising above 0 starts a note at that
 very sample: the decoder makes its 4 s spectrogram at that pitch and velocity, the phase is rebuilt (PGHI
-along time, then fast Griffin-Lim), the audio is resampled from the model's rate (48 kHz) to the host's and
+along time, then fast Griffin-Lim; a model that renders audio, ``timbral train --synthesis audio``, plays its
+own audio instead), the audio is resampled from the model's rate (48 kHz) to the host's and
 played out buffer by buffer; a falling gate fades it over the release. Each voice of the batch
 (``mc.nn~``) plays notes of its own.
 """
@@ -69,6 +70,7 @@ class LiveInstrument(nn.Module):
             raise ValueError(f"the host's rate must be a whole number of Hz from {SAMPLE_RATES[0]} to {SAMPLE_RATES[1]}, "
                              f"got {sample_rate!r}")
         self.decoder = model.decoder
+        self.renders_audio, self.note_hops = model.decoder.renders_audio, model.decoder.note_hops
         self.register_buffer("timbres", timbres.clone())
         self.model_sr, self.n_fft, self.hop_length, self.n_samples = settings.sr, settings.n_fft, settings.hop_length, settings.n_samples
         self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
@@ -271,11 +273,15 @@ class LiveInstrument(nn.Module):
         return (1.0 - share) * self.timbres[low] + share * self.timbres[high]
 
     def render(self, z: torch.Tensor, pitch: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
-        """A whole note at the host's rate: decoded, its phase rebuilt, its end faded, resampled."""
-        scaled = self.decoder(z.clamp(-10.0, 10.0)[None], pitch[None], velocity[None])
-        magnitude = torch.pow(10.0, (scaled * (self.hi - self.lo) + self.lo) / 20.0)
-        phase = pghi_along_time(magnitude, self.n_fft, self.hop_length)
-        audio = fast_griffin_lim(magnitude, phase, self.n_fft, self.hop_length, self.n_samples, self.iterations)[0]
+        """A whole note at the host's rate: decoded (rendered as audio, or its spectrogram's phase rebuilt), its end
+        faded, resampled."""
+        z = z.clamp(-10.0, 10.0)[None]
+        if self.renders_audio:
+            audio = self.decoder.audio(z, pitch[None], velocity[None], 0, self.note_hops)[0, : self.n_samples]
+        else:
+            magnitude = torch.pow(10.0, (self.decoder(z, pitch[None], velocity[None]) * (self.hi - self.lo) + self.lo) / 20.0)
+            phase = pghi_along_time(magnitude, self.n_fft, self.hop_length)
+            audio = fast_griffin_lim(magnitude, phase, self.n_fft, self.hop_length, self.n_samples, self.iterations)[0]
         fade = int(round(self.fade * self.model_sr))
         audio[-fade:] = audio[-fade:] * torch.linspace(1.0, 0.0, fade)
         return self.resampled(audio * 10.0 ** (self.gain / 20.0))
