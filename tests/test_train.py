@@ -87,7 +87,7 @@ def test_a_kept_encoder_that_hears_otherwise_is_refused_before_training(tiny_dat
     assert "encoder_range_db (75.0 there, 55.0 here)" in capsys.readouterr().err  # a wider window: other notes heard
     (tmp_path / "cfg.json").write_text('{"encoder_from": 3}')
     assert main([*args, "--out", str(tmp_path / "d"), "--config", str(tmp_path / "cfg.json")]) == 2
-    assert "encoder_from must be text" in capsys.readouterr().err
+    assert "encoder_from must be a model folder's path" in capsys.readouterr().err
     assert not any((tmp_path / d / "checkpoint.pt").exists() for d in "abcd")
 
 

@@ -46,8 +46,8 @@ LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss"
 def setting(default, help: str, *, kind: str = "", model: bool = False, choices: tuple[str, ...] = ()):
     """One training setting, declared once: its default, its ``--help`` text, its ``kind`` (what
     :meth:`TrainConfig.from_dict` accepts: see :data:`KINDS`; bools and free ints need none; a word takes one of
-    its ``choices``) and whether the model keeps it (``model``: :class:`~timbral.model.ModelConfig`'s field of the
-    same name)."""
+    its ``choices``; ``model_folder``, a path or None) and whether the model keeps it (``model``:
+    :class:`~timbral.model.ModelConfig`'s field of the same name)."""
     return field(default=default, metadata={"help": help, "kind": kind, "model": model, "choices": choices})
 
 
@@ -128,9 +128,10 @@ class TrainConfig:
     encoder_mel: int = setting(0, "the encoder hears the band to 8 kHz as this many mel bands (0: its 513 bins), a "
                                   "note's broad shape rather than where its pitch puts each partial", kind="mel_bands",
                                model=True)
-    encoder_from: str = setting("", "a model folder whose encoder this run keeps as it is, training only the decoder: "
-                                    "a new voice for the same timbre space, where every sound, map point and blend "
-                                    "stays where it was (its hearing settings are taken over; '': a new encoder)")
+    encoder_from: str | None = setting(None, "a model folder whose encoder this run keeps as it is, training only the "
+                                             "decoder: a new voice for the same timbre space, where every sound keeps its "
+                                             "place on the map (the encoder's hearing settings are taken over)",
+                                       kind="model_folder")
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -168,8 +169,8 @@ def _problem(f, value) -> str | None:
     """What is wrong with ``value`` for the setting ``f`` (None: nothing)."""
     if f.type in (bool, "bool"):
         return None if isinstance(value, bool) else "must be true or false"
-    if f.type in (str, "str") and not f.metadata["choices"]:
-        return None if isinstance(value, str) else "must be text"
+    if f.metadata["kind"] == "model_folder":
+        return None if value is None or isinstance(value, str) else "must be a model folder's path"
     if f.metadata["choices"]:
         return None if value in f.metadata["choices"] else f"must be one of {', '.join(f.metadata['choices'])}"
     whole = f.type in (int, "int")
@@ -340,7 +341,7 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     keep_freed_memory()
     rank, world, device = _setup_distributed()
     cfg, checkpoint = _settings(out, cfg, resume, world)
-    kept = load_model(cfg.encoder_from) if cfg.encoder_from else None  # a wrong folder is told before any work
+    kept = load_model(cfg.encoder_from) if cfg.encoder_from is not None else None  # a wrong folder is told before any work
     store, train_rows, valid_rows = _data(data_dir, cfg, rank, world, progress)
     model, optimizer, start, elapsed = _model(cfg, store, train_rows, checkpoint, device, kept)
     if rank == 0:

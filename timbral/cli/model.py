@@ -58,7 +58,7 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         if f.type in (bool, "bool"):
             p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
                            help=f"{help} (default {'on' if f.default else 'off'})")
-        elif f.type in (str, "str") and not f.metadata["choices"]:
+        elif f.metadata["kind"] == "model_folder":
             p.add_argument(flag, dest=f.name, metavar="MODEL", help=help)
         elif f.metadata["choices"]:
             p.add_argument(flag, dest=f.name, choices=f.metadata["choices"], help=f"{help} (default {f.default})")
