@@ -406,7 +406,7 @@ def _model(cfg: TrainConfig, store: FeatureStore, train_rows: np.ndarray, checkp
     model_cfg = ModelConfig(
         **cfg.model_settings(), spectral=store.settings.to_dict(), bounds=vars(store.bounds),
         n_families=1 + max(m.get("instrument_family", -1) for m in store.index) if cfg.family_weight else 0,
-        input_level_db=input_level(store, train_rows),
+        input_level_db=kept.config.input_level_db if kept is not None else input_level(store, train_rows),
     )
     if kept is not None:
         model_cfg = _hearing_of(kept, model_cfg, cfg.encoder_from)

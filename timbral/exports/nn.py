@@ -70,7 +70,6 @@ class LiveInstrument(nn.Module):
             raise ValueError(f"the host's rate must be a whole number of Hz from {SAMPLE_RATES[0]} to {SAMPLE_RATES[1]}, "
                              f"got {sample_rate!r}")
         self.decoder = model.decoder
-        self.renders_audio, self.note_hops = model.decoder.renders_audio, model.decoder.note_hops
         self.register_buffer("timbres", timbres.clone())
         self.model_sr, self.n_fft, self.hop_length, self.n_samples = settings.sr, settings.n_fft, settings.hop_length, settings.n_samples
         self.lo, self.hi = float(config.scale.lo), float(config.scale.hi)
@@ -276,8 +275,8 @@ class LiveInstrument(nn.Module):
         """A whole note at the host's rate: decoded (rendered as audio, or its spectrogram's phase rebuilt), its end
         faded, resampled."""
         z = z.clamp(-10.0, 10.0)[None]
-        if self.renders_audio:
-            audio = self.decoder.audio(z, pitch[None], velocity[None], 0, self.note_hops)[0, : self.n_samples]
+        if self.decoder.renders_audio:
+            audio = self.decoder.audio(z, pitch[None], velocity[None], 0, self.decoder.note_hops)[0, : self.n_samples]
         else:
             magnitude = torch.pow(10.0, (self.decoder(z, pitch[None], velocity[None]) * (self.hi - self.lo) + self.lo) / 20.0)
             phase = pghi_along_time(magnitude, self.n_fft, self.hop_length)
