@@ -2,6 +2,7 @@
 
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,6 +90,43 @@ def test_a_kept_encoder_that_hears_otherwise_is_refused_before_training(tiny_dat
     assert main([*args, "--out", str(tmp_path / "d"), "--config", str(tmp_path / "cfg.json")]) == 2
     assert "encoder_from must be a model folder's path" in capsys.readouterr().err
     assert not any((tmp_path / d / "checkpoint.pt").exists() for d in "abcd")
+
+
+def test_a_two_stage_run_trains_the_space_then_the_voice_on_it_and_resumes_between_them(tiny_dataset, tmp_path, capsys):
+    run = tmp_path / "two"
+    args = ["train", str(tiny_dataset), "--out", str(run), "--synthesis", "audio", "--encoder-steps", "10",
+            "--encoder-batch-size", "8", "--lr", "3e-3", *TINY]
+    assert main([*args, "--steps", "10"]) == 0
+    space, voice = load_model(run / "encoder" / "model"), load_model(run / "model")
+    assert space.config.synthesis == "spectrogram" and voice.config.synthesis == "audio"
+    for name, tensor in space.encoder.state_dict().items():
+        assert torch.equal(tensor, voice.encoder.state_dict()[name]), name  # the voice's encoder is the space's, untouched
+    assert voice.config.input_level_db == space.config.input_level_db
+    assert "| batch_size | 8 |" in (run / "encoder" / "model" / "card.md").read_text()
+    card = (run / "model" / "card.md").read_text()
+    assert "10 steps of 8" in card and "(both stages)" in card and "| encoder_from | None |" in card
+    rows = list(csv.DictReader((run / "log.csv").open()))
+    first = list(csv.DictReader((run / "encoder" / "log.csv").open()))
+    assert float(rows[0]["seconds"]) >= float(first[-1]["seconds"])  # the run's time counts both stages
+    assert float(rows[-1]["audio"]) < float(rows[0]["audio"])  # the voice learns
+
+    # stopped between the stages: a resume keeps the space and trains the voice
+    shutil.rmtree(run / "model")
+    (run / "checkpoint.pt").unlink()
+    (run / "log.csv").unlink()
+    kept = (run / "encoder" / "model" / "weights.safetensors").stat().st_mtime_ns
+    assert main(["train", str(tiny_dataset), "--out", str(run), "--resume"]) == 0
+    assert (run / "encoder" / "model" / "weights.safetensors").stat().st_mtime_ns == kept
+    again = load_model(run / "model")
+    assert all(torch.allclose(t, again.state_dict()[k], atol=1e-6) for k, t in voice.state_dict().items())
+
+    capsys.readouterr()
+    assert main([*args, "--steps", "10"]) == 2  # the folder holds a run
+    assert main(["train", str(tiny_dataset), "--out", str(tmp_path / "a"), "--encoder-steps", "10", *TINY]) == 2
+    assert main([*args[:3], str(tmp_path / "b"), *args[4:], "--encoder-from", str(run / "model")]) == 2
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "use them with synthesis 'audio'" in err and "choose one" in err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
 def test_a_run_out_of_time_before_its_first_log_row_still_logs_and_exports(tiny_dataset, tmp_path):

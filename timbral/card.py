@@ -209,6 +209,9 @@ def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, de
                f"{world} process(es), {torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}" \
                f"{', torch.compile' if compiled else ''}"
     settings = "\n".join(f"| {k} | {v} |" for k, v in asdict(cfg).items())
+    first = (f", on the encoder of a spectrogram model trained first, {cfg.encoder_steps} steps of {cfg.encoder_batch_size} "
+             f"({cfg.encoder_steps * cfg.encoder_batch_size / len(train_rows):.1f} epochs; its run: `encoder/`), kept as it "
+             "was" if cfg.encoder_steps else "")
     return f"""# Timbral model card
 
 ## Data
@@ -220,8 +223,8 @@ def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, de
   {store.bounds.lo:g}..{store.bounds.hi:g} dB
 
 ## Training
-- steps: {steps_done} of {cfg.steps} (batch {cfg.batch_size}, {steps_done * cfg.batch_size / len(train_rows):.1f} epochs)
-- time: {seconds / 60:.1f} min on {hardware}
+- steps: {steps_done} of {cfg.steps} (batch {cfg.batch_size}, {steps_done * cfg.batch_size / len(train_rows):.1f} epochs){first}
+- time: {seconds / 60:.1f} min{' (both stages)' if cfg.encoder_steps else ''} on {hardware}
 - command: `timbral train {data_dir} --out {out}` (settings below; see `log.csv` and `loss.png` of the run)
 
 | setting | value |

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import ctypes
+import json
 import os
 import time
 import warnings
@@ -38,6 +39,7 @@ from .synthesis import CROP_FRAMES
 COMPILE_FROM_STEPS = 1000  # torch.compile takes half a minute to a minute to start: longer runs win it back
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 CHECKPOINT = "checkpoint.pt"
+ENCODER_STAGE = "encoder"  # the run folder of the first stage of a run with encoder_steps, inside its own
 LOG = "log.csv"
 LOG_FIELDS = ("step", "epoch", "seconds", "examples_per_s", "lr", "beta", "loss", "l1", "sc", "audio", "kl", "family",
               "contrastive", "high", "valid_l1", "valid_sc", "valid_kl", "valid_high")
@@ -132,6 +134,12 @@ class TrainConfig:
                                              "decoder: a new voice for the same timbre space, where every sound keeps its "
                                              "place on the map (the encoder's hearing settings are taken over)",
                                        kind="model_folder")
+    encoder_steps: int = setting(0, "with synthesis 'audio', train the timbre space first: this many steps of a spectrogram "
+                                    "model with the latent terms (its run in the run folder's encoder/), whose encoder the "
+                                    "audio decoder is then trained on for --steps, kept as it is: the spectrogram model's "
+                                    "placement with the audio decoder's sound, in one run (0: the audio model trains its "
+                                    "own encoder)", kind="amount")
+    encoder_batch_size: int = setting(32, "notes per step of the encoder's stage (encoder_steps)", kind="count")
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -148,7 +156,17 @@ class TrainConfig:
         if cfg.renders_audio and (cfg.pitch_shift or cfg.colour or cfg.noise_floor):
             raise ValueError("pitch_shift, colour and noise_floor change the spectrograms a note is heard by, not its "
                              "audio: leave them off with synthesis 'audio'")
+        if cfg.encoder_steps and not cfg.renders_audio:
+            raise ValueError("encoder_steps train an encoder for an audio decoder: use them with synthesis 'audio'")
+        if cfg.encoder_steps and cfg.encoder_from is not None:
+            raise ValueError("encoder_steps and encoder_from both give the run its encoder: choose one")
         return cfg
+
+    def encoder_stage(self) -> TrainConfig:
+        """The settings of the first stage of a run with ``encoder_steps``: a spectrogram model, bounded by its steps
+        alone (``max_minutes`` bounds the whole run, and is spent by the second stage)."""
+        return replace(self, synthesis="spectrogram", steps=self.encoder_steps, batch_size=self.encoder_batch_size,
+                       encoder_steps=0, max_minutes=0.0)
 
     @property
     def renders_audio(self) -> bool:
@@ -318,11 +336,14 @@ def learning_rate(cfg: TrainConfig, step: int) -> float:
 # --- the loop --------------------------------------------------------------------------------
 
 def saved_config(out: str | os.PathLike) -> TrainConfig:
-    """The settings of the run in ``out`` (from its checkpoint)."""
-    path = Path(out) / CHECKPOINT
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: nothing to resume")
-    return TrainConfig.from_dict(torch.load(path, map_location="cpu", weights_only=True)["config"])
+    """The settings of the run in ``out`` (from its checkpoint, or from its ``config.json`` while its first stage,
+    ``encoder_steps``, is under way)."""
+    out = Path(out)
+    if (out / CHECKPOINT).is_file():
+        return TrainConfig.from_dict(torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)["config"])
+    if (out / ENCODER_STAGE / CHECKPOINT).is_file() and (out / "config.json").is_file():
+        return TrainConfig.from_dict(json.loads((out / "config.json").read_text())["train"])
+    raise FileNotFoundError(f"{out / CHECKPOINT}: nothing to resume")
 
 
 def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig | None = None,
@@ -333,6 +354,8 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     only change ``steps`` and ``max_minutes``. With ``compile`` a single-process CPU run of
     :data:`COMPILE_FROM_STEPS` steps or more runs the model through ``torch.compile``: the same
     numbers to rounding, each step faster (it needs a C++ compiler; without one the run goes on uncompiled).
+    With ``encoder_steps`` the run has two stages: a spectrogram model in ``out/encoder``, then the audio
+    decoder on its encoder (:meth:`TrainConfig.encoder_stage`).
     """
     out = Path(out)
     # denormal numbers in the gradients make a CPU step up to 5x slower; torch's worker threads inherit
@@ -343,28 +366,69 @@ def train(data_dir: str | os.PathLike, out: str | os.PathLike, cfg: TrainConfig 
     cfg, checkpoint = _settings(out, cfg, resume, world)
     kept = load_model(cfg.encoder_from) if cfg.encoder_from is not None else None  # a wrong folder is told before any work
     store, train_rows, valid_rows = _data(data_dir, cfg, rank, world, progress)
-    model, optimizer, start, elapsed = _model(cfg, store, train_rows, checkpoint, device, kept)
+    shared = _Shared(Path(data_dir), store, train_rows, valid_rows, rank, world, device, progress, compile)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "config.json", {"train": asdict(cfg), "data": str(Path(data_dir).resolve())})
-        _trim_log(out / LOG, start)
-    # an audio-rendering model is not compiled: each crop's start would compile the model again
-    compiled = compile and device.type == "cpu" and world == 1 and cfg.steps - start >= COMPILE_FROM_STEPS and not cfg.renders_audio
-    run = _Run(cfg, out, store, train_rows, valid_rows, model, optimizer, rank, world, device, compiled)
-    step, seconds = _loop(run, start, elapsed, progress)
-    _barrier()
-    if rank == 0:
-        plot_losses(out / LOG, out / "loss.png")
-        card = training_card(cfg, data_dir, out, store, train_rows, step, seconds, device, world, run.compiled)
-        save_model(model.cpu(), out / "model", card=card)
-    _barrier()
+    before = 0.0  # seconds the first stage took
+    if cfg.encoder_steps:
+        kept, before = _encoder_stage(shared, out / ENCODER_STAGE, cfg.encoder_stage(), resume)
+    model = _stage(shared, out, cfg, checkpoint, kept, before)
     if dist.is_initialized():
         dist.destroy_process_group()
     return model.cpu().eval()
 
 
+@dataclass
+class _Shared:
+    """What the stages of one run share: the data and the processes."""
+
+    data_dir: Path
+    store: FeatureStore
+    train_rows: np.ndarray
+    valid_rows: np.ndarray
+    rank: int
+    world: int
+    device: torch.device
+    progress: bool
+    compile: bool
+
+
+def _encoder_stage(shared: _Shared, out: Path, cfg: TrainConfig, resume: bool) -> tuple[TimbreVAE, float]:
+    """The first stage of a run with ``encoder_steps`` (resumed or, once done, read back): its model and seconds."""
+    if not (resume and (out / "model" / "config.json").is_file()):
+        cfg, checkpoint = _settings(out, cfg, resume and (out / CHECKPOINT).is_file(), shared.world)
+        _stage(shared, out, cfg, checkpoint, None)
+    seconds = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)["elapsed"]
+    return load_model(out / "model"), float(seconds)
+
+
+def _stage(shared: _Shared, out: Path, cfg: TrainConfig, checkpoint: dict | None, kept: TimbreVAE | None,
+           before: float = 0.0) -> TimbreVAE:
+    """Train one model into the run folder ``out`` (its checkpoint's, when resuming) and export it to ``out/model``;
+    ``kept``: the model whose encoder it keeps; ``before``: seconds an earlier stage took, counted in its time."""
+    model, optimizer, start, elapsed = _model(cfg, shared.store, shared.train_rows, checkpoint, shared.device, kept)
+    if shared.rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        _trim_log(out / LOG, start)
+    # an audio-rendering model is not compiled: each crop's start would compile the model again
+    compiled = (shared.compile and shared.device.type == "cpu" and shared.world == 1 and not cfg.renders_audio
+                and cfg.steps - start >= COMPILE_FROM_STEPS)
+    run = _Run(**vars(shared), cfg=cfg, out=out, model=model, optimizer=optimizer, compiled=compiled)
+    step, seconds = _loop(run, start, elapsed if checkpoint is not None else before, shared.progress)
+    _barrier()
+    if shared.rank == 0:
+        plot_losses(out / LOG, out / "loss.png")
+        card = training_card(cfg, shared.data_dir, out, shared.store, shared.train_rows, step, seconds, shared.device,
+                             shared.world, run.compiled)
+        save_model(model.cpu(), out / "model", card=card)
+    _barrier()
+    return model
+
+
 def _settings(out: Path, cfg: TrainConfig | None, resume: bool, world: int) -> tuple[TrainConfig, dict | None]:
-    """The run's settings and, when it resumes, its checkpoint; refuses a run folder already in use."""
+    """The run's settings and, when it resumes, its checkpoint (None while its first stage is under way); refuses a
+    run folder already in use."""
     checkpoint = None
     if resume:
         saved = saved_config(out)
@@ -372,8 +436,9 @@ def _settings(out: Path, cfg: TrainConfig | None, resume: bool, world: int) -> t
         changed = [k for k, v in asdict(cfg).items() if k not in ("steps", "max_minutes") and asdict(saved)[k] != v]
         if changed:
             raise ValueError(f"{out}: a resumed run keeps its settings; these differ: {', '.join(changed)}")
-        checkpoint = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)
-    elif (out / CHECKPOINT).exists():
+        if (out / CHECKPOINT).is_file():
+            checkpoint = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)
+    elif (out / CHECKPOINT).exists() or (out / ENCODER_STAGE / CHECKPOINT).exists():
         raise FileExistsError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
     cfg = cfg or TrainConfig()
     share = 2 * world if cfg.paired else world
@@ -436,19 +501,13 @@ def _hearing_of(kept: TimbreVAE, model_cfg: ModelConfig, path: str) -> ModelConf
 
 
 @dataclass
-class _Run:
-    """What the loop of one training run works with."""
+class _Run(_Shared):
+    """What the loop of one training stage works with."""
 
     cfg: TrainConfig
     out: Path
-    store: FeatureStore
-    train_rows: np.ndarray
-    valid_rows: np.ndarray
     model: TimbreVAE
     optimizer: torch.optim.Optimizer
-    rank: int
-    world: int
-    device: torch.device
     compiled: bool  # the model runs through torch.compile (until it fails to compile)
 
 
