@@ -289,9 +289,14 @@ def play_sfz(sfz_path: str | os.PathLike, key: int, *, knob: int = 0, cc: int = 
 
     path = Path(sfz_path)
     text = path.read_text()
+    text = (text.replace(f"set_cc{cc}=0", f"set_cc{cc}={knob}") if f"set_cc{cc}=0" in text
+            else text.replace("<control>", f"<control>\nset_cc{cc}={knob}", 1))
+    # every sample read whole at load (as sforzando always does): rendered far faster than real time, sfizz's
+    # streaming of a sample past its preloaded start at times came back empty, the rest of the note silent
+    ram = "<control>\nhint_ram_based=1"
+    text = text.replace("<control>", ram, 1) if "<control>" in text else f"{ram}\n{text}"
     with tempfile.NamedTemporaryFile("w", suffix=".sfz", dir=path.parent, delete=False) as copy:  # samples stay relative
-        copy.write(text.replace(f"set_cc{cc}=0", f"set_cc{cc}={knob}") if f"set_cc{cc}=0" in text
-                   else text.replace("<control>", f"<control>\nset_cc{cc}={knob}", 1))
+        copy.write(text)
     try:
         synth = pysfizz.Synth(rate, BLOCK)
         if not synth.load_sfz_file(copy.name):
