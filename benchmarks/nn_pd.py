@@ -24,7 +24,7 @@ import numpy as np
 
 NOTES = ((60, 0.5, 2.0), (69, 3.5, 1.0), (48, 5.5, 1.5))  # (MIDI pitch, gate up at s, held for s)
 SECONDS = 8.5
-PD_SECONDS = 180  # a set-up whose Pd has not quit by then is reported as hung (one that plays quits within a minute)
+PD_SECONDS = 60  # a set-up whose Pd has not quit by then is reported as hung (one that plays quits within seconds)
 
 
 def patch(model: str, buffer: int, told: int | None) -> str:
@@ -90,15 +90,19 @@ def play(pd: str, nn: Path, ts: Path, sr: int, buffer: int, told: int | None = N
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(ts, Path(tmp) / "timbral.ts")
         (Path(tmp) / "play.pd").write_text(patch("timbral.ts", buffer, told))
+        out, quit_hung = Path(tmp) / "out.wav", False
         try:
             done = subprocess.run([pd, "-nogui", "-batch", "-noprefs", "-r", str(sr), "-path", str(nn), "-lib", "nn~", "-open", "play.pd"],
                                   cwd=tmp, capture_output=True, text=True, timeout=PD_SECONDS)
-        except subprocess.TimeoutExpired:  # Pd never reached its quit: reported, the other set-ups still measured
-            return [{"pitch": pitch, "hung": True} for pitch, _, _ in NOTES]
-        if not (Path(tmp) / "out.wav").is_file():
-            raise RuntimeError(f"Pd wrote nothing: {done.stdout[-500:]} {done.stderr[-500:]}")
-        y, rate = sf.read(Path(tmp) / "out.wav")
-    return measure(y, rate)
+        except subprocess.TimeoutExpired:  # reported; the other set-ups are still measured
+            if not out.is_file() or sf.info(out).frames < (SECONDS - 0.1) * sr:  # it never played the phrase through
+                return [{"pitch": pitch, "hung": True} for pitch, _, _ in NOTES]
+            quit_hung = True  # the phrase was recorded whole and Pd stuck on its way out (nn~ tearing down)
+        else:
+            if not out.is_file():
+                raise RuntimeError(f"Pd wrote nothing: {done.stdout[-500:]} {done.stderr[-500:]}")
+        y, rate = sf.read(out)
+    return [{**note, "quit_hung": quit_hung} for note in measure(y, rate)]
 
 
 def main() -> None:
@@ -128,9 +132,10 @@ def main() -> None:
         print(json.dumps(rows))
         return
     for name, notes in rows.items():
-        print(f"{name}: " + "; ".join(f"MIDI {n['pitch']} hung: Pd never quit" if n.get("hung") else
+        print(f"{name}: " + "; ".join(f"MIDI {n['pitch']} hung: Pd never played it through" if n.get("hung") else
                                      f"MIDI {n['pitch']} {n['cents']:+.1f} cents, starts {n['start_samples']} samples after "
-                                     f"its gate, sounds {n['sounds_s']} s" for n in notes))
+                                     f"its gate, sounds {n['sounds_s']} s" + (" (Pd stuck quitting)" if n["quit_hung"] else "")
+                                     for n in notes))
 
 
 if __name__ == "__main__":
