@@ -64,7 +64,7 @@ ARMS = {
     "deeper decoder (4 residual blocks)": {"decoder_blocks": 4},
 }
 # settings whose default changed after they were added: runs trained before them had these
-BEFORE_ADDED = {"harmonic_noise": False}
+BEFORE_ADDED = {"harmonic_noise": False, "synthesis": "spectrogram", "encoder_steps": 0, "encoder_batch_size": 32}
 COLUMNS = {
     "placement_family_accuracy": "placement",
     "placement_family_accuracy_heard_pitch": "heard pitch",
@@ -104,7 +104,9 @@ def run_arm(name: str, overrides: dict, data: Path, runs: Path, steps: int, fit:
     today's defaults still give the settings it was trained with and its figures hold those asked for."""
     out = runs / name.split(" (")[0].replace(" ", "-")
     result = out / "ablation.json"
-    settings = {"steps": steps, "kl_warmup": steps // 3, "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
+    # the arms are spectrogram models, the default recipe's encoder stage, where its latent techniques act
+    settings = {"steps": steps, "synthesis": "spectrogram", "batch_size": 32, "kl_warmup": steps // 3,
+                "valid_every": steps // 3, "checkpoint_every": steps, **overrides}
     if (out / "config.json").is_file() and (differing := settings_differing(out, settings)):
         raise SystemExit(f"{out} was trained with other settings than this arm asks for now ({', '.join(differing)}): "
                          "delete it, or give another --runs folder")

@@ -179,6 +179,7 @@ def train_recipe(data: Path, minutes: float, out: Path) -> Path:
     if not (out / "model" / "config.json").is_file():
         steps = int(RECIPE_EXAMPLES_PER_SECOND * 60 * minutes / 32)
         subprocess.run([sys.executable, "-m", "timbral.cli", "train", str(data), "--out", str(out), f"--steps={steps}",
+                        "--synthesis=spectrogram", "--batch-size=32",
                         f"--kl-warmup={steps // 3}", f"--valid-every={steps // 3}", f"--checkpoint-every={steps}",
                         f"--max-minutes={minutes}"], check=True, stdout=sys.stderr)
     return out / "model"

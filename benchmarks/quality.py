@@ -104,7 +104,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data/default"), help="dataset whose test split is measured")
     parser.add_argument("--instruments", type=int, default=32, help="instruments of the test split (default 32)")
     parser.add_argument("--high-band", choices=("continued", "envelope", "none"), default="continued",
-                        help="how the model plays the band above 8 kHz (default continued: the recipe)")
+                        help="how a spectrogram model plays the band above 8 kHz (default continued, its playback); a model "
+                        "that renders audio, the default, has no such choice")
     parser.add_argument("--interval", default="1:12", help="LO:HI semitones between a note and the pitch it is played at "
                         "in (b) (default 1:12: within an octave)")
     parser.add_argument("--json", action="store_true")
@@ -123,6 +124,8 @@ def main() -> None:
 
     start = time.perf_counter()
     model = load_model(args.model)
+    if model.decoder.renders_audio and args.high_band != "continued":
+        parser.error("--high-band is a spectrogram model's choice: this model renders its audio over the whole band")
     model.config.high_band = model.decoder.high_band = args.high_band  # no weight depends on it
     t = Timbral(model, library=args.data)
     examples = read_examples(args.data)

@@ -25,7 +25,8 @@ KEYS = {"spectral_convergence_db", "log_spectral_distance_db", "placement_family
 @pytest.fixture(scope="module")
 def tiny_model(tiny_dataset, tmp_path_factory):
     run = tmp_path_factory.mktemp("run")
-    train(tiny_dataset, run, TrainConfig(steps=20, latent_dim=8, channels=32, batch_size=4, log_every=10), progress=False)
+    train(tiny_dataset, run, TrainConfig(steps=20, latent_dim=8, channels=32, batch_size=4, log_every=10,
+                                        synthesis="spectrogram"), progress=False)
     return run / "model"
 
 

@@ -69,8 +69,9 @@ KINDS = {
 class TrainConfig:
     """Every training setting; ``timbral train`` flags and ``--config FILE`` (JSON) fill it."""
 
-    steps: int = setting(9000, "optimiser steps (about an hour at batch 32 on 2 CPU cores)", kind="count")
-    batch_size: int = setting(32, "notes per step (global, split among torchrun processes)", kind="count")
+    steps: int = setting(3600, "optimiser steps (of the audio decoder, after encoder_steps; together about 67 min on 2 CPU "
+                                "cores)", kind="count")
+    batch_size: int = setting(16, "notes per step (global, split among torchrun processes)", kind="count")
     lr: float = setting(1e-3, "learning rate (AdamW; warm-up, then cosine decay to a tenth)", kind="positive")
     beta: float = setting(3e-4, "KL weight against the per-element reconstruction losses", kind="amount")
     kl_warmup: int = setting(3000, "steps over which the KL weight rises from 0", kind="amount")
@@ -117,13 +118,12 @@ class TrainConfig:
                                             "timbre, more keeps softer detail", kind="window_db", model=True)
     encoder_pitch: bool = setting(True, "tell the encoder the note's pitch, so it can take out what pitch alone explains",
                                   model=True)
-    synthesis: str = setting("spectrogram", "how the decoder makes a note: 'spectrogram' (its magnitudes to 8 kHz and the "
-                                            "high band's levels, the phase rebuilt when played) or 'audio' (harmonics and "
-                                            "noise over the whole band rendered straight to audio, trained on each note's "
-                                            "own audio by a multi-resolution STFT distance; an experiment: it fits its "
-                                            "training notes far better and keeps the band above 8 kHz closer, but places "
-                                            "unheard sounds a little worse, docs/benchmarks.md; a step of 16 takes about "
-                                            "0.45 s on 2 CPU cores)", model=True, choices=SYNTHESES)
+    synthesis: str = setting("audio", "how the decoder makes a note: 'audio' (harmonics and noise over the whole band "
+                                      "rendered straight to audio, trained on each note's own audio by a multi-resolution "
+                                      "STFT distance; a step of 16 takes about 0.45 s on 2 CPU cores) or 'spectrogram' (its "
+                                      "magnitudes to 8 kHz and the high band's levels, the phase rebuilt when played: the "
+                                      "encoder's stage, and the default model until 2026-12-08)", model=True,
+                             choices=SYNTHESES)
     encoder_relative: bool = setting(False, "the encoder also hears the spectrum on a log-frequency axis that starts at "
                                             "the note's pitch, where an instrument's harmonics sit at the same place "
                                             "whatever it plays", model=True)
@@ -134,11 +134,11 @@ class TrainConfig:
                                              "decoder: a new voice for the same timbre space, where every sound keeps its "
                                              "place on the map (the encoder's hearing settings are taken over)",
                                        kind="model_folder")
-    encoder_steps: int = setting(0, "with synthesis 'audio', train the timbre space first: this many steps of a spectrogram "
-                                    "model with the latent terms (its run in the run folder's encoder/), whose encoder the "
-                                    "audio decoder is then trained on for --steps, kept as it is: the spectrogram model's "
-                                    "placement with the audio decoder's sound, in one run (0: the audio model trains its "
-                                    "own encoder)", kind="amount")
+    encoder_steps: int = setting(9000, "with synthesis 'audio' and no encoder_from, train the timbre space first: this many "
+                                       "steps of a spectrogram model with the latent terms (its run in the run folder's "
+                                       "encoder/), whose encoder the audio decoder is then trained on for --steps, kept as "
+                                       "it is: the spectrogram model's placement with the audio decoder's sound, in one run "
+                                       "(0: the audio model trains its own encoder)", kind="amount")
     encoder_batch_size: int = setting(32, "notes per step of the encoder's stage (encoder_steps)", kind="count")
 
     @classmethod
@@ -156,11 +156,11 @@ class TrainConfig:
         if cfg.renders_audio and (cfg.pitch_shift or cfg.colour or cfg.noise_floor):
             raise ValueError("pitch_shift, colour and noise_floor change the spectrograms a note is heard by, not its "
                              "audio: leave them off with synthesis 'audio'")
-        if cfg.encoder_steps and not cfg.renders_audio:
-            raise ValueError("encoder_steps train an encoder for an audio decoder: use them with synthesis 'audio'")
-        if cfg.encoder_steps and cfg.encoder_from is not None:
-            raise ValueError("encoder_steps and encoder_from both give the run its encoder: choose one")
         return cfg
+
+    def __post_init__(self):
+        if not self.renders_audio or self.encoder_from is not None:  # the run has its encoder, or is one
+            self.encoder_steps = 0
 
     def encoder_stage(self) -> TrainConfig:
         """The settings of the first stage of a run with ``encoder_steps``: a spectrogram model, bounded by its steps

@@ -325,7 +325,8 @@ def _export_nn_verb(sub) -> None:
     p.add_argument("--out", required=True, type=Path, help="the TorchScript file, NAME.ts")
     p.add_argument("--iterations", type=int, default=PLAY_ITERATIONS,
                    help=f"phase rebuilding passes per note (0-{MAX_ITERATIONS}, default {PLAY_ITERATIONS}): fewer start notes sooner, "
-                        "more sound a little cleaner; attribute 'iterations' changes it live")
+                        "more sound a little cleaner; attribute 'iterations' changes it live. Only a spectrogram model's phase is rebuilt: "
+                        "the default model renders its audio and ignores it")
     p.add_argument("--sr", type=int, default=SAMPLE_RATE, choices=EXPORT_RATES,
                    help="the rate your Max or Pd runs at (default 48000; Pd often runs at 44100): nn~ does not tell the module "
                         "its rate, so it plays in tune at this one until told another with 'set rate <Hz>'")
