@@ -224,7 +224,7 @@ def training_card(cfg, data_dir, out, store, train_rows, steps_done, seconds, de
 
 ## Training
 - steps: {steps_done} of {cfg.steps} (batch {cfg.batch_size}, {steps_done * cfg.batch_size / len(train_rows):.1f} epochs){first}
-- time: {seconds / 60:.1f} min{' (both stages)' if cfg.encoder_steps else ''} on {hardware}
+- time: {seconds / 60:.1f} min on {hardware}{' (both stages)' if cfg.encoder_steps else ''}
 - command: `timbral train {data_dir} --out {out}` (settings below; see `log.csv` and `loss.png` of the run)
 
 | setting | value |

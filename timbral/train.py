@@ -69,7 +69,7 @@ KINDS = {
 class TrainConfig:
     """Every training setting; ``timbral train`` flags and ``--config FILE`` (JSON) fill it."""
 
-    steps: int = setting(3600, "optimiser steps (of the audio decoder, after encoder_steps; together about 67 min on 2 CPU "
+    steps: int = setting(3600, "optimiser steps (of the audio decoder, after encoder_steps; together about 70 min on 2 CPU "
                                 "cores)", kind="count")
     batch_size: int = setting(16, "notes per step (global, split among torchrun processes)", kind="count")
     lr: float = setting(1e-3, "learning rate (AdamW; warm-up, then cosine decay to a tenth)", kind="positive")
